@@ -1,0 +1,98 @@
+"""Prefect flows: the only module that imports Prefect. Steps are plain functions; this adds logging and artifacts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NONE
+
+from pipelines.ingest.run import Staged, ingest
+from pipelines.report.site import build_report
+from pipelines.score.methodology import load as load_methodology
+from pipelines.score.run import Scored, score
+from pipelines.settings import Settings
+from pipelines.validate.run import Curated, validate
+
+
+@dataclass
+class RefreshResult:
+    """What one refresh produced: the curated layer, the score row counts and the report's path."""
+
+    curated: Curated
+    scored: Scored
+    report: Path
+
+
+@task(name="ingest", cache_policy=NONE, persist_result=False)
+def ingest_task(settings: Settings) -> Staged:
+    """Read every raw file into canonical staging tables."""
+    logger = get_run_logger()
+    staged = ingest(settings)
+    for f in staged.files.itertuples():
+        if f.file_error:
+            logger.warning("unreadable file %s: %s", f.source_file, f.file_error)
+    logger.info("ingest: %d files, %d rows read, %d rows quarantined at ingest, %d superseded",
+                len(staged.files), int(staged.files["rows_read"].sum()),
+                int((staged.quarantine["scope"] == "row").sum()), len(staged.superseded))
+    return staged
+
+
+@task(name="validate", cache_policy=NONE, persist_result=False)
+def validate_task(staged: Staged, settings: Settings) -> Curated:
+    """Validate the staged tables with the GX suites and write the curated layer."""
+    logger = get_run_logger()
+    curated = validate(staged, settings)
+    for s in curated.suites:
+        logger.info("suite %-26s %s  rows %6d  quarantined %5d", s["table"], "passed" if s["success"] else "FAILED",
+                    s["rows"], s["rows_quarantined"])
+    return curated
+
+
+@task(name="score", cache_policy=NONE, persist_result=False)
+def score_task(settings: Settings) -> Scored:
+    """Score the curated layer in DuckDB with the methodology files."""
+    logger = get_run_logger()
+    scored = score(settings, load_methodology(settings.methodology_dir))
+    logger.info("score: %s (methodology %s, inputs %s)", ", ".join(f"{k}={v}" for k, v in scored.rows.items()),
+                scored.methodology_hash[:12], scored.inputs_hash[:12])
+    return scored
+
+
+@task(name="report", cache_policy=NONE, persist_result=False)
+def report_task(settings: Settings) -> Path:
+    """Publish the HTML report, ranking CSV and manifest."""
+    path = build_report(settings)
+    get_run_logger().info("report: %s", path)
+    return path
+
+
+def _summary_markdown(result: RefreshResult) -> str:
+    log = result.curated.ingest_log
+    lines = ["# Refresh summary", "",
+             f"Rows read {int(log['rows_read'].sum())} = curated {int(log['rows_curated'].sum())} + quarantined "
+             f"{int(log['rows_quarantined'].sum())} + superseded {int(log['rows_superseded'].sum())}.", "",
+             "| suite | result | rows | quarantined |", "|---|---|---|---|"]
+    lines += [f"| {s['table']} | {'passed' if s['success'] else 'failed'} | {s['rows']} | {s['rows_quarantined']} |"
+              for s in result.curated.suites]
+    lines += ["", f"Methodology `{result.scored.methodology_hash[:16]}`, inputs `{result.scored.inputs_hash[:16]}`.",
+              f"Report: `{result.report}`"]
+    return "\n".join(lines)
+
+
+@flow(name="refresh", log_prints=True)
+def refresh(data_dir: str | None = None) -> RefreshResult:
+    """Ingest → validate → score → report over data/raw/, publishing to data/reports/."""
+    settings = Settings.default(data_dir)
+    staged = ingest_task(settings)
+    curated = validate_task(staged, settings)
+    scored = score_task(settings, wait_for=[curated])
+    report = report_task(settings, wait_for=[scored])
+    result = RefreshResult(curated=curated, scored=scored, report=report)
+    create_markdown_artifact(key="refresh-summary", markdown=_summary_markdown(result),
+                             description="Row accounting, validation and hashes of this refresh")
+    top = curated.ingest_log[["source_file", "rows_read", "rows_curated", "rows_quarantined", "rows_superseded"]]
+    create_table_artifact(key="ingest-log", table=top.to_dict("records"), description="Rows per raw file")
+    return result

@@ -1,0 +1,128 @@
+"""Read a raw file (CSV, XLSX, JSON) into a frame of raw cell values with the row number a person sees."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+
+SUPPORTED_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".json"}
+ROW_COLUMN = "source_row"
+OVERFLOW_COLUMN = "source_overflow"  # cells beyond the header's width, so they are reported, not dropped
+HEADER_SEARCH_ROWS = 30
+
+
+class UnreadableFile(Exception):
+    """A file that cannot be read as a table; the message is the reason shown to the analyst."""
+
+
+def header_key(name: object) -> str:
+    """Return a column header in comparable form: lower case, with `_`, `-` and spaces alike."""
+    return re.sub(r"[\s_\-]+", "_", str(name if name is not None else "").strip().lower()).strip("_")
+
+
+def _decode(data: bytes, path: Path) -> str:
+    if not data.strip():
+        raise UnreadableFile("the file is empty")
+    if b"\x00" in data[:4096]:
+        raise UnreadableFile("the file is binary, not a text table (is it an XLSX saved with a .csv name?)")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFile("the text is neither UTF-8 nor Windows-1252; save it again as CSV UTF-8")
+
+
+def _csv(path: Path) -> tuple[list[str], list[list[object]], list[int]]:
+    text = _decode(path.read_bytes(), path)
+    sample = text[:20000]
+    first_line = sample.splitlines()[0] if sample.splitlines() else ""
+    delimiter = max([",", ";", "\t", "|"], key=first_line.count)
+    if first_line.count(delimiter) == 0:
+        raise UnreadableFile("no column separator (comma, semicolon or tab) found in the first line")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] | None = None
+    rows, numbers = [], []
+    for record in reader:
+        if not any(cell.strip() for cell in record):
+            continue
+        if header is None:
+            header = record
+            continue
+        rows.append(record)
+        numbers.append(reader.line_num)
+    if header is None:
+        raise UnreadableFile("the file has no header row")
+    return header, rows, numbers
+
+
+def _xlsx(path: Path, known_headers: set[str]) -> tuple[list[str], list[list[object]], list[int]]:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except zipfile.BadZipFile as exc:
+        raise UnreadableFile("not a valid XLSX workbook (password-protected or damaged?)") from exc
+    except Exception as exc:  # openpyxl raises many types for damaged workbooks
+        raise UnreadableFile(f"the workbook cannot be opened: {exc}") from exc
+    try:
+        sheet = workbook.worksheets[0]
+        all_rows = [(i, list(r)) for i, r in enumerate(sheet.iter_rows(values_only=True), start=1)]
+    finally:
+        workbook.close()
+    header_at = None
+    for i, row in all_rows[:HEADER_SEARCH_ROWS]:
+        if sum(header_key(c) in known_headers for c in row if c is not None) >= 2:
+            header_at = i
+            break
+    if header_at is None:
+        raise UnreadableFile(f"no header row with known column names in the first {HEADER_SEARCH_ROWS} rows")
+    header = ["" if c is None else str(c) for c in all_rows[header_at - 1][1]]
+    rows, numbers = [], []
+    for i, row in all_rows[header_at:]:
+        if all(c is None or (isinstance(c, str) and not c.strip()) for c in row):
+            continue
+        rows.append(row)
+        numbers.append(i)
+    return header, rows, numbers
+
+
+def _json(path: Path) -> tuple[list[str], list[list[object]], list[int]]:
+    try:
+        records = json.loads(_decode(path.read_bytes(), path))
+    except json.JSONDecodeError as exc:
+        raise UnreadableFile(f"not valid JSON: {exc}") from exc
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise UnreadableFile("expected a JSON array of records ([{...}, {...}])")
+    header: list[str] = []
+    for record in records:
+        header.extend(k for k in record if k not in header)
+    return header, [[r.get(k) for k in header] for r in records], list(range(1, len(records) + 1))
+
+
+def read_raw(path: Path, known_headers: set[str]) -> pd.DataFrame:
+    """Return the file's data rows as object columns named by the header, plus `source_row`."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnreadableFile(f"unsupported file type {suffix!r}; use CSV, XLSX or JSON")
+    if suffix == ".xlsx":
+        header, rows, numbers = _xlsx(path, known_headers)
+    elif suffix == ".json":
+        header, rows, numbers = _json(path)
+    else:
+        header, rows, numbers = _csv(path)
+    width = len(header)
+    padded = [list(r[:width]) + [None] * (width - len(r)) for r in rows]
+    names = [h if str(h).strip() else f"column_{i + 1}" for i, h in enumerate(header)]
+    frame = pd.DataFrame(padded, columns=names, dtype=object)
+    frame[ROW_COLUMN] = numbers
+    frame[OVERFLOW_COLUMN] = [
+        "; ".join(str(c) for c in r[width:] if c is not None and str(c).strip()) or None for r in rows
+    ]
+    return frame

@@ -1,0 +1,60 @@
+"""Figures: each a pure function of a finished table returning a plotly Figure."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+ISLAND_COLOURS = {
+    "Sumatera": "#1f77b4", "Kepulauan Riau": "#17becf", "Jawa": "#d62728", "Bali dan Nusa Tenggara": "#ff7f0e",
+    "Kalimantan": "#2ca02c", "Sulawesi": "#9467bd", "Maluku": "#8c564b", "Papua": "#e377c2",
+}
+
+
+def top_bar(ranking: pd.DataFrame, index: str, rank: str, title: str, n: int = 25) -> go.Figure:
+    """Return a horizontal bar chart of the n best-ranked regions on `index`, coloured by island group."""
+    top = ranking.dropna(subset=[index]).sort_values([rank, "region_code"]).head(n).iloc[::-1]
+    fig = go.Figure(go.Bar(
+        x=top[index], y=[f"{r}. {name}" for r, name in zip(top[rank], top["region_name"])], orientation="h",
+        marker_color=[ISLAND_COLOURS.get(g, "#7f7f7f") for g in top["island_group"]],
+        customdata=top[["province_name", "island_group"]].to_numpy(),
+        hovertemplate="%{y}<br>%{customdata[0]} (%{customdata[1]})<br>%{x:.2f}<extra></extra>",
+    ))
+    fig.update_layout(title=title, xaxis_title="0-100", height=max(400, 22 * len(top) + 120),
+                      margin={"l": 260, "r": 20, "t": 50, "b": 40}, xaxis_range=[0, 100])
+    return fig
+
+
+def radar(dimensions: pd.DataFrame, region_code: str, labels: list[str]) -> go.Figure:
+    """Return a radar of one region's six dimension scores against the national median of assessed regions."""
+    wide = dimensions.pivot(index="region_code", columns="dimension", values="dimension_score")
+    order = list(dict.fromkeys(dimensions.sort_values("position")["dimension"]))
+    median = wide[order].median()
+    region = wide.loc[region_code, order]
+    name = dimensions.loc[dimensions["region_code"] == region_code, "region_name"].iloc[0]
+    closed = labels + labels[:1]
+    fig = go.Figure([
+        go.Scatterpolar(r=list(median) + [median.iloc[0]], theta=closed, name="Median nasional / national median",
+                        line={"dash": "dash", "color": "#7f7f7f"}),
+        go.Scatterpolar(r=list(region) + [region.iloc[0]], theta=closed, name=name, fill="toself",
+                        line={"color": "#d62728"}),
+    ])
+    fig.update_layout(polar={"radialaxis": {"range": [0, 100]}}, height=480, margin={"t": 40, "b": 40},
+                      legend={"orientation": "h"})
+    return fig
+
+
+def scatter(ranking: pd.DataFrame) -> go.Figure:
+    """Return screening index against readiness index for regions that have both, by island group."""
+    both = ranking.dropna(subset=["screening_index", "readiness_index"])
+    fig = go.Figure()
+    for group, part in both.groupby("island_group", sort=True):
+        fig.add_trace(go.Scatter(
+            x=part["screening_index"], y=part["readiness_index"], mode="markers", name=group,
+            marker={"color": ISLAND_COLOURS.get(group, "#7f7f7f"), "size": 9, "opacity": 0.8},
+            text=part["region_name"], hovertemplate="%{text}<br>screening %{x:.2f}<br>readiness %{y:.2f}<extra></extra>",
+        ))
+    fig.update_layout(xaxis_title="Indeks penyaringan / screening index (0-100)",
+                      yaxis_title="Indeks kesiapan / readiness index (0-100)", height=520,
+                      xaxis_range=[0, 100], yaxis_range=[0, 100], margin={"t": 30})
+    return fig

@@ -1,0 +1,130 @@
+"""Report step: read the finished warehouse tables and write data/reports/ (HTML, plotly.js once, CSV, manifest)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from plotly.offline import get_plotlyjs
+
+from pipelines import __version__
+from pipelines.report import figures
+from pipelines.settings import Settings
+
+TEMPLATES = Path(__file__).parent / "templates"
+RANKING_CSV_COLUMNS = [
+    "region_code", "region_name", "region_type", "province_code", "province_name", "island_group", "is_autonomous",
+    "smart_city_year_joined", "screening_rank", "screening_index", "screening_coverage_pct", "screening_status",
+    "readiness_rank", "readiness_index", "opd_submissions", "readiness_status", "methodology_hash", "inputs_hash",
+]
+QUARANTINE_SHOWN = 500
+
+
+@dataclass
+class ReportTables:
+    """The finished tables the report shows; nothing in the report computes a score."""
+
+    ranking: pd.DataFrame
+    dimensions: pd.DataFrame
+    dimension_labels: pd.DataFrame
+    quarantine: pd.DataFrame
+    ingest_log: pd.DataFrame
+    raw_files: pd.DataFrame
+    hashes: dict
+
+
+def report_tables(warehouse: Path) -> ReportTables:
+    """Return the report's tables, read from the warehouse without locking it for writing."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        def q(sql: str) -> pd.DataFrame:
+            return con.sql(sql).df()
+
+        return ReportTables(
+            ranking=q("SELECT * FROM score.region_ranking ORDER BY screening_rank NULLS LAST, region_code"),
+            dimensions=q("""SELECT d.region_code, r.region_name, d.dimension, d.dimension_score, m.position
+                            FROM score.region_dimension d JOIN reference.regions r USING (region_code)
+                            JOIN methodology.readiness_dimension m USING (dimension)
+                            JOIN score.region_readiness s USING (region_code)
+                            WHERE s.readiness_index IS NOT NULL ORDER BY d.region_code, m.position"""),
+            dimension_labels=q("SELECT dimension, label_id, label_en FROM methodology.readiness_dimension ORDER BY position"),
+            quarantine=q("SELECT * FROM curated.quarantine ORDER BY source_file, source_row, source_column, rule"),
+            ingest_log=q("SELECT * FROM curated.ingest_log ORDER BY source, source_file"),
+            raw_files=q("SELECT * FROM curated.raw_files ORDER BY source, source_file"),
+            hashes=q("SELECT * FROM methodology.run").iloc[0].to_dict(),
+        )
+
+
+def _figure_html(fig, div_id: str) -> str:
+    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
+                       config={"displaylogo": False, "responsive": True})
+
+
+def _fmt(value, decimals: int = 2) -> str:
+    return "" if pd.isna(value) else f"{value:.{decimals}f}"
+
+
+def build_report(settings: Settings) -> Path:
+    """Return the path of index.html after writing the whole report folder from the warehouse."""
+    tables = report_tables(settings.warehouse_path)
+    out = settings.reports_dir
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "plotly.min.js").write_text(get_plotlyjs(), encoding="utf-8")
+    ranking = tables.ranking
+    labels = [f"{i} / {e}" if i != e else i for i, e in zip(tables.dimension_labels["label_id"], tables.dimension_labels["label_en"])]
+    assessed = tables.dimensions.drop_duplicates("region_code")
+    best = ranking.dropna(subset=["readiness_rank"]).sort_values(["readiness_rank", "region_code"])
+    radar_region = best["region_code"].iloc[0] if not best.empty else None
+    radar_data = {
+        code: {"name": part["region_name"].iloc[0], "r": [round(v, 4) for v in part.sort_values("position")["dimension_score"]]}
+        for code, part in tables.dimensions.groupby("region_code", sort=True)
+    }
+    figs = {
+        "screening_top": _figure_html(figures.top_bar(ranking, "screening_index", "screening_rank",
+                                                      "Top 25: indeks penyaringan / screening index"), "fig-screening-top"),
+        "readiness_top": _figure_html(figures.top_bar(ranking, "readiness_index", "readiness_rank",
+                                                      "Top 25: indeks kesiapan / readiness index"), "fig-readiness-top"),
+        "radar": _figure_html(figures.radar(tables.dimensions, radar_region, labels), "fig-radar") if radar_region else "",
+        "scatter": _figure_html(figures.scatter(ranking), "fig-scatter"),
+    }
+    quarantine_rows = tables.quarantine.head(QUARANTINE_SHOWN)
+    by_rule = (tables.quarantine.groupby(["source", "rule", "scope"]).size().rename("rows").reset_index()
+               .sort_values(["source", "rule"]))
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
+    env.filters["fmt"] = _fmt
+    html = env.get_template("index.html.j2").render(
+        ranking=ranking.to_dict("records"), figs=figs, radar_region=radar_region,
+        radar_data=json.dumps(radar_data, ensure_ascii=False, sort_keys=True),
+        radar_regions=assessed.sort_values("region_name")[["region_code", "region_name"]].to_dict("records"),
+        median=json.dumps([]), quarantine=quarantine_rows.to_dict("records"), quarantine_total=len(tables.quarantine),
+        quarantine_by_rule=by_rule.to_dict("records"), ingest_log=tables.ingest_log.to_dict("records"),
+        raw_files=tables.raw_files.to_dict("records"), is_synthetic=bool(tables.raw_files["is_synthetic"].any()),
+        hashes=tables.hashes, version=__version__,
+        counts={
+            "regions": len(ranking), "screened": int(ranking["screening_index"].notna().sum()),
+            "assessed": int(ranking["readiness_index"].notna().sum()),
+            "members": int(ranking["smart_city_year_joined"].notna().sum()),
+            "rows_read": int(tables.ingest_log["rows_read"].sum()),
+            "rows_curated": int(tables.ingest_log["rows_curated"].sum()),
+            "rows_quarantined": int(tables.ingest_log["rows_quarantined"].sum()),
+            "rows_superseded": int(tables.ingest_log["rows_superseded"].sum()),
+            "cells_quarantined": int(tables.ingest_log["cells_quarantined"].sum()),
+            "unreadable_files": int(tables.ingest_log["file_error"].notna().sum()),
+        },
+    )
+    (out / "index.html").write_text(html, encoding="utf-8")
+    published = ranking[RANKING_CSV_COLUMNS].sort_values(["screening_rank", "region_code"], na_position="last")
+    published.to_csv(out / "ranking.csv", index=False, float_format="%.6f")
+    tables.quarantine.to_csv(out / "quarantine.csv", index=False)
+    manifest = {
+        "layer": "report", "code_version": __version__, **tables.hashes,
+        "outputs": {"index.html": {}, "ranking.csv": {"rows": len(published)},
+                    "quarantine.csv": {"rows": len(tables.quarantine)}},
+        "inputs": tables.raw_files[["source_file", "sha256"]].to_dict("records"),
+        "is_synthetic": bool(tables.raw_files["is_synthetic"].any()),
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return out / "index.html"

@@ -1,0 +1,27 @@
+-- score.indicator_values: one row per region × indicator × year, each value in its source's own unit.
+-- Sustainability indices are kept apart by name (sustainability_ikb, sustainability_iklh, ...).
+WITH fiscal AS (
+    SELECT region_code, 'fiscal_capacity' AS indicator_code, year, fiscal_capacity_value AS indicator_value
+    FROM curated.fiscal_capacity
+),
+performance AS (
+    SELECT region_code, 'government_performance' AS indicator_code, year, performance_score AS indicator_value
+    FROM curated.government_performance
+),
+sustainability AS (
+    SELECT region_code, 'sustainability_' || lower(index_name) AS indicator_code, year,
+           sustainability_index AS indicator_value
+    FROM curated.sustainability
+),
+further AS (
+    SELECT region_code, indicator_code, year, indicator_value
+    FROM curated.indicators
+)
+SELECT region_code, indicator_code, CAST(year AS INTEGER) AS year, indicator_value
+FROM (
+    SELECT * FROM fiscal
+    UNION ALL SELECT * FROM performance
+    UNION ALL SELECT * FROM sustainability
+    UNION ALL SELECT * FROM further
+)
+ORDER BY region_code, indicator_code, year

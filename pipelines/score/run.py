@@ -1,0 +1,103 @@
+"""Score step: curated Parquet + methodology → data/warehouse.duckdb with the score.* tables."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipelines.ingest import reference
+from pipelines.score.methodology import Methodology
+from pipelines.settings import Settings
+
+MODELS_DIR = Path(__file__).parent / "models"
+# Run order: each model reads only tables loaded before it or earlier models.
+MODELS = ["indicator_values", "screening_indicator", "region_screening", "question_region", "region_element",
+          "region_dimension", "region_aspect", "region_readiness", "region_ranking"]
+SCORE_COLUMNS = {"screening_indicator": "indicator_score", "region_screening": "screening_index",
+                 "question_region": "question_score", "region_element": "element_score",
+                 "region_dimension": "dimension_score", "region_aspect": "aspect_score",
+                 "region_readiness": "readiness_index"}
+RANKS = {"region_screening": ("screening_index", "screening_rank"),
+         "region_readiness": ("readiness_index", "readiness_rank")}
+
+
+class ScoreCheckError(RuntimeError):
+    """A scored table breaks an invariant (a score outside 0-100, a region lost, a rank missing)."""
+
+
+@dataclass
+class Scored:
+    """What the score step produced: row counts per score table and the hashes they carry."""
+
+    rows: dict[str, int]
+    methodology_hash: str
+    inputs_hash: str
+
+
+def load_inputs(con: duckdb.DuckDBPyConnection, settings: Settings, methodology: Methodology, inputs_hash: str) -> None:
+    """Replace the reference, curated and methodology schemas of the warehouse with this run's inputs."""
+    for schema in ("reference", "curated", "methodology", "score"):
+        con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        con.execute(f"CREATE SCHEMA {schema}")
+    frames = {
+        "reference.regions": reference.regions(settings.reference_dir),
+        "reference.provinces": reference.provinces(settings.reference_dir),
+        "methodology.parameter": methodology.parameter_table(),
+        "methodology.screening_indicator": methodology.indicator_table(),
+        "methodology.readiness_dimension": methodology.dimension_table(),
+        "methodology.readiness_element": methodology.element_table(),
+        "methodology.readiness_aspect": methodology.aspect_table(),
+        "methodology.answer_scoring": methodology.answer_scoring_table(),
+        "methodology.run": pd.DataFrame([{"methodology_hash": methodology.hash, "inputs_hash": inputs_hash}]),
+    }
+    for name, frame in frames.items():
+        con.register("incoming", frame)
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming")
+        con.unregister("incoming")
+    for path in sorted(settings.curated_dir.glob("*.parquet")):
+        con.execute(f"CREATE TABLE curated.{path.stem} AS SELECT * FROM read_parquet(?)", [str(path)])
+
+
+def run_models(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Create score.<model> from each models/<model>.sql in order; return rows per table."""
+    con.execute((MODELS_DIR / "_macros.sql").read_text(encoding="utf-8"))
+    rows = {}
+    for model in MODELS:
+        sql = (MODELS_DIR / f"{model}.sql").read_text(encoding="utf-8")
+        con.execute(f"CREATE TABLE score.{model} AS {sql}")
+        rows[model] = con.execute(f"SELECT count(*) FROM score.{model}").fetchone()[0]
+    return rows
+
+
+def check_scores(con: duckdb.DuckDBPyConnection) -> None:
+    """Raise ScoreCheckError unless scores are within [0, 100], ranks are complete and no region was lost."""
+    problems = []
+    for table, column in SCORE_COLUMNS.items():
+        bad = con.execute(f"SELECT count(*) FROM score.{table} WHERE {column} < 0 OR {column} > 100 OR isnan({column})").fetchone()[0]
+        if bad:
+            problems.append(f"score.{table}: {bad} values of {column} outside [0, 100]")
+    for table, (index, rank) in RANKS.items():
+        bad = con.execute(f"SELECT count(*) FROM score.{table} WHERE (({index}) IS NULL) <> (({rank}) IS NULL)").fetchone()[0]
+        if bad:
+            problems.append(f"score.{table}: {bad} rows where {index} and {rank} disagree on being present")
+    regions, ranked = con.execute(
+        "SELECT (SELECT count(*) FROM reference.regions), (SELECT count(DISTINCT region_code) FROM score.region_ranking)").fetchone()
+    if regions != ranked:
+        problems.append(f"score.region_ranking has {ranked} regions, the reference {regions}")
+    if problems:
+        raise ScoreCheckError("; ".join(problems))
+
+
+def score(settings: Settings, methodology: Methodology) -> Scored:
+    """Return row counts of the score tables after building them in data/warehouse.duckdb."""
+    manifest = json.loads((settings.curated_dir / "manifest.json").read_text(encoding="utf-8"))
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        load_inputs(con, settings, methodology, manifest["inputs_hash"])
+        rows = run_models(con)
+        check_scores(con)
+    return Scored(rows=rows, methodology_hash=methodology.hash, inputs_hash=manifest["inputs_hash"])

@@ -1,0 +1,75 @@
+"""Run settings: where things live. Methodology (how things are scored) lives in methodology/*.yaml."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+
+def project_root() -> Path:
+    """Return the project root: $READINESS_ROOT, else the folder holding pyproject.toml above this file."""
+    if env := os.environ.get("READINESS_ROOT"):
+        return Path(env).resolve()
+    return Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Paths of one pipeline instance; `data_dir` can point elsewhere (tests, benchmarks)."""
+
+    root: Path
+    data_dir: Path
+
+    @classmethod
+    def default(cls, data_dir: Path | str | None = None) -> "Settings":
+        """Return settings rooted at the project, with data under `data_dir` (default: <root>/data)."""
+        root = project_root()
+        return cls(root=root, data_dir=Path(data_dir).resolve() if data_dir else root / "data")
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.data_dir / "raw"
+
+    @property
+    def staging_dir(self) -> Path:
+        return self.data_dir / "staging"
+
+    @property
+    def curated_dir(self) -> Path:
+        return self.data_dir / "curated"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def reference_dir(self) -> Path:
+        return self.root / "data" / "reference"
+
+    @property
+    def methodology_dir(self) -> Path:
+        return self.root / "methodology"
+
+    @property
+    def expectations_dir(self) -> Path:
+        return self.root / "expectations"
+
+    @property
+    def config_dir(self) -> Path:
+        return self.root / "config"
+
+
+def load_yaml(path: Path) -> dict:
+    """Return the mapping stored in a YAML file, with the file named in the error if it is not one."""
+    with open(path, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping at the top level, found {type(data).__name__}")
+    return data

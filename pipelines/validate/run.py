@@ -1,0 +1,205 @@
+"""Validate step: GX suites over the staged tables; failures to quarantine; curated Parquet + row accounting."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from pipelines import __version__
+from pipelines.ingest import reference
+from pipelines.ingest.canonical import QUARANTINE_COLUMNS
+from pipelines.ingest.run import Staged
+from pipelines.settings import Settings, load_yaml
+
+# Validated in this order: answers are checked against the question codes that survived the bank's suite.
+TABLE_ORDER = ["question_bank", "fiscal_capacity", "government_performance", "sustainability", "indicators", "cohorts",
+               "questionnaire_submissions", "questionnaire_answers"]
+TABLE_SOURCE = {"questionnaire_submissions": "questionnaires", "questionnaire_answers": "questionnaires"}
+LOG_COLUMNS = ["source_file", "source", "sha256", "rows_read", "rows_curated", "rows_quarantined", "rows_superseded",
+               "cells_quarantined", "file_error", "notes"]
+
+
+class AccountingError(RuntimeError):
+    """Rows read from a file do not equal curated + quarantined + superseded."""
+
+
+@dataclass
+class Curated:
+    """The curated layer: validated tables plus quarantine, superseded, the ingest log and the suite results."""
+
+    tables: dict[str, pd.DataFrame]
+    quarantine: pd.DataFrame
+    superseded: pd.DataFrame
+    ingest_log: pd.DataFrame
+    raw_files: pd.DataFrame
+    suites: list[dict]
+
+
+def gx_context():
+    """Return an ephemeral GX context with progress bars off (GX is imported here, not at start-up)."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+def parameters(settings: Settings, question_codes: list[str]) -> dict:
+    """Return the suite parameters: reference code lists and the framework's vocabulary."""
+    framework = load_yaml(settings.methodology_dir / "framework.yaml")
+    regions = reference.regions(settings.reference_dir)["region_code"].tolist()
+    provinces = reference.provinces(settings.reference_dir)["province_code"].tolist()
+    return {
+        "region_codes": regions,
+        "region_or_province_codes": regions + provinces,
+        "question_codes": question_codes,
+        "dimensions": list(framework["dimensions"]),
+        "elements": [e for d in framework["dimensions"].values() for e in d["elements"]],
+        "dimension_elements": [(d, e) for d, dim in framework["dimensions"].items() for e in dim["elements"]],
+    }
+
+
+def validate_frame(context, table: str, frame: pd.DataFrame, suite_json: dict, params: dict) -> tuple[list[dict], dict]:
+    """Return (failures: one per failed expectation with its row positions, summary) for one table."""
+    import great_expectations as gx
+
+    suite = gx.ExpectationSuite(**{k: v for k, v in suite_json.items() if k != "meta"})
+    batch = (context.data_sources.add_or_update_pandas(f"src_{table}").add_dataframe_asset(table)
+             .add_batch_definition_whole_dataframe("all").get_batch(batch_parameters={"dataframe": frame}))
+    result = batch.validate(suite, result_format={"result_format": "COMPLETE"}, expectation_parameters=params)
+    failures = []
+    for r in result.results:
+        if r.success:
+            continue
+        meta = r.expectation_config.meta
+        if r.exception_info and r.exception_info.get("raised_exception"):
+            columns = {meta.get("column"), r.expectation_config.kwargs.get("column")} - {None}
+            if not columns - set(frame.columns):
+                raise RuntimeError(f"suite {table}: {r.expectation_config.type} could not run: "
+                                   f"{r.exception_info.get('exception_message')}")
+            # A missing column: the schema rule reports it; the whole table fails.
+            meta = {**meta, "level": "table", "message": f"column {meta.get('column')} is missing"}
+        rows = [] if meta.get("level") == "table" else sorted(int(i) for i in r.result.get("unexpected_index_list") or [])
+        failures.append({"type": r.expectation_config.type, "meta": meta, "rows": rows,
+                         "observed": r.result.get("observed_value")})
+    summary = {"table": table, "success": not failures, "rows": len(frame),
+               "expectations": len(result.results), "failed_expectations": len(failures)}
+    return failures, summary
+
+
+def quarantine_rows(frame: pd.DataFrame, failures: list[dict], source: str, scope: str,
+                    column_maps: dict[str, dict]) -> pd.DataFrame:
+    """Return quarantine rows for the failing rows of a table; a table-level failure takes every row."""
+    records = []
+    for failure in failures:
+        meta = failure["meta"]
+        positions = range(len(frame)) if meta.get("level") == "table" else failure["rows"]
+        column = meta.get("column")
+        for pos in positions:
+            row = frame.iloc[pos]
+            raw_column = column_maps.get(row["source_file"], {}).get(column, column) if column else None
+            if "source_column" in frame.columns and column == "answer_value":
+                raw_column = row["source_column"]
+            value = row[column] if column in frame.columns else None
+            message = meta["message"]
+            if meta.get("level") == "table":
+                message += f" (observed: {failure['observed']})"
+            if meta.get("fix"):
+                message += f"; fix: {meta['fix']}"
+            records.append({"source": source, "source_file": row["source_file"], "source_row": int(row["source_row"]),
+                            "source_column": raw_column, "rule": f"{meta['rule']}: {failure['type']}",
+                            "value": None if pd.isna(value) else str(value), "message": message, "scope": scope,
+                            "stage": "validate"})
+    return pd.DataFrame(records, columns=QUARANTINE_COLUMNS)
+
+
+def row_accounting(files: pd.DataFrame, tables: dict[str, pd.DataFrame], quarantine: pd.DataFrame,
+                   superseded: pd.DataFrame, primary: dict[str, str]) -> pd.DataFrame:
+    """Return curated.ingest_log: per raw file, rows read = curated + quarantined + superseded."""
+    def distinct_rows(frame: pd.DataFrame) -> pd.Series:
+        return frame.drop_duplicates(["source_file", "source_row"]).groupby("source_file").size()
+
+    curated = pd.concat([distinct_rows(tables[primary[s]]) for s in sorted(set(primary))
+                         if not tables[primary[s]].empty] or [pd.Series(dtype="int64")])
+    rows_q = quarantine[quarantine["scope"] == "row"]
+    log = files[["source_file", "source", "sha256", "rows_read", "file_error", "notes"]].copy()
+    log["rows_curated"] = log["source_file"].map(curated).fillna(0).astype("int64")
+    log["rows_quarantined"] = log["source_file"].map(distinct_rows(rows_q)).fillna(0).astype("int64")
+    log["rows_superseded"] = log["source_file"].map(distinct_rows(superseded)).fillna(0).astype("int64")
+    cells = quarantine[quarantine["scope"] == "cell"].groupby("source_file").size()
+    log["cells_quarantined"] = log["source_file"].map(cells).fillna(0).astype("int64")
+    log = log[LOG_COLUMNS]
+    unreadable = log["file_error"].notna()
+    wrong = log[~unreadable & (log["rows_read"] != log["rows_curated"] + log["rows_quarantined"] + log["rows_superseded"])]
+    if not wrong.empty:
+        detail = "; ".join(f"{r.source_file}: read {r.rows_read} ≠ curated {r.rows_curated} + quarantined "
+                           f"{r.rows_quarantined} + superseded {r.rows_superseded}" for r in wrong.itertuples())
+        raise AccountingError(f"row accounting does not add up: {detail}")
+    return log
+
+
+def inputs_hash(raw_files: pd.DataFrame) -> str:
+    """Return one sha256 over the sorted (file, sha256) pairs of every raw input."""
+    lines = sorted(f"{f}\t{h}" for f, h in zip(raw_files["source_file"], raw_files["sha256"]))
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def validate(staged: Staged, settings: Settings) -> Curated:
+    """Return the curated layer from the staged tables, writing it to data/curated/ with a manifest."""
+    contract = load_yaml(settings.config_dir / "sources.yaml")["sources"]
+    primary = {source: spec["table"] for source, spec in contract.items()}
+    source_of = {spec["table"]: source for source, spec in contract.items()} | TABLE_SOURCE
+    column_maps = {f: json.loads(m) for f, m in zip(staged.files["source_file"], staged.files["column_map"]) if m}
+    context = gx_context()
+    tables, quarantined, summaries = {}, [staged.quarantine], []
+    for table in TABLE_ORDER:
+        frame = staged.tables[table].reset_index(drop=True)
+        if table == "questionnaire_answers":
+            frame = frame[frame["submission_id"].isin(tables["questionnaire_submissions"]["submission_id"])]
+            frame = frame.reset_index(drop=True)
+        suite = json.loads((settings.expectations_dir / f"{table}.json").read_text(encoding="utf-8"))
+        params = parameters(settings, tables["question_bank"]["question_code"].tolist() if "question_bank" in tables else [])
+        failures, summary = validate_frame(context, table, frame, suite, params)
+        scope = "cell" if suite["meta"]["cell_scope"] else "row"
+        bad = quarantine_rows(frame, failures, source_of[table], scope, column_maps)
+        failed_positions = sorted({p for f in failures for p in (range(len(frame)) if f["meta"].get("level") == "table"
+                                                                  else f["rows"])})
+        tables[table] = frame.drop(index=failed_positions).reset_index(drop=True)
+        summary["rows_quarantined"] = len(failed_positions)
+        summary["failures"] = [{"rule": f["meta"]["rule"], "column": f["meta"].get("column"), "type": f["type"],
+                                "rows": len(f["rows"]) if f["meta"].get("level") != "table" else len(frame)}
+                               for f in failures]
+        summaries.append(summary)
+        quarantined.append(bad)
+    quarantine = pd.concat([q for q in quarantined if not q.empty] or [staged.quarantine], ignore_index=True)
+    quarantine = quarantine.sort_values(["source_file", "source_row", "source_column", "rule"], na_position="first",
+                                        kind="stable").reset_index(drop=True)
+    superseded = staged.superseded.sort_values(["source_file", "source_row"]).reset_index(drop=True)
+    log = row_accounting(staged.files, tables, quarantine, superseded, primary)
+    curated = Curated(tables=tables, quarantine=quarantine, superseded=superseded, ingest_log=log,
+                      raw_files=staged.files.drop(columns=["rows_read", "column_map", "notes"]), suites=summaries)
+    write_curated(curated, settings.curated_dir)
+    return curated
+
+
+def write_curated(curated: Curated, curated_dir: Path) -> None:
+    """Write every curated table as Parquet, the suite results, and manifest.json, under data/curated/."""
+    curated_dir.mkdir(parents=True, exist_ok=True)
+    outputs = {**curated.tables, "quarantine": curated.quarantine, "superseded": curated.superseded,
+               "ingest_log": curated.ingest_log, "raw_files": curated.raw_files}
+    for name, table in outputs.items():
+        table.to_parquet(curated_dir / f"{name}.parquet", index=False)
+    (curated_dir / "validation.json").write_text(json.dumps(curated.suites, indent=2) + "\n", encoding="utf-8")
+    manifest = {
+        "layer": "curated", "code_version": __version__, "inputs_hash": inputs_hash(curated.raw_files),
+        "inputs": curated.raw_files[["source_file", "sha256"]].to_dict("records"),
+        "tables": {name: {"rows": len(table), "columns": list(table.columns)} for name, table in outputs.items()},
+        "validation": {s["table"]: {"success": s["success"], "rows_quarantined": s["rows_quarantined"]}
+                       for s in curated.suites},
+    }
+    (curated_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -1,0 +1,122 @@
+"""Great Expectations suites generated from one declarative spec per table (expectations/specs/*.yaml)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pipelines.settings import load_yaml
+
+# What each rule means to an analyst; {column}, {low}, {high}, {values} are filled from the rule.
+MESSAGES = {
+    "required": "{column} is empty but required",
+    "between": "{column} is outside the allowed range {low} to {high}",
+    "in_set": "{column} is not one of: {values}",
+    "in_parameter": "{column} is not a known {values}",
+    "unique": "{column} appears more than once",
+    "key_unique": "the key ({column}) appears on more than one row; keep one row per key",
+    "pair_in_parameter": "the combination of {column} is not a known {values}",
+}
+PARAMETER_LABELS = {
+    "region_codes": "kabupaten/kota code of the Kemendagri 2025 list",
+    "region_or_province_codes": "kabupaten/kota or province code of the Kemendagri 2025 list",
+    "question_codes": "question code of the question bank",
+    "dimensions": "dimension of the framework",
+    "elements": "element of the framework",
+    "dimension_elements": "dimension/element pair of the framework",
+}
+
+
+def _expectation(kind: str, kwargs: dict, rule: str, column: str, fix: str | None, when: str | None, **fill) -> dict:
+    if when:
+        kwargs = {**kwargs, "row_condition": when, "condition_parser": "pandas"}
+    message = MESSAGES[rule].format(column=column, **fill)
+    if when:
+        message += f" (when {when.replace('==', ' = ')})"
+    return {"type": kind, "kwargs": kwargs,
+            "meta": {"rule": rule, "column": column, "message": message, **({"fix": fix} if fix else {})}}
+
+
+def _column_rules(column: str, spec: dict) -> list[dict]:
+    """Return the row-level rules of a column: the shorthand keys plus any conditional `rules`."""
+    shorthand = {k: v for k, v in spec.items() if k in ("required", "between", "in_set", "in_parameter", "unique")}
+    rules = [{**shorthand, "fix": spec.get("fix")}] if shorthand else []
+    return rules + [dict(r) for r in spec.get("rules", [])]
+
+
+def suite_from_spec(spec: dict) -> dict:
+    """Return the GX suite (JSON-able dict) for one table spec: schema, types, rows, keys, pairs."""
+    columns = spec["columns"]
+    out = [{"type": "expect_table_columns_to_match_set",
+            "kwargs": {"column_set": list(columns), "exact_match": True},
+            "meta": {"rule": "schema", "column": None, "message": "the table's columns differ from the contract",
+                     "level": "table"}}]
+    for column, column_spec in columns.items():
+        out.append({"type": "expect_column_values_to_be_of_type",
+                    "kwargs": {"column": column, "type_": column_spec["type"]},
+                    "meta": {"rule": "type", "column": column, "level": "table",
+                             "message": f"{column} is not of type {column_spec['type']}"}})
+        for rule in _column_rules(column, column_spec):
+            fix, when = rule.get("fix"), rule.get("when")
+            if rule.get("required"):
+                out.append(_expectation("expect_column_values_to_not_be_null", {"column": column}, "required",
+                                        column, fix, when))
+            if "between" in rule:
+                low, high = rule["between"]
+                out.append(_expectation("expect_column_values_to_be_between",
+                                        {"column": column, "min_value": low, "max_value": high}, "between", column,
+                                        fix, when, low="-∞" if low is None else low, high="∞" if high is None else high))
+            if "in_set" in rule:
+                out.append(_expectation("expect_column_values_to_be_in_set",
+                                        {"column": column, "value_set": rule["in_set"]}, "in_set", column, fix, when,
+                                        values=", ".join(map(str, rule["in_set"]))))
+            if "in_parameter" in rule:
+                name = rule["in_parameter"]
+                out.append(_expectation("expect_column_values_to_be_in_set",
+                                        {"column": column, "value_set": {"$PARAMETER": name}}, "in_parameter", column,
+                                        fix, when, values=PARAMETER_LABELS[name]))
+            if rule.get("unique"):
+                out.append(_expectation("expect_column_values_to_be_unique", {"column": column}, "unique", column,
+                                        fix, when))
+    for pair in spec.get("pairs", []):
+        a, b = pair["columns"]
+        name = pair["in_parameter"]
+        out.append(_expectation("expect_column_pair_values_to_be_in_set",
+                                {"column_A": a, "column_B": b, "value_pairs_set": {"$PARAMETER": name}},
+                                "pair_in_parameter", f"{a} and {b}", pair.get("fix"), None,
+                                values=PARAMETER_LABELS[name]))
+    key = spec["key"]
+    if len(key) == 1:
+        out.append(_expectation("expect_column_values_to_be_unique", {"column": key[0]}, "key_unique", key[0], None, None))
+    else:
+        out.append(_expectation("expect_compound_columns_to_be_unique", {"column_list": key}, "key_unique",
+                                ", ".join(key), None, None))
+    return {"name": spec["table"], "expectations": out,
+            "meta": {"description": spec.get("description", ""), "generated_from": f"specs/{spec['table']}.yaml",
+                     "key": key, "cell_scope": bool(spec.get("cell_scope", False))}}
+
+
+def table_specs(expectations_dir: Path) -> dict[str, dict]:
+    """Return every table spec under expectations/specs/, by table name."""
+    specs = {}
+    for path in sorted((expectations_dir / "specs").glob("*.yaml")):
+        spec = load_yaml(path)
+        if spec.get("table") != path.stem:
+            raise ValueError(f"{path}: `table` must equal the file name ({path.stem!r}), found {spec.get('table')!r}")
+        specs[path.stem] = spec
+    return specs
+
+
+def render_suite(suite: dict) -> str:
+    """Return a suite as the stable JSON text stored in expectations/."""
+    return json.dumps(suite, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def write_suites(expectations_dir: Path) -> list[Path]:
+    """Regenerate expectations/<table>.json from every spec; return the files written."""
+    written = []
+    for table, spec in table_specs(expectations_dir).items():
+        path = expectations_dir / f"{table}.json"
+        path.write_text(render_suite(suite_from_spec(spec)), encoding="utf-8")
+        written.append(path)
+    return written

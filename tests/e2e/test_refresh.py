@@ -1,0 +1,122 @@
+"""The refresh flow end to end on the seeded `small` demo, with a real Prefect API, GX and DuckDB file."""
+
+import csv
+import os
+import shutil
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pipelines.settings import Settings
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+GOLDEN = ROOT / "tests" / "golden" / "ranking_small.csv"
+
+
+def _ranking(settings):
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        return con.sql("SELECT * FROM score.region_ranking").df().set_index("region_code")
+
+
+def test_flow_publishes_scores_for_all_514_regions(small_demo):
+    settings, result = small_demo
+    ranking = _ranking(settings)
+    assert len(ranking) == 514
+    assert ranking["screening_index"].notna().sum() == 508           # every autonomous region has statistics
+    assert ranking["readiness_index"].notna().sum() == 12            # the small demo's shortlist
+    for column in ("screening_index", "readiness_index"):
+        values = ranking[column].dropna()
+        assert values.between(0, 100).all()
+    assert ranking["screening_rank"].min() == 1 and ranking["readiness_rank"].min() == 1
+    assert (result.report).name == "index.html" and result.report.exists()
+
+
+def test_every_row_read_is_accounted_for(small_demo):
+    settings, result = small_demo
+    log = pd.read_parquet(settings.curated_dir / "ingest_log.parquet")
+    assert (log["rows_read"] == log["rows_curated"] + log["rows_quarantined"] + log["rows_superseded"]).all()
+    raw_rows = 0
+    for path in (settings.raw_dir / "fiscal_capacity").glob("*.csv"):
+        with open(path, encoding="utf-8") as fh:
+            raw_rows += sum(1 for _ in csv.reader(fh)) - 1
+    assert log[log.source == "fiscal_capacity"]["rows_read"].sum() == raw_rows
+
+
+def test_injected_defects_are_quarantined_or_superseded_not_dropped(small_demo):
+    settings, _ = small_demo
+    quarantine = pd.read_parquet(settings.curated_dir / "quarantine.parquet")
+    found = {(r.source_file.split("/")[0], r.rule.split(":")[0], r.source_column) for r in quarantine.itertuples()}
+    assert ("fiscal_capacity", "region_ambiguous", "nama_daerah") in found
+    assert ("fiscal_capacity", "region_unknown", "nama_daerah") in found
+    assert ("government_performance", "between", "Skor") in found
+    assert ("government_performance", "region_code_name_mismatch", "Kode") in found
+    assert ("questionnaires", "answer_unreadable", "Q002") in found
+    bad_score = quarantine[quarantine.rule.str.startswith("between")].iloc[0]
+    assert (bad_score.source_file, bad_score.source_row, bad_score.value) == ("government_performance/ekppd_2024.xlsx", 5, "4.7")
+    assert "0 to 4" in bad_score.message
+    superseded = pd.read_parquet(settings.curated_dir / "superseded.parquet")
+    assert sorted(superseded["source"]) == ["questionnaires", "sustainability"]
+    html = (settings.reports_dir / "index.html").read_text(encoding="utf-8")
+    assert "Kota Atlantis" in html and "region_code_name_mismatch" in html
+
+
+def test_personal_data_never_reaches_curated_warehouse_or_report(small_demo):
+    settings, _ = small_demo
+    submissions = pd.read_parquet(settings.curated_dir / "questionnaire_submissions.parquet")
+    assert not {"nama_responden", "email", "no_hp"} & {c.lower().replace(" ", "_") for c in submissions.columns}
+    assert submissions["respondent_hash"].str.fullmatch(r"[0-9a-f]{16}").all()
+    texts = [(settings.reports_dir / "index.html").read_text(encoding="utf-8"),
+             (settings.reports_dir / "ranking.csv").read_text(encoding="utf-8")]
+    texts += [p.read_bytes().decode("latin-1") for p in settings.curated_dir.glob("*.parquet")]
+    texts.append(settings.warehouse_path.read_bytes().decode("latin-1"))
+    for text in texts:
+        assert "@contoh.go.id" not in text and "Responden " not in text
+
+
+def test_ranking_matches_the_reviewed_golden_file(small_demo):
+    settings, _ = small_demo
+    published = (settings.reports_dir / "ranking.csv").read_text(encoding="utf-8")
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.write_text(published, encoding="utf-8")
+    assert published == GOLDEN.read_text(encoding="utf-8"), "review the diff, then `make golden`"
+
+
+def test_same_inputs_give_byte_identical_outputs(small_demo, tmp_path):
+    from pipelines.flows import refresh
+
+    settings, _ = small_demo
+    again = Settings.default(tmp_path)
+    shutil.copytree(settings.raw_dir, again.raw_dir)
+    shutil.copyfile(settings.data_dir / ".pii_salt", again.data_dir / ".pii_salt")
+    refresh(data_dir=str(again.data_dir))
+    for name in ("index.html", "ranking.csv", "quarantine.csv", "manifest.json"):
+        assert (again.reports_dir / name).read_bytes() == (settings.reports_dir / name).read_bytes(), name
+    for name in ("questionnaire_answers.parquet", "government_performance.parquet", "quarantine.parquet"):
+        assert (again.curated_dir / name).read_bytes() == (settings.curated_dir / name).read_bytes(), name
+
+
+def test_a_region_given_the_best_answers_ranks_first(small_demo, tmp_path):
+    from pipelines.flows import refresh
+
+    settings, _ = small_demo
+    ranking = _ranking(settings)
+    worst = ranking["readiness_rank"].idxmax()
+    best = Settings.default(tmp_path)
+    shutil.copytree(settings.raw_dir, best.raw_dir)
+    bank = pd.read_csv(settings.raw_dir / "question_bank" / "bank_soal.csv", encoding="utf-8-sig")
+    best_answer = {q.question_code: {"scale_1_5": "5 - Optimum", "yes_no": "Ya"}.get(
+        q.answer_type, str(q.goal_high if q.direction == 1 else q.goal_low)) for q in bank.itertuples()}
+    submissions = pd.read_parquet(settings.curated_dir / "questionnaire_submissions.parquet")
+    opds = submissions[submissions.region_code == worst]["opd_name"]
+    # A later resubmission by every OPD of the worst region supersedes its earlier answers.
+    rows = [{"Timestamp": "30/12/2024 09:00:00", "Kode Wilayah": worst, "Perangkat Daerah": opd, "Periode": 2024,
+             **best_answer} for opd in opds]
+    pd.DataFrame(rows).to_csv(best.raw_dir / "questionnaires" / "resubmission.csv", index=False, sep=";")
+    refresh(data_dir=str(best.data_dir))
+    after = _ranking(best)
+    assert after.loc[worst, "readiness_rank"] == 1
+    assert after.loc[worst, "readiness_index"] == pytest.approx(100.0)
+    superseded = pd.read_parquet(best.curated_dir / "superseded.parquet")
+    assert (superseded["superseded_by"].str.startswith("questionnaires/resubmission.csv")).sum() == len(opds)

@@ -1,0 +1,97 @@
+"""The published report opened from file:// in headless Chromium: it renders, offline, and responds."""
+
+import shutil
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage", "--window-size=1400,1000"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
+    if not chromium or not driver_path:
+        pytest.fail("Chromium and chromedriver are required for the report tests: run `make browser` "
+                    "(apt-get install chromium chromium-driver)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def page(browser, small_demo):
+    settings, _ = small_demo
+    browser.get((settings.reports_dir / "index.html").as_uri())
+    WebDriverWait(browser, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .main-svg")) >= 4)
+    return browser
+
+
+def test_report_is_self_contained(small_demo):
+    settings, _ = small_demo
+    html = (settings.reports_dir / "index.html").read_text(encoding="utf-8")
+    assert html.count('<script src="plotly.min.js"></script>') == 1
+    assert "cdn.plot.ly" not in html and 'src="http' not in html
+    assert (settings.reports_dir / "plotly.min.js").stat().st_size > 3_000_000
+
+
+def test_page_renders_every_figure_without_errors(page):
+    plots = page.find_elements(By.CSS_SELECTOR, ".js-plotly-plot")
+    assert sorted(p.get_attribute("id") for p in plots) == ["fig-radar", "fig-readiness-top", "fig-scatter",
+                                                          "fig-screening-top"]
+    bars = page.execute_script("return document.getElementById('fig-screening-top').data[0].y.length")
+    assert bars == 25
+    errors = [e for e in page.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+
+
+def test_ranking_table_lists_all_regions_and_filters(page):
+    rows = page.find_elements(By.CSS_SELECTOR, "#ranking tbody tr")
+    assert len(rows) == 514
+    assert rows[0].find_elements(By.TAG_NAME, "td")[0].text == "1"
+    page.find_element(By.ID, "filter").send_keys("Probolinggo")
+    visible = [r for r in page.find_elements(By.CSS_SELECTOR, "#ranking tbody tr") if r.is_displayed()]
+    assert sorted(r.get_attribute("data-region") for r in visible) == ["35.13", "35.74"]
+    page.find_element(By.ID, "filter").send_keys(Keys.CONTROL, "a", Keys.DELETE)
+    assert all(r.is_displayed() for r in page.find_elements(By.CSS_SELECTOR, "#ranking tbody tr"))
+
+
+def test_sorting_by_readiness_rank_puts_rank_1_first(page):
+    header = page.find_elements(By.CSS_SELECTOR, "#ranking thead th")[9]
+    header.click()
+    first = page.find_elements(By.CSS_SELECTOR, "#ranking tbody tr")[0]
+    assert first.find_elements(By.TAG_NAME, "td")[9].get_attribute("textContent") == "1"
+
+
+def test_radar_follows_the_selected_region(page):
+    select = Select(page.find_element(By.ID, "radar-region"))
+    target = select.options[-1]
+    name = target.text.rsplit(" (", 1)[0]
+    select.select_by_value(target.get_attribute("value"))
+    trace = page.execute_script("return document.getElementById('fig-radar').data[1].name")
+    assert trace == name
+
+
+def test_synthetic_banner_and_provenance_are_shown(page, small_demo):
+    _, result = small_demo
+    assert page.find_element(By.ID, "synthetic-banner").is_displayed()
+    assert page.find_element(By.ID, "methodology-hash").text == result.scored.methodology_hash
+
+
+def test_screenshot_of_the_report(page, small_demo):
+    settings, _ = small_demo
+    path = settings.reports_dir / "screenshot.png"
+    page.execute_script("window.scrollTo(0, 0)")
+    assert page.save_screenshot(str(path)) and path.stat().st_size > 20_000

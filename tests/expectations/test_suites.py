@@ -1,0 +1,101 @@
+"""Every GX suite: generated from its spec, passes a good fixture, fails a bad one for the intended rule."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from pipelines.settings import Settings
+from pipelines.validate.run import gx_context, parameters, validate_frame
+from pipelines.validate.suites import render_suite, suite_from_spec, table_specs
+from tests.conftest import ROOT
+
+SPECS = table_specs(ROOT / "expectations")
+DTYPES = {"str": "str", "int64": "Int64", "float64": "float64", "datetime64[us]": "datetime64[us]"}
+SOURCE = {"source_file": "x.csv", "source_row": 2}
+GOOD = {
+    "fiscal_capacity": {"region_code": "35.13", "year": 2024, "fiscal_capacity_value": 0.57,
+                        "fiscal_capacity_category": "rendah", "regulation": "PMK 84/2023", "basis": None},
+    "government_performance": {"region_code": "35.13", "year": 2024, "performance_score": 3.1,
+                               "performance_status": "sangat tinggi", "national_rank": 12},
+    "sustainability": {"region_code": "35.74", "year": 2024, "sustainability_index": 61.5, "index_name": "IKB"},
+    "indicators": {"region_code": "35.74", "year": 2024, "indicator_code": "spbe", "indicator_value": 3.1,
+                   "unit": "1-5", "indicator_source": "KemenPAN-RB"},
+    "question_bank": {"question_code": "Q001", "dimension": "governance", "element": "public_service",
+                      "aspect": "structure", "answer_type": "number", "weight": 1.0, "direction": 1,
+                      "goal_low": 0.0, "goal_high": 100.0, "text_id": "Persentase", "text_en": "Share"},
+    "questionnaire_submissions": {"submission_id": "x.csv#2", "region_code": "35.13", "opd_name": "Diskominfo",
+                                  "period": 2024, "submitted_at": pd.Timestamp("2024-09-13 10:22:33"),
+                                  "respondent_hash": "ab12"},
+    "questionnaire_answers": {"submission_id": "x.csv#2", "region_code": "35.13", "period": 2024,
+                              "question_code": "Q001", "answer_type": "scale_1_5", "answer_raw": "3 - Terdefinisi",
+                              "answer_value": 3.0, "source_column": "Q001"},
+    "cohorts": {"region_code": "34", "year_joined": 2023, "programme": "smart_province", "tags": None,
+                "list_complete": "yes", "source_note": "aptika"},
+}
+# One bad change per suite and the rule it must trip.
+BAD = {
+    "fiscal_capacity": ({"fiscal_capacity_value": -0.2}, "between"),
+    "government_performance": ({"performance_score": 4.7}, "between"),
+    "sustainability": ({"sustainability_index": 101.0}, "between"),
+    "indicators": ({"region_code": "99.99"}, "in_parameter"),
+    "question_bank": ({"goal_high": None}, "required"),
+    "questionnaire_submissions": ({"period": 2014}, "between"),
+    "questionnaire_answers": ({"answer_value": 6.0}, "between"),
+    "cohorts": ({"programme": "smart_village"}, "in_set"),
+}
+
+
+def _frame(table, row):
+    columns = SPECS[table]["columns"]
+    data = {**row, **SOURCE}
+    return pd.DataFrame([data])[list(columns)].astype({c: DTYPES[s["type"]] for c, s in columns.items()})
+
+
+@pytest.fixture(scope="module")
+def context():
+    return gx_context()
+
+
+@pytest.fixture(scope="module")
+def params():
+    return parameters(Settings.default(), ["Q001"])
+
+
+def test_every_canonical_table_has_a_spec_and_fixtures():
+    assert set(SPECS) == set(GOOD) == set(BAD)
+
+
+@pytest.mark.parametrize("table", sorted(SPECS))
+def test_committed_suite_is_generated_from_its_spec(table):
+    committed = (ROOT / "expectations" / f"{table}.json").read_text(encoding="utf-8")
+    assert committed == render_suite(suite_from_spec(SPECS[table])), "run `readiness expectations` and commit"
+
+
+@pytest.mark.parametrize("table", sorted(SPECS))
+def test_good_fixture_passes(context, params, table):
+    suite = json.loads((ROOT / "expectations" / f"{table}.json").read_text(encoding="utf-8"))
+    failures, summary = validate_frame(context, table, _frame(table, GOOD[table]), suite, params)
+    assert failures == [] and summary["success"]
+
+
+@pytest.mark.parametrize("table", sorted(SPECS))
+def test_bad_fixture_fails_for_the_intended_rule(context, params, table):
+    suite = json.loads((ROOT / "expectations" / f"{table}.json").read_text(encoding="utf-8"))
+    change, rule = BAD[table]
+    failures, _ = validate_frame(context, table, _frame(table, {**GOOD[table], **change}), suite, params)
+    assert [(f["meta"]["rule"], f["rows"]) for f in failures] == [(rule, [0])]
+
+
+def test_key_duplicates_fail_the_key_rule(context, params):
+    suite = json.loads((ROOT / "expectations" / "government_performance.json").read_text(encoding="utf-8"))
+    row = _frame("government_performance", GOOD["government_performance"])
+    failures, _ = validate_frame(context, "government_performance", pd.concat([row, row], ignore_index=True), suite, params)
+    assert [(f["meta"]["rule"], f["rows"]) for f in failures] == [("key_unique", [0, 1])]
+
+
+def test_wrong_columns_fail_at_table_level(context, params):
+    suite = json.loads((ROOT / "expectations" / "sustainability.json").read_text(encoding="utf-8"))
+    frame = _frame("sustainability", GOOD["sustainability"]).rename(columns={"index_name": "nama"})
+    failures, summary = validate_frame(context, "sustainability", frame, suite, params)
+    assert "schema" in [f["meta"]["rule"] for f in failures] and not summary["success"]

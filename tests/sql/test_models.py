@@ -1,0 +1,133 @@
+"""The scoring SQL on tiny curated tables, run through the real score() path into a DuckDB file."""
+
+import json
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pipelines.score.methodology import load
+from pipelines.score.run import score
+from pipelines.settings import Settings, load_yaml
+from tests.conftest import ROOT
+
+FRAMEWORK = load_yaml(ROOT / "methodology" / "framework.yaml")
+ELEMENTS = [(d, e) for d, spec in FRAMEWORK["dimensions"].items() for e in spec["elements"]]
+ASPECTS = list(FRAMEWORK["aspects"])
+KAB_A, KOTA_B, KAB_C, KOTA_D, KAB_E = "35.13", "35.74", "35.10", "35.79", "35.01"
+
+
+def _stats(rows, value_column, extra=None):
+    frame = pd.DataFrame(rows, columns=["region_code", value_column])
+    frame["year"] = 2024
+    for column, value in (extra or {}).items():
+        frame[column] = value
+    frame["source_file"], frame["source_row"] = "f.csv", range(2, len(frame) + 2)
+    return frame
+
+
+def _questionnaires(levels_by_region: dict[str, tuple[int, float]]):
+    bank = pd.DataFrame([{"question_code": f"Q{i:02d}", "dimension": d, "element": e, "aspect": ASPECTS[i % 3],
+                          "answer_type": "scale_1_5", "weight": 1.0, "direction": 1, "goal_low": None, "goal_high": None}
+                         for i, (d, e) in enumerate(ELEMENTS)])
+    bank.loc[len(bank)] = {"question_code": "QN", "dimension": "governance", "element": "public_service",
+                           "aspect": "infrastructure", "answer_type": "number", "weight": 1.0, "direction": -1,
+                           "goal_low": 0.0, "goal_high": 50.0}
+    submissions, answers = [], []
+    for region, (opds, level) in levels_by_region.items():
+        for k in range(opds):
+            sid = f"{region}#{k}"
+            submissions.append({"submission_id": sid, "region_code": region, "opd_name": f"OPD {k}", "period": 2024,
+                                "submitted_at": pd.Timestamp("2024-09-01")})
+            for q in bank.itertuples():
+                # The number question counts un-integrated apps (lower is better): 0 is the best answer.
+                value = (5 - level) * 12.5 if q.answer_type == "number" else level
+                answers.append({"submission_id": sid, "region_code": region, "period": 2024,
+                                "question_code": q.question_code, "answer_type": q.answer_type,
+                                "answer_value": float(value)})
+    return bank, pd.DataFrame(submissions), pd.DataFrame(answers)
+
+
+@pytest.fixture
+def scored(tmp_path):
+    settings = Settings.default(tmp_path)
+    curated = settings.curated_dir
+    curated.mkdir(parents=True)
+    bank, submissions, answers = _questionnaires({KAB_A: (3, 5.0), KOTA_B: (3, 3.0), KAB_C: (2, 5.0)})
+    tables = {
+        "fiscal_capacity": _stats([(KAB_A, 1.0), (KOTA_B, 3.0), (KAB_C, 2.0), (KOTA_D, 2.0), (KAB_E, 2.0)],
+                                  "fiscal_capacity_value"),
+        "government_performance": _stats([(KAB_A, 2.0), (KOTA_B, 4.0), (KAB_C, 3.0), (KOTA_D, 3.0)], "performance_score"),
+        "sustainability": _stats([(KOTA_B, 80.0), (KOTA_D, 40.0)], "sustainability_index", {"index_name": "IKB"}),
+        "indicators": pd.DataFrame({"region_code": pd.Series(dtype="str"), "year": pd.Series(dtype="int64"),
+                                    "indicator_code": pd.Series(dtype="str"), "indicator_value": pd.Series(dtype="float64")}),
+        "question_bank": bank, "questionnaire_submissions": submissions, "questionnaire_answers": answers,
+        "cohorts": pd.DataFrame({"region_code": [KOTA_B], "year_joined": [2017], "programme": ["smart_city"]}),
+    }
+    for name, frame in tables.items():
+        frame.to_parquet(curated / f"{name}.parquet", index=False)
+    (curated / "manifest.json").write_text(json.dumps({"inputs_hash": "test-inputs"}))
+    result = score(settings, load(ROOT / "methodology"))
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        yield result, {t: con.sql(f"SELECT * FROM score.{t}").df() for t in result.rows}
+
+
+def _by_region(frame, column):
+    return frame.set_index("region_code")[column].to_dict()
+
+
+def test_minmax_gives_0_and_100_and_kabupaten_are_reweighted_not_zeroed(scored):
+    _, t = scored
+    index = _by_region(t["region_screening"], "screening_index")
+    assert index[KOTA_B] == pytest.approx(100.0)          # max on all three indicators
+    assert index[KAB_A] == pytest.approx(0.0)             # min on both of its indicators
+    assert index[KAB_C] == pytest.approx(50.0)            # (50 + 50) / 2, not (50 + 50 + 0) / 3
+    assert index[KOTA_D] == pytest.approx(100.0 / 3)      # (50 + 50 + 0) / 3: a kota has sustainability
+
+
+def test_missing_value_is_dropped_with_its_weight_not_scored(scored):
+    _, t = scored
+    indicators = t["screening_indicator"].set_index(["region_code", "indicator_code"])
+    assert pd.isna(indicators.loc[(KAB_E, "government_performance"), "indicator_score"])
+    screening = t["region_screening"].set_index("region_code")
+    assert screening.loc[KAB_E, "coverage_pct"] == pytest.approx(50.0)
+    assert screening.loc[KAB_E, "screening_index"] == pytest.approx(50.0)
+
+
+def test_regions_without_data_are_not_ranked_and_ranks_are_dense_at_the_top(scored):
+    _, t = scored
+    ranks = _by_region(t["region_screening"].dropna(subset=["screening_rank"]), "screening_rank")
+    assert ranks == {KOTA_B: 1, KAB_C: 2, KAB_E: 2, KOTA_D: 4, KAB_A: 5}
+    ranking = t["region_ranking"].set_index("region_code")
+    assert len(ranking) == 514
+    assert ranking.loc["31.71", "screening_status"] == "not ranked: not an autonomous region"
+    assert ranking.loc["11.01", "screening_status"] == "not ranked: data for 0 of 2 indicators"
+    assert ranking.loc[KOTA_B, "smart_city_year_joined"] == 2017
+
+
+def test_readiness_best_answers_score_100_and_rank_first(scored):
+    _, t = scored
+    readiness = t["region_readiness"].set_index("region_code")
+    assert readiness.loc[KAB_A, "readiness_index"] == pytest.approx(100.0)
+    assert readiness.loc[KAB_A, "readiness_rank"] == 1
+    assert readiness.loc[KOTA_B, "readiness_index"] == pytest.approx(50.0)   # level 3 of 1-5 everywhere
+    dims = t["region_dimension"]
+    assert dims[dims.region_code == KOTA_B]["dimension_score"].tolist() == pytest.approx([50.0] * 6)
+    aspects = t["region_aspect"]
+    assert sorted(aspects[aspects.region_code == KAB_A]["aspect"]) == sorted(ASPECTS)
+
+
+def test_too_few_opds_means_no_readiness_score(scored):
+    _, t = scored
+    readiness = t["region_readiness"].set_index("region_code")
+    assert pd.isna(readiness.loc[KAB_C, "readiness_index"]) and readiness.loc[KAB_C, "opd_submissions"] == 2
+    ranking = t["region_ranking"].set_index("region_code")
+    assert ranking.loc[KAB_C, "readiness_status"] == "not ranked: 2 OPD submissions"
+    assert ranking.loc["11.01", "readiness_status"] == "no questionnaire"
+
+
+def test_every_score_table_carries_the_hashes(scored):
+    result, t = scored
+    for name in ("screening_indicator", "region_screening", "region_dimension", "region_readiness", "region_ranking"):
+        assert set(t[name]["methodology_hash"]) == {result.methodology_hash}
+        assert set(t[name]["inputs_hash"]) == {"test-inputs"}
