@@ -107,44 +107,48 @@ def question_bank_rows(rows: pd.DataFrame, framework: dict) -> pd.DataFrame:
     return out
 
 
+ANSWER_COLUMNS = ["submission_id", "region_code", "period", "question_code", "answer_type", "answer_raw", "answer_value",
+                  "source_file", "source_row", "source_column"]
+
+
 def answers_from_wide(raw: pd.DataFrame, submissions: pd.DataFrame, bank: pd.DataFrame, problems: Problems) -> pd.DataFrame:
-    """Return questionnaire_answers (one row per submission × question column) for the good submissions."""
+    """Return questionnaire_answers (one row per good submission × question column); unreadable answers are quarantined."""
     by_key = {header_key(code): code for code in bank["question_code"]}
-    types = dict(zip(bank["question_code"], bank["answer_type"]))
-    good = raw[raw[ROW_COLUMN].isin(submissions["source_row"])]
-    meta = submissions.set_index("source_row")
-    parts = []
-    for column in raw.columns:
-        code = by_key.get(header_key(column))
-        if code is None:
+    columns = {c: by_key[header_key(c)] for c in raw.columns if header_key(c) in by_key}
+    good = raw.loc[raw[ROW_COLUMN].isin(submissions["source_row"]), [ROW_COLUMN, *columns]]
+    long = good.melt(id_vars=ROW_COLUMN, var_name="source_column", value_name="answer")
+    long["question_code"] = long["source_column"].map(columns)
+    long["answer_type"] = long["question_code"].map(dict(zip(bank["question_code"], bank["answer_type"])))
+    long["answer_value"] = pd.Series(None, index=long.index, dtype=object)
+    long["error"] = pd.Series(None, index=long.index, dtype=object)
+    for answer_type, part in long.groupby("answer_type", sort=True):
+        if answer_type == "text":
             continue
-        answer_type = types[code]
-        values = good[column]
         if answer_type == "number":
-            parsed, errors = parse_column(values, "number")
-        elif answer_type == "text":
-            parsed, errors = pd.Series(None, index=values.index, dtype="float64"), pd.Series(None, index=values.index)
+            parsed, errors = parse_column(part["answer"], "number")
         else:
-            parsed, errors = parse_values(values, ANSWER_PARSERS[answer_type])
-        for row, value, message in zip(good.loc[errors.notna(), ROW_COLUMN], values[errors.notna()], errors[errors.notna()]):
-            problems.add(row, column, "answer_unreadable", value, f"answer to {code}: {message}", scope="cell")
-        rows = good[ROW_COLUMN].to_numpy()
-        parts.append(pd.DataFrame({
-            "submission_id": meta.loc[rows, "submission_id"].to_numpy(),
-            "region_code": meta.loc[rows, "region_code"].to_numpy(),
-            "period": meta.loc[rows, "period"].to_numpy(),
-            "question_code": code,
-            "answer_type": answer_type,
-            "answer_raw": values.map(lambda v: None if parsers.is_missing(v) else str(v)).to_numpy(),
-            "answer_value": parsed.where(errors.isna()).astype("float64").to_numpy(),
-            "source_file": problems.source_file,
-            "source_row": rows,
-            "source_column": column,
-        })[errors.isna().to_numpy()])
-    columns = ["submission_id", "region_code", "period", "question_code", "answer_type", "answer_raw", "answer_value",
-               "source_file", "source_row", "source_column"]
-    answers = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
-    return answers.astype({"period": "Int64", "source_row": "int64", "answer_raw": "str"})
+            parsed, errors = parse_values(part["answer"], ANSWER_PARSERS[answer_type])
+        long.loc[part.index, "answer_value"] = parsed
+        long.loc[part.index, "error"] = errors
+    failed = long["error"].notna()
+    for row, column, value, code, message in long.loc[failed, [ROW_COLUMN, "source_column", "answer", "question_code",
+                                                                "error"]].itertuples(index=False):
+        problems.add(row, column, "answer_unreadable", value, f"answer to {code}: {message}", scope="cell")
+    long = long[~failed]
+    meta = submissions.set_index("source_row")
+    answers = pd.DataFrame({
+        "submission_id": long[ROW_COLUMN].map(meta["submission_id"]),
+        "region_code": long[ROW_COLUMN].map(meta["region_code"]),
+        "period": long[ROW_COLUMN].map(meta["period"]),
+        "question_code": long["question_code"],
+        "answer_type": long["answer_type"],
+        "answer_raw": long["answer"].map(lambda v: None if parsers.is_missing(v) else str(v)),
+        "answer_value": long["answer_value"],
+        "source_file": problems.source_file,
+        "source_row": long[ROW_COLUMN],
+        "source_column": long["source_column"],
+    }, columns=ANSWER_COLUMNS)
+    return answers.astype({"period": "Int64", "source_row": "int64", "answer_raw": "str", "answer_value": "float64"})
 
 
 def supersede(table: pd.DataFrame, source: str, key: list[str], order_by: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:

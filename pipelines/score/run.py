@@ -15,8 +15,8 @@ from pipelines.settings import Settings
 
 MODELS_DIR = Path(__file__).parent / "models"
 # Run order: each model reads only tables loaded before it or earlier models.
-MODELS = ["indicator_values", "screening_indicator", "region_screening", "question_region", "region_element",
-          "region_dimension", "region_aspect", "region_readiness", "region_ranking"]
+MODELS = ["indicator_values", "screening_indicator", "region_screening", "readiness_period", "question_region",
+          "region_element", "region_dimension", "region_aspect", "region_readiness", "region_ranking"]
 SCORE_COLUMNS = {"screening_indicator": "indicator_score", "region_screening": "screening_index",
                  "question_region": "question_score", "region_element": "element_score",
                  "region_dimension": "dimension_score", "region_aspect": "aspect_score",

@@ -9,3 +9,6 @@ CREATE OR REPLACE TEMP MACRO scale_0_100(x, low, high) AS
 CREATE OR REPLACE TEMP MACRO weighted_mean(v, w) AS sum(v * w) / nullif(sum(CASE WHEN v IS NOT NULL THEN w END), 0);
 -- Percentage of the weight whose value is present.
 CREATE OR REPLACE TEMP MACRO weight_coverage_pct(v, w) AS 100.0 * coalesce(sum(CASE WHEN v IS NOT NULL THEN w END), 0) / nullif(sum(w), 0);
+-- Rank 1 = highest; regions without a value get no rank and do not push others down; ties share a rank.
+CREATE OR REPLACE TEMP MACRO rank_desc(x) AS
+    CASE WHEN x IS NOT NULL THEN rank() OVER (PARTITION BY x IS NULL ORDER BY x DESC) END;

@@ -1,18 +1,13 @@
 -- score.question_region: one row per region × question for the scored period; question_score is the
 -- mean over the region's OPDs of each answer mapped to 0-100 (scale and yes/no by methodology.answer_scoring,
 -- numbers by the question's goalposts, truncated; direction -1 reverses). Text questions are not scored.
-WITH scored_period AS (
-    SELECT CASE WHEN param('readiness.period') = 'latest' THEN max(period)
-                ELSE CAST(param('readiness.period') AS INTEGER) END AS period
-    FROM curated.questionnaire_submissions
-),
-answers AS (
+WITH answers AS (
     SELECT a.region_code, a.submission_id, q.question_code, q.dimension, q.element, q.aspect, q.weight,
            q.direction,
            CASE WHEN q.answer_type = 'number' THEN scale_0_100(a.answer_value, q.goal_low, q.goal_high)
                 ELSE scale_0_100(a.answer_value, s.low, s.high) END AS raw_score
     FROM curated.questionnaire_answers a
-    JOIN scored_period p ON a.period = p.period
+    JOIN score.readiness_period p ON a.period = p.period
     JOIN curated.question_bank q USING (question_code)
     LEFT JOIN methodology.answer_scoring s ON s.answer_type = q.answer_type
     WHERE q.answer_type <> 'text'

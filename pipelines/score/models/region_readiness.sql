@@ -1,14 +1,9 @@
 -- score.region_readiness: one row per region with questionnaires; readiness_index 0-100 is the
 -- dimension-weighted mean of the six dimension scores, NULL below readiness.min_opd_submissions OPDs.
-WITH scored_period AS (
-    SELECT CASE WHEN param('readiness.period') = 'latest' THEN max(period)
-                ELSE CAST(param('readiness.period') AS INTEGER) END AS period
-    FROM curated.questionnaire_submissions
-),
-opds AS (
+WITH opds AS (
     SELECT s.region_code, count(*) AS opd_submissions
     FROM curated.questionnaire_submissions s
-    JOIN scored_period p ON s.period = p.period
+    JOIN score.readiness_period p ON s.period = p.period
     GROUP BY s.region_code
 ),
 by_region AS (
@@ -27,9 +22,7 @@ scored AS (
     JOIN opds o USING (region_code)
 )
 SELECT s.region_code, s.readiness_index, s.dimensions_scored, s.opd_submissions,
-       CASE WHEN s.readiness_index IS NOT NULL
-            THEN rank() OVER (PARTITION BY s.readiness_index IS NULL ORDER BY s.readiness_index DESC) END
-           AS readiness_rank,
+       rank_desc(s.readiness_index) AS readiness_rank,
        run.methodology_hash, run.inputs_hash
 FROM scored s
 CROSS JOIN methodology.run run

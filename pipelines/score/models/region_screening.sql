@@ -22,9 +22,7 @@ scored AS (
     FROM by_region
 )
 SELECT s.region_code, s.screening_index, s.coverage_pct, s.indicators_used, s.indicators_applicable,
-       CASE WHEN s.screening_index IS NOT NULL
-            THEN rank() OVER (PARTITION BY s.screening_index IS NULL ORDER BY s.screening_index DESC) END
-           AS screening_rank,
+       rank_desc(s.screening_index) AS screening_rank,
        run.methodology_hash, run.inputs_hash
 FROM scored s
 CROSS JOIN methodology.run run
