@@ -85,7 +85,7 @@ def parse_column(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
     return parse_values(values, _PARSERS[kind])
 
 
-_DTYPES = {"integer": "Int64", "number": "float64", "text": "str", "category": "str",
+DTYPES = {"integer": "Int64", "number": "float64", "text": "str", "category": "str",
            "timestamp": "datetime64[us]", "region_code": "str", "region_name": "str"}
 
 
@@ -131,7 +131,7 @@ def canonical_rows(raw: pd.DataFrame, spec: dict, problems: Problems, resolver: 
     out = out.loc[~bad].reset_index(drop=True)
     for name, column_spec in columns.items():
         if name in out.columns:
-            out[name] = out[name].astype(_DTYPES[column_spec["type"]])
+            out[name] = out[name].astype(DTYPES[column_spec["type"]])
     return out
 
 

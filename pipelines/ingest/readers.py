@@ -15,6 +15,8 @@ SUPPORTED_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".json"}
 ROW_COLUMN = "source_row"
 OVERFLOW_COLUMN = "source_overflow"  # cells beyond the header's width, so they are reported, not dropped
 HEADER_SEARCH_ROWS = 30
+# A trailing row holding only text like this is a note under the table, not a data row.
+NOTE_PREFIX = re.compile(r"^(sumber|keterangan|ket\.|catatan|note|notes|source|\*|\(\d\)|\d\))", re.IGNORECASE)
 
 
 class UnreadableFile(Exception):
@@ -31,12 +33,18 @@ def _decode(data: bytes, path: Path) -> str:
         raise UnreadableFile("the file is empty")
     if b"\x00" in data[:4096]:
         raise UnreadableFile("the file is binary, not a text table (is it an XLSX saved with a .csv name?)")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UnreadableFile("the text is neither UTF-8 nor Windows-1252; save it again as CSV UTF-8")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    if re.search(rb"[\xc2-\xf4][\x80-\xbf]", data):
+        # Valid UTF-8 sequences next to invalid bytes: parts of the file were saved in different encodings.
+        raise UnreadableFile("the text mixes UTF-8 with another encoding, so characters would be garbled; "
+                             "open it in a spreadsheet and save it again as CSV UTF-8")
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise UnreadableFile("the text is neither UTF-8 nor Windows-1252; save it again as CSV UTF-8") from None
 
 
 def _csv(path: Path) -> tuple[list[str], list[list[object]], list[int]]:
@@ -62,6 +70,34 @@ def _csv(path: Path) -> tuple[list[str], list[list[object]], list[int]]:
     return header, rows, numbers
 
 
+def _merged_ranges(path: Path, sheet_path: str) -> list[tuple[int, int, int, int]]:
+    """Return (min_col, min_row, max_col, max_row) of the merged cells of a sheet, read from its XML."""
+    from openpyxl.utils.cell import range_boundaries
+
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read(sheet_path.lstrip("/"))
+    return [range_boundaries(ref.decode()) for ref in re.findall(rb'<mergeCell ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"', xml)]
+
+
+def _header(rows: dict[int, list], at: int, merged: list[tuple[int, int, int, int]]) -> tuple[list[str], int]:
+    """Return the column names and the header's last row, reading a second header row under merged cells."""
+    header = list(rows[at])
+    two_rows = False
+    for min_col, min_row, max_col, max_row in merged:
+        if min_row != at:
+            continue
+        for col in range(min_col, max_col + 1):
+            if col - 1 < len(header):
+                header[col - 1] = rows[at][min_col - 1]
+        two_rows |= max_row > min_row or (max_col > min_col and at + 1 in rows and
+                                          any(rows[at + 1][c - 1] is not None for c in range(min_col, max_col + 1)))
+    if not two_rows:
+        return ["" if c is None else str(c) for c in header], at
+    below = rows.get(at + 1, [])
+    names = [below[i] if i < len(below) and below[i] is not None else header[i] for i in range(len(header))]
+    return ["" if c is None else str(c) for c in names], at + 1
+
+
 def _xlsx(path: Path, known_headers: set[str]) -> tuple[list[str], list[list[object]], list[int]]:
     import openpyxl
 
@@ -74,6 +110,7 @@ def _xlsx(path: Path, known_headers: set[str]) -> tuple[list[str], list[list[obj
     try:
         sheet = workbook.worksheets[0]
         all_rows = [(i, list(r)) for i, r in enumerate(sheet.iter_rows(values_only=True), start=1)]
+        sheet_path = sheet._worksheet_path
     finally:
         workbook.close()
     header_at = None
@@ -83,9 +120,11 @@ def _xlsx(path: Path, known_headers: set[str]) -> tuple[list[str], list[list[obj
             break
     if header_at is None:
         raise UnreadableFile(f"no header row with known column names in the first {HEADER_SEARCH_ROWS} rows")
-    header = ["" if c is None else str(c) for c in all_rows[header_at - 1][1]]
+    width = max(len(r) for _, r in all_rows)
+    by_number = {i: r + [None] * (width - len(r)) for i, r in all_rows[header_at - 1:header_at + 1]}
+    header, last_header_row = _header(by_number, header_at, _merged_ranges(path, sheet_path))
     rows, numbers = [], []
-    for i, row in all_rows[header_at:]:
+    for i, row in all_rows[last_header_row:]:
         if all(c is None or (isinstance(c, str) and not c.strip()) for c in row):
             continue
         rows.append(row)
@@ -106,8 +145,24 @@ def _json(path: Path) -> tuple[list[str], list[list[object]], list[int]]:
     return header, [[r.get(k) for k in header] for r in records], list(range(1, len(records) + 1))
 
 
+def _split_notes(rows: list[list[object]], numbers: list[int], width: int) -> tuple[list, list, list[int]]:
+    """Return (rows, numbers, note row numbers): trailing one-cell rows below the data are notes, not data."""
+    def is_note(row):
+        cells = [str(c).strip() for c in row if c is not None and str(c).strip() != ""]
+        return len(cells) == 1 and bool(NOTE_PREFIX.match(cells[0]))
+
+    end = len(rows)
+    while width > 1 and end > 0 and is_note(rows[end - 1]):
+        end -= 1
+    return rows[:end], numbers[:end], numbers[end:]
+
+
 def read_raw(path: Path, known_headers: set[str]) -> pd.DataFrame:
-    """Return the file's data rows as object columns named by the header, plus `source_row`."""
+    """Return the file's data rows as object columns named by the header, plus `source_row`.
+
+    Trailing note rows (one filled cell, such as `Sumber: Kemenkeu`) are left out and listed in
+    `frame.attrs["note_rows"]`.
+    """
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableFile(f"unsupported file type {suffix!r}; use CSV, XLSX or JSON")
@@ -118,6 +173,9 @@ def read_raw(path: Path, known_headers: set[str]) -> pd.DataFrame:
     else:
         header, rows, numbers = _csv(path)
     width = len(header)
+    note_rows: list[int] = []
+    if suffix != ".json":
+        rows, numbers, note_rows = _split_notes(rows, numbers, width)
     padded = [list(r[:width]) + [None] * (width - len(r)) for r in rows]
     names = [h if str(h).strip() else f"column_{i + 1}" for i, h in enumerate(header)]
     frame = pd.DataFrame(padded, columns=names, dtype=object)
@@ -125,4 +183,5 @@ def read_raw(path: Path, known_headers: set[str]) -> pd.DataFrame:
     frame[OVERFLOW_COLUMN] = [
         "; ".join(str(c) for c in r[width:] if c is not None and str(c).strip()) or None for r in rows
     ]
+    frame.attrs["note_rows"] = note_rows
     return frame

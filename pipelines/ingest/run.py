@@ -11,22 +11,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines.ingest import parsers, reference
-from pipelines.ingest.canonical import (
-    QUARANTINE_COLUMNS, Problems, canonical_rows, match_columns, parse_column, parse_values, salted_hash,
-)
-from pipelines.ingest.readers import ROW_COLUMN, UnreadableFile, header_key, read_raw
+from pipelines import __version__
+from pipelines.ingest import reference
+from pipelines.ingest.canonical import DTYPES, QUARANTINE_COLUMNS, Problems, canonical_rows, match_columns
+from pipelines.ingest.questionnaires import ANSWER_COLUMNS, submissions_and_answers
+from pipelines.ingest.readers import UnreadableFile, header_key, read_raw
 from pipelines.ingest.regions import RegionResolver
 from pipelines.settings import Settings, load_yaml
 
 # Question bank first: questionnaires are read against it.
 SOURCE_ORDER = ["question_bank", "fiscal_capacity", "government_performance", "sustainability", "indicators",
-                "cohorts", "questionnaires"]
+                "evaluations", "cohorts", "questionnaires"]
 SIDECAR = "_source.yaml"
 SUPERSEDED_COLUMNS = ["source", "source_file", "source_row", "record_key", "superseded_by", "reason"]
 FILE_COLUMNS = ["source_file", "source", "sha256", "size_bytes", "received_date", "publisher", "licence",
-                "is_synthetic", "rows_read", "file_error", "column_map", "notes"]
-ANSWER_PARSERS = {"scale_1_5": parsers.parse_scale, "yes_no": parsers.parse_yes_no}
+                "is_synthetic", "rows_read", "file_error", "column_map", "notes", "was_parsed"]
 
 
 @dataclass
@@ -97,58 +96,16 @@ def canonical_vocabulary(framework: dict) -> dict[str, dict[str, str]]:
     return vocab
 
 
-def question_bank_rows(rows: pd.DataFrame, framework: dict) -> pd.DataFrame:
-    """Return question-bank rows with dimension, element and aspect spelled as framework codes."""
-    vocab = canonical_vocabulary(framework)
+def framework_codes(rows: pd.DataFrame, framework: dict) -> pd.DataFrame:
+    """Return rows with any dimension, element and aspect column spelled as the framework's codes."""
     out = rows.copy()
-    for column, mapping in vocab.items():
-        out[column] = out[column].map(lambda v, m=mapping: m.get(str(v).strip().lower(), str(v).strip().lower()))
-    out["question_code"] = out["question_code"].str.upper()
+    for column, mapping in canonical_vocabulary(framework).items():
+        if column in out.columns:
+            out[column] = out[column].map(
+                lambda v, m=mapping: v if pd.isna(v) else m.get(str(v).strip().lower(), str(v).strip().lower()))
+    if "question_code" in out.columns:
+        out["question_code"] = out["question_code"].str.upper()
     return out
-
-
-ANSWER_COLUMNS = ["submission_id", "region_code", "period", "question_code", "answer_type", "answer_raw", "answer_value",
-                  "source_file", "source_row", "source_column"]
-
-
-def answers_from_wide(raw: pd.DataFrame, submissions: pd.DataFrame, bank: pd.DataFrame, problems: Problems) -> pd.DataFrame:
-    """Return questionnaire_answers (one row per good submission × question column); unreadable answers are quarantined."""
-    by_key = {header_key(code): code for code in bank["question_code"]}
-    columns = {c: by_key[header_key(c)] for c in raw.columns if header_key(c) in by_key}
-    good = raw.loc[raw[ROW_COLUMN].isin(submissions["source_row"]), [ROW_COLUMN, *columns]]
-    long = good.melt(id_vars=ROW_COLUMN, var_name="source_column", value_name="answer")
-    long["question_code"] = long["source_column"].map(columns)
-    long["answer_type"] = long["question_code"].map(dict(zip(bank["question_code"], bank["answer_type"])))
-    long["answer_value"] = pd.Series(None, index=long.index, dtype=object)
-    long["error"] = pd.Series(None, index=long.index, dtype=object)
-    for answer_type, part in long.groupby("answer_type", sort=True):
-        if answer_type == "text":
-            continue
-        if answer_type == "number":
-            parsed, errors = parse_column(part["answer"], "number")
-        else:
-            parsed, errors = parse_values(part["answer"], ANSWER_PARSERS[answer_type])
-        long.loc[part.index, "answer_value"] = parsed
-        long.loc[part.index, "error"] = errors
-    failed = long["error"].notna()
-    for row, column, value, code, message in long.loc[failed, [ROW_COLUMN, "source_column", "answer", "question_code",
-                                                                "error"]].itertuples(index=False):
-        problems.add(row, column, "answer_unreadable", value, f"answer to {code}: {message}", scope="cell")
-    long = long[~failed]
-    meta = submissions.set_index("source_row")
-    answers = pd.DataFrame({
-        "submission_id": long[ROW_COLUMN].map(meta["submission_id"]),
-        "region_code": long[ROW_COLUMN].map(meta["region_code"]),
-        "period": long[ROW_COLUMN].map(meta["period"]),
-        "question_code": long["question_code"],
-        "answer_type": long["answer_type"],
-        "answer_raw": long["answer"].map(lambda v: None if parsers.is_missing(v) else str(v)),
-        "answer_value": long["answer_value"],
-        "source_file": problems.source_file,
-        "source_row": long[ROW_COLUMN],
-        "source_column": long["source_column"],
-    }, columns=ANSWER_COLUMNS)
-    return answers.astype({"period": "Int64", "source_row": "int64", "answer_raw": "str", "answer_value": "float64"})
 
 
 def supersede(table: pd.DataFrame, source: str, key: list[str], order_by: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -156,7 +113,8 @@ def supersede(table: pd.DataFrame, source: str, key: list[str], order_by: str | 
     if table.empty:
         return table, pd.DataFrame(columns=SUPERSEDED_COLUMNS)
     if order_by:
-        ordered = table.sort_values([*key, order_by, "source_file", "source_row"], kind="stable")
+        # A missing time counts as earliest; among equal times the later file and row win.
+        ordered = table.sort_values([*key, order_by, "source_file", "source_row"], kind="stable", na_position="first")
         group_cols = key
         reason = f"a later submission for the same {', '.join(key)} (by {order_by}) replaces it"
     else:
@@ -179,80 +137,162 @@ def supersede(table: pd.DataFrame, source: str, key: list[str], order_by: str | 
     return kept, superseded.reset_index(drop=True)
 
 
-def ingest(settings: Settings) -> Staged:
-    """Return canonical staging tables from every raw file, writing them to data/staging/ as Parquet."""
-    contract = load_yaml(settings.config_dir / "sources.yaml")["sources"]
-    framework = load_yaml(settings.methodology_dir / "framework.yaml")
-    resolver = RegionResolver(reference.regions(settings.reference_dir), reference.provinces(settings.reference_dir))
-    salt = pii_salt(settings)
-    frames: dict[str, list[pd.DataFrame]] = {}
-    answers: list[pd.DataFrame] = []
-    problems_all: list[pd.DataFrame] = []
-    file_records = []
-    for source, path in raw_files(settings.raw_dir):
-        spec = contract[source]
-        record = provenance(source, path, settings.raw_dir)
-        problems = Problems(source, record["source_file"])
-        bank = pd.concat(frames.get("question_bank", []) or [pd.DataFrame(columns=["question_code", "answer_type"])])
-        known = {header_key(a) for name, col in spec["columns"].items() for a in [name, *col.get("aliases", [])]}
-        known |= {header_key(c) for c in bank["question_code"]}
-        notes = []
-        try:
-            raw = read_raw(path, known)
-        except UnreadableFile as exc:
-            file_records.append({**record, "rows_read": 0, "file_error": str(exc), "column_map": None, "notes": None})
-            continue
-        found = match_columns(list(raw.columns), spec["columns"])
-        rows = canonical_rows(raw, spec, problems, resolver)
-        if source == "question_bank":
-            rows = question_bank_rows(rows, framework)
-        if source == "questionnaires":
-            if bank.empty:
-                file_records.append({**record, "rows_read": len(raw), "file_error": "no question bank was ingested: "
-                                     "add one under data/raw/question_bank/ so answers can be read", "column_map": None,
-                                     "notes": None})
-                continue
-            personal = [c for c in raw.columns if header_key(c) in {header_key(p) for p in spec["personal_columns"]}]
-            by_row = raw.set_index(ROW_COLUMN)[personal]
-            rows["respondent_hash"] = [salted_hash(list(by_row.loc[r]), salt) for r in rows["source_row"]]
-            rows.insert(0, "submission_id", rows["source_file"] + "#" + rows["source_row"].astype(str))
-            answers.append(answers_from_wide(raw, rows, bank, problems))
-            question_keys = {header_key(c) for c in bank["question_code"]}
-            used = set(found.values()) | set(personal) | {ROW_COLUMN, "source_overflow"}
-            ignored = [c for c in raw.columns if c not in used and header_key(c) not in question_keys]
-            if ignored:
-                notes.append("columns not in the contract, ignored: " + ", ".join(ignored))
-        frames.setdefault(source, []).append(rows)
-        problems_all.append(problems.frame())
-        file_records.append({**record, "rows_read": len(raw), "file_error": None,
-                             "column_map": json.dumps(found, ensure_ascii=False), "notes": "; ".join(notes) or None})
+@dataclass
+class Context:
+    """What parsing a file depends on besides its bytes: the contract, the framework, regions, the salt, the bank."""
 
+    contract: dict
+    framework: dict
+    resolver: RegionResolver
+    salt: str
+    bank: pd.DataFrame
+    version: str
+
+    def cache_key(self, source: str, sha256: str) -> str:
+        """Return the key under which a file's parse is cached: its bytes plus everything parsing depends on."""
+        parts = [sha256, self.version, json.dumps(self.contract[source], sort_keys=True, default=str),
+                 json.dumps(self.framework, sort_keys=True), self.salt]
+        if source == "questionnaires":
+            parts.append(pd.util.hash_pandas_object(self.bank[["question_code", "answer_type"]], index=False)
+                         .astype(str).str.cat())
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+@dataclass
+class FileResult:
+    """One raw file parsed: its record (provenance, rows read, error, notes), canonical rows, answers, problems."""
+
+    record: dict
+    rows: pd.DataFrame
+    answers: pd.DataFrame
+    problems: pd.DataFrame
+
+
+def ingest_file(source: str, path: Path, record: dict, context: Context) -> FileResult:
+    """Return the canonical rows of one raw file and every problem found in it."""
+    spec = context.contract[source]
+    problems = Problems(source, record["source_file"])
+    known = {header_key(a) for name, col in {**spec["columns"], **spec.get("long_columns", {})}.items()
+             for a in [name, *col.get("aliases", [])]}
+    known |= {header_key(c) for c in context.bank["question_code"]}
+    empty = pd.DataFrame(columns=ANSWER_COLUMNS)
+    try:
+        raw = read_raw(path, known)
+    except UnreadableFile as exc:
+        return FileResult({**record, "rows_read": 0, "file_error": str(exc), "column_map": None, "notes": None},
+                          pd.DataFrame(), empty, problems.frame())
+    found = match_columns(list(raw.columns), spec["columns"])
+    notes = []
+    if raw.attrs.get("note_rows"):
+        rows_ = raw.attrs["note_rows"]
+        notes.append(f"{len(rows_)} note rows below the data not read as data (rows {rows_[0]}-{rows_[-1]})")
+    if source == "questionnaires" and context.bank.empty:
+        return FileResult({**record, "rows_read": 0, "file_error": "no question bank was ingested: add one under "
+                           "data/raw/question_bank/ so answers can be read", "column_map": None, "notes": None},
+                          pd.DataFrame(), empty, problems.frame())
+    rows = framework_codes(canonical_rows(raw, spec, problems, context.resolver), context.framework)
+    answers = empty
+    if source == "questionnaires":
+        rows, answers, more = submissions_and_answers(raw, rows, spec, context.bank, problems, context.salt)
+        notes += more
+    record = {**record, "rows_read": len(raw), "file_error": None,
+              "column_map": json.dumps(found, ensure_ascii=False), "notes": "; ".join(notes) or None}
+    return FileResult(record, rows, answers, problems.frame())
+
+
+def _cached(cache_dir: Path, key: str) -> FileResult | None:
+    folder = cache_dir / key
+    if not (folder / "record.json").exists():
+        return None
+    return FileResult(json.loads((folder / "record.json").read_text(encoding="utf-8")),
+                      *(pd.read_parquet(folder / f"{part}.parquet") for part in ("rows", "answers", "problems")))
+
+
+def _store(cache_dir: Path, key: str, result: FileResult) -> None:
+    folder = cache_dir / key
+    partial = folder.with_name(key + ".partial")
+    partial.mkdir(parents=True, exist_ok=True)
+    for part in ("rows", "answers", "problems"):
+        getattr(result, part).to_parquet(partial / f"{part}.parquet", index=False)
+    (partial / "record.json").write_text(json.dumps(result.record, ensure_ascii=False, default=str), encoding="utf-8")
+    partial.replace(folder)
+
+
+def ingest(settings: Settings) -> Staged:
+    """Return canonical staging tables from every raw file, writing them to data/staging/ as Parquet.
+
+    A file whose bytes and parsing contract are unchanged since an earlier run is not parsed again:
+    its parse is read back from data/staging/cache/.
+    """
+    framework = load_yaml(settings.methodology_dir / "framework.yaml")
+    context = Context(
+        contract=load_yaml(settings.config_dir / "sources.yaml")["sources"], framework=framework,
+        resolver=RegionResolver(reference.regions(settings.reference_dir), reference.provinces(settings.reference_dir)),
+        salt=pii_salt(settings), bank=pd.DataFrame(columns=["question_code", "answer_type"]), version=__version__)
+    cache_dir = settings.staging_dir / "cache"
+    results: dict[str, list[FileResult]] = {}
+    for source, path in raw_files(settings.raw_dir):
+        record = provenance(source, path, settings.raw_dir)
+        key = context.cache_key(source, record["sha256"])
+        result = _cached(cache_dir, key)
+        if result is None:
+            result = ingest_file(source, path, record, context)
+            _store(cache_dir, key, result)
+            result.record["was_parsed"] = True
+        else:
+            result.record.update({k: record[k] for k in ("source_file", "received_date", "publisher", "licence",
+                                                        "is_synthetic")}, was_parsed=False)
+        results.setdefault(source, []).append(result)
+        if source == "question_bank":
+            good = [r.rows for r in results["question_bank"] if not r.rows.empty]
+            context.bank = pd.concat(good, ignore_index=True) if good else context.bank
+    return stage(results, context.contract, settings.staging_dir)
+
+
+def stage(results: dict[str, list[FileResult]], contract: dict, staging_dir: Path) -> Staged:
+    """Return the staged tables from the per-file results: concatenated, superseded, written to data/staging/."""
     tables, superseded = {}, []
+    answers = _concat([r.answers for rs in results.values() for r in rs], ANSWER_COLUMNS)
     for source, spec in contract.items():
-        parts = frames.get(source, [])
-        table = pd.concat(parts, ignore_index=True) if parts else canonical_rows(_empty_raw(), spec, Problems(source, ""), resolver)
-        if source == "questionnaires" and not parts:
-            table.insert(0, "submission_id", pd.Series(dtype="str"))
-            table["respondent_hash"] = pd.Series(dtype="str")
+        table = _concat([r.rows for r in results.get(source, [])], [])
+        if table.empty:
+            table = _empty_table(spec)
         kept, dropped = supersede(table, source, spec["key"], spec.get("supersede_by"))
+        if source == "questionnaires" and not dropped.empty:
+            dropped = pd.concat([dropped, _superseded_answer_rows(table, kept, answers)], ignore_index=True)
         tables[spec["table"]] = kept
         superseded.append(dropped)
-    answer_table = pd.concat(answers, ignore_index=True) if answers else answers_from_wide(
-        _empty_raw(), tables["questionnaire_submissions"], pd.DataFrame(columns=["question_code", "answer_type"]), Problems("questionnaires", ""))
-    tables["questionnaire_answers"] = answer_table[answer_table["submission_id"].isin(
-        tables["questionnaire_submissions"]["submission_id"])].reset_index(drop=True)
+    answers = answers[answers["submission_id"].isin(tables["questionnaire_submissions"]["submission_id"])]
+    tables["questionnaire_answers"] = answers.reset_index(drop=True)
+    records = [r.record for rs in results.values() for r in rs]
     staged = Staged(
         tables=tables,
-        quarantine=_concat(problems_all, QUARANTINE_COLUMNS),
+        quarantine=_concat([r.problems for rs in results.values() for r in rs], QUARANTINE_COLUMNS),
         superseded=_concat(superseded, SUPERSEDED_COLUMNS),
-        files=pd.DataFrame(file_records, columns=FILE_COLUMNS),
+        files=pd.DataFrame(records, columns=FILE_COLUMNS),
     )
-    write_staging(staged, settings.staging_dir)
+    write_staging(staged, staging_dir)
     return staged
 
 
-def _empty_raw() -> pd.DataFrame:
-    return pd.DataFrame({ROW_COLUMN: pd.Series(dtype="int64"), "source_overflow": pd.Series(dtype=object)})
+def _superseded_answer_rows(table: pd.DataFrame, kept: pd.DataFrame, answers: pd.DataFrame) -> pd.DataFrame:
+    """Return superseded records for the further rows of superseded long-layout submissions (one row per answer)."""
+    gone = table[~table["submission_id"].isin(kept["submission_id"]) & (table["layout"] == "long")]
+    rows = answers[answers["submission_id"].isin(gone["submission_id"])]
+    rows = rows[~rows.set_index(["source_file", "source_row"]).index.isin(
+        gone.set_index(["source_file", "source_row"]).index)].drop_duplicates(["source_file", "source_row"])
+    return pd.DataFrame({"source": "questionnaires", "source_file": rows["source_file"], "source_row": rows["source_row"],
+                         "record_key": rows["submission_id"], "superseded_by": "the same submission's first row",
+                         "reason": "part of a submission replaced by a later one"}, columns=SUPERSEDED_COLUMNS)
+
+
+def _empty_table(spec: dict) -> pd.DataFrame:
+    columns = {name: pd.Series(dtype=DTYPES[c["type"]]) for name, c in spec["columns"].items() if c["type"] != "region_name"}
+    columns |= {"source_file": pd.Series(dtype="str"), "source_row": pd.Series(dtype="int64")}
+    if spec["table"] == "questionnaire_submissions":
+        columns = {"submission_id": pd.Series(dtype="str"), **columns, "respondent_hash": pd.Series(dtype="str"),
+                   "layout": pd.Series(dtype="str")}
+    return pd.DataFrame(columns)
 
 
 def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:

@@ -16,8 +16,8 @@ from pipelines.ingest.run import Staged
 from pipelines.settings import Settings, load_yaml
 
 # Validated in this order: answers are checked against the question codes that survived the bank's suite.
-TABLE_ORDER = ["question_bank", "fiscal_capacity", "government_performance", "sustainability", "indicators", "cohorts",
-               "questionnaire_submissions", "questionnaire_answers"]
+TABLE_ORDER = ["question_bank", "fiscal_capacity", "government_performance", "sustainability", "indicators",
+               "evaluations", "cohorts", "questionnaire_submissions", "questionnaire_answers"]
 TABLE_SOURCE = {"questionnaire_submissions": "questionnaires", "questionnaire_answers": "questionnaires"}
 LOG_COLUMNS = ["source_file", "source", "sha256", "rows_read", "rows_curated", "rows_quarantined", "rows_superseded",
                "cells_quarantined", "file_error", "notes"]
@@ -59,6 +59,7 @@ def parameters(settings: Settings, question_codes: list[str]) -> dict:
         "region_or_province_codes": regions + provinces,
         "question_codes": question_codes,
         "dimensions": list(framework["dimensions"]),
+        "dimensions_or_overall": [*framework["dimensions"], "overall"],
         "elements": [e for d in framework["dimensions"].values() for e in d["elements"]],
         "dimension_elements": [(d, e) for d, dim in framework["dimensions"].items() for e in dim["elements"]],
     }
@@ -92,7 +93,7 @@ def validate_frame(context, table: str, frame: pd.DataFrame, suite_json: dict, p
     return failures, summary
 
 
-def quarantine_rows(frame: pd.DataFrame, failures: list[dict], source: str, scope: str,
+def quarantine_rows(frame: pd.DataFrame, failures: list[dict], source: str, scopes: list[str],
                     column_maps: dict[str, dict]) -> pd.DataFrame:
     """Return quarantine rows for the failing rows of a table; a table-level failure takes every row."""
     records = []
@@ -113,9 +114,48 @@ def quarantine_rows(frame: pd.DataFrame, failures: list[dict], source: str, scop
                 message += f"; fix: {meta['fix']}"
             records.append({"source": source, "source_file": row["source_file"], "source_row": int(row["source_row"]),
                             "source_column": raw_column, "rule": f"{meta['rule']}: {failure['type']}",
-                            "value": None if pd.isna(value) else str(value), "message": message, "scope": scope,
+                            "value": None if pd.isna(value) else str(value), "message": message, "scope": scopes[pos],
                             "stage": "validate"})
     return pd.DataFrame(records, columns=QUARANTINE_COLUMNS)
+
+
+def row_scopes(table: str, frame: pd.DataFrame, tables: dict[str, pd.DataFrame], suite: dict) -> list[str]:
+    """Return per row whether a failure removes the whole raw row or one cell of it.
+
+    An answer of a wide submission is one cell of the submission's row; in the long layout it is the row.
+    """
+    if not suite["meta"]["cell_scope"]:
+        return ["row"] * len(frame)
+    layout = dict(zip(tables["questionnaire_submissions"]["submission_id"], tables["questionnaire_submissions"]["layout"]))
+    return ["row" if layout.get(s) == "long" else "cell" for s in frame["submission_id"]]
+
+
+def orphaned_answer_rows(answers: pd.DataFrame, submissions: pd.DataFrame) -> pd.DataFrame:
+    """Return quarantine rows for the answer rows of quarantined long-layout submissions (their other rows)."""
+    first = submissions.set_index("submission_id")
+    rows = answers[answers["submission_id"].map(first["layout"]) == "long"]
+    rows = rows[rows["source_row"] != rows["submission_id"].map(first["source_row"])]
+    rows = rows.drop_duplicates(["source_file", "source_row"])
+    return pd.DataFrame({
+        "source": "questionnaires", "source_file": rows["source_file"], "source_row": rows["source_row"],
+        "source_column": None, "rule": "submission_quarantined", "value": rows["submission_id"],
+        "message": "this answer belongs to a submission that was quarantined (see the submission's first row)",
+        "scope": "row", "stage": "validate"}, columns=QUARANTINE_COLUMNS)
+
+
+def curated_rows(tables: dict[str, pd.DataFrame], primary: dict[str, str]) -> pd.DataFrame:
+    """Return the distinct (source_file, source_row) pairs that reached the curated layer.
+
+    A wide questionnaire row is its submission; a long one is an answer row.
+    """
+    frames = [tables[table][["source_file", "source_row"]] for source, table in primary.items()
+              if source != "questionnaires"]
+    submissions = tables["questionnaire_submissions"]
+    frames.append(submissions.loc[submissions["layout"] == "wide", ["source_file", "source_row"]])
+    long_ids = submissions.loc[submissions["layout"] == "long", "submission_id"]
+    answers = tables["questionnaire_answers"]
+    frames.append(answers.loc[answers["submission_id"].isin(long_ids), ["source_file", "source_row"]])
+    return pd.concat(frames, ignore_index=True).drop_duplicates()
 
 
 def row_accounting(files: pd.DataFrame, tables: dict[str, pd.DataFrame], quarantine: pd.DataFrame,
@@ -124,8 +164,7 @@ def row_accounting(files: pd.DataFrame, tables: dict[str, pd.DataFrame], quarant
     def distinct_rows(frame: pd.DataFrame) -> pd.Series:
         return frame.drop_duplicates(["source_file", "source_row"]).groupby("source_file").size()
 
-    curated = pd.concat([distinct_rows(tables[primary[s]]) for s in sorted(set(primary))
-                         if not tables[primary[s]].empty] or [pd.Series(dtype="int64")])
+    curated = curated_rows(tables, primary).groupby("source_file").size()
     rows_q = quarantine[quarantine["scope"] == "row"]
     log = files[["source_file", "source", "sha256", "rows_read", "file_error", "notes"]].copy()
     log["rows_curated"] = log["source_file"].map(curated).fillna(0).astype("int64")
@@ -160,13 +199,14 @@ def validate(staged: Staged, settings: Settings) -> Curated:
     for table in TABLE_ORDER:
         frame = staged.tables[table].reset_index(drop=True)
         if table == "questionnaire_answers":
-            frame = frame[frame["submission_id"].isin(tables["questionnaire_submissions"]["submission_id"])]
-            frame = frame.reset_index(drop=True)
+            kept = frame["submission_id"].isin(tables["questionnaire_submissions"]["submission_id"])
+            quarantined.append(orphaned_answer_rows(frame[~kept], staged.tables["questionnaire_submissions"]))
+            frame = frame[kept].reset_index(drop=True)
         suite = json.loads((settings.expectations_dir / f"{table}.json").read_text(encoding="utf-8"))
         params = parameters(settings, tables["question_bank"]["question_code"].tolist() if "question_bank" in tables else [])
         failures, summary = validate_frame(context, table, frame, suite, params)
-        scope = "cell" if suite["meta"]["cell_scope"] else "row"
-        bad = quarantine_rows(frame, failures, source_of[table], scope, column_maps)
+        scopes = row_scopes(table, frame, tables, suite)
+        bad = quarantine_rows(frame, failures, source_of[table], scopes, column_maps)
         failed_positions = sorted({p for f in failures for p in (range(len(frame)) if f["meta"].get("level") == "table"
                                                                   else f["rows"])})
         tables[table] = frame.drop(index=failed_positions).reset_index(drop=True)

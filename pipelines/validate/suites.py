@@ -22,6 +22,7 @@ PARAMETER_LABELS = {
     "region_or_province_codes": "kabupaten/kota or province code of the Kemendagri 2025 list",
     "question_codes": "question code of the question bank",
     "dimensions": "dimension of the framework",
+    "dimensions_or_overall": "dimension of the framework (or `overall`)",
     "elements": "element of the framework",
     "dimension_elements": "dimension/element pair of the framework",
 }

@@ -26,10 +26,12 @@ GOOD = {
                       "goal_low": 0.0, "goal_high": 100.0, "text_id": "Persentase", "text_en": "Share"},
     "questionnaire_submissions": {"submission_id": "x.csv#2", "region_code": "35.13", "opd_name": "Diskominfo",
                                   "period": 2024, "submitted_at": pd.Timestamp("2024-09-13 10:22:33"),
-                                  "respondent_hash": "ab12"},
+                                  "respondent_hash": "ab12", "layout": "wide"},
     "questionnaire_answers": {"submission_id": "x.csv#2", "region_code": "35.13", "period": 2024,
                               "question_code": "Q001", "answer_type": "scale_1_5", "answer_raw": "3 - Terdefinisi",
                               "answer_value": 3.0, "source_column": "Q001"},
+    "evaluations": {"region_code": "35.73", "year": 2024, "evaluator": "Asesor 1", "component": "quick_win",
+                    "dimension": "overall", "score": 3.25, "comment": "baik", "submitted_at": pd.Timestamp("2024-10-01")},
     "cohorts": {"region_code": "34", "year_joined": 2023, "programme": "smart_province", "tags": None,
                 "list_complete": "yes", "source_note": "aptika"},
 }
@@ -42,6 +44,7 @@ BAD = {
     "question_bank": ({"goal_high": None}, "required"),
     "questionnaire_submissions": ({"period": 2014}, "between"),
     "questionnaire_answers": ({"answer_value": 6.0}, "between"),
+    "evaluations": ({"dimension": "mobility"}, "in_parameter"),
     "cohorts": ({"programme": "smart_village"}, "in_set"),
 }
 

@@ -52,7 +52,9 @@ def test_exact_duplicate_statistics_are_counted_once():
 def test_row_accounting_fails_loudly_when_rows_go_missing():
     files = pd.DataFrame({"source_file": ["f.csv"], "source": ["fiscal_capacity"], "sha256": ["x"], "rows_read": [3],
                           "file_error": [None], "notes": [None]})
-    tables = {"fiscal_capacity": pd.DataFrame({"source_file": ["f.csv"], "source_row": [2]})}
+    no_questionnaires = pd.DataFrame(columns=["submission_id", "layout", "source_file", "source_row"])
+    tables = {"fiscal_capacity": pd.DataFrame({"source_file": ["f.csv"], "source_row": [2]}),
+              "questionnaire_submissions": no_questionnaires, "questionnaire_answers": no_questionnaires}
     quarantine = pd.DataFrame({"source_file": ["f.csv"], "source_row": [3], "scope": ["row"]})
     empty = pd.DataFrame(columns=["source_file", "source_row"])
     with pytest.raises(AccountingError, match="f.csv: read 3"):
