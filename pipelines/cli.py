@@ -43,6 +43,9 @@ def print_summary(result) -> None:
         suites.add_row(s["table"], "[green]passed" if s["success"] else "[red]failed", str(s["rows"]),
                        str(s["rows_quarantined"]), ", ".join(f"{f['rule']}({f['column']})" for f in s["failures"]))
     console.print(suites)
+    for f in result.curated.source_status.itertuples():
+        if f.status == "failed":
+            console.print(f"[bold red]{f.table} failed validation[/] ({f.reason}); scores use: {f.version_used}")
     quarantine = result.curated.quarantine
     if not quarantine.empty:
         q = Table(title=f"Quarantine ({len(quarantine)} entries; all in data/curated/quarantine.parquet)")

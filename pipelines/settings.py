@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -22,12 +23,27 @@ class Settings:
 
     root: Path
     data_dir: Path
+    validation: dict = field(default_factory=dict)
 
     @classmethod
-    def default(cls, data_dir: Path | str | None = None) -> "Settings":
-        """Return settings rooted at the project, with data under `data_dir` (default: <root>/data)."""
+    def default(cls, data_dir: Path | str | None = None, **validation) -> "Settings":
+        """Return settings rooted at the project, with data under `data_dir` (default: <root>/data).
+
+        Keyword arguments override config/run.yaml's `validation` settings.
+        """
         root = project_root()
-        return cls(root=root, data_dir=Path(data_dir).resolve() if data_dir else root / "data")
+        configured = load_yaml(root / "config" / "run.yaml")["validation"]
+        return cls(root=root, data_dir=Path(data_dir).resolve() if data_dir else root / "data",
+                   validation={**configured, **validation})
+
+    def with_validation(self, **validation) -> "Settings":
+        """Return a copy with some validation settings changed."""
+        return replace(self, validation={**self.validation, **validation})
+
+    @property
+    def as_of_year(self) -> int:
+        """The last plausible data year: config/run.yaml's as_of_year, else the run's calendar year."""
+        return int(self.validation.get("as_of_year") or date.today().year)
 
     @property
     def raw_dir(self) -> Path:

@@ -15,6 +15,7 @@ SUPPORTED_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".json"}
 ROW_COLUMN = "source_row"
 OVERFLOW_COLUMN = "source_overflow"  # cells beyond the header's width, so they are reported, not dropped
 HEADER_SEARCH_ROWS = 30
+OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")  # encrypted XLSX and legacy XLS are OLE containers, not zips
 # A trailing row holding only text like this is a note under the table, not a data row.
 NOTE_PREFIX = re.compile(r"^(sumber|keterangan|ket\.|catatan|note|notes|source|\*|\(\d\)|\d\))", re.IGNORECASE)
 
@@ -101,6 +102,10 @@ def _header(rows: dict[int, list], at: int, merged: list[tuple[int, int, int, in
 def _xlsx(path: Path, known_headers: set[str]) -> tuple[list[str], list[list[object]], list[int]]:
     import openpyxl
 
+    with open(path, "rb") as fh:
+        if fh.read(8) == OLE_MAGIC:
+            raise UnreadableFile("the workbook is password-protected (encrypted) or an old .xls renamed to .xlsx; "
+                                 "remove the password or save it as .xlsx")
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except zipfile.BadZipFile as exc:

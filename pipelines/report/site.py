@@ -34,6 +34,7 @@ class ReportTables:
     quarantine: pd.DataFrame
     ingest_log: pd.DataFrame
     raw_files: pd.DataFrame
+    source_status: pd.DataFrame
     hashes: dict
 
 
@@ -54,6 +55,7 @@ def report_tables(warehouse: Path) -> ReportTables:
             quarantine=q("SELECT * FROM curated.quarantine ORDER BY source_file, source_row, source_column, rule"),
             ingest_log=q("SELECT * FROM curated.ingest_log ORDER BY source, source_file"),
             raw_files=q("SELECT * FROM curated.raw_files ORDER BY source, source_file"),
+            source_status=q("SELECT * FROM curated.source_status ORDER BY \"table\""),
             hashes=q("SELECT * FROM methodology.run").iloc[0].to_dict(),
         )
 
@@ -101,7 +103,9 @@ def build_report(settings: Settings) -> Path:
         radar_regions=assessed.sort_values("region_name")[["region_code", "region_name"]].to_dict("records"),
         median=json.dumps([]), quarantine=quarantine_rows.to_dict("records"), quarantine_total=len(tables.quarantine),
         quarantine_by_rule=by_rule.to_dict("records"), ingest_log=tables.ingest_log.to_dict("records"),
-        raw_files=tables.raw_files.to_dict("records"), is_synthetic=bool(tables.raw_files["is_synthetic"].any()),
+        raw_files=tables.raw_files.to_dict("records"),
+        failed_sources=tables.source_status[tables.source_status["status"] == "failed"].to_dict("records"),
+        is_synthetic=bool(tables.raw_files["is_synthetic"].any()),
         hashes=tables.hashes, version=__version__,
         counts={
             "regions": len(ranking), "screened": int(ranking["screening_index"].notna().sum()),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,10 +39,12 @@ class Curated:
     ingest_log: pd.DataFrame
     raw_files: pd.DataFrame
     suites: list[dict]
+    source_status: pd.DataFrame
 
 
+@functools.cache
 def gx_context():
-    """Return an ephemeral GX context with progress bars off (GX is imported here, not at start-up)."""
+    """Return the process's ephemeral GX context, progress bars off (GX is imported here, not at start-up)."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -50,11 +54,17 @@ def gx_context():
 
 
 def parameters(settings: Settings, question_codes: list[str]) -> dict:
-    """Return the suite parameters: reference code lists and the framework's vocabulary."""
+    """Return the suite parameters: reference code lists, the framework's vocabulary, the run's gates."""
     framework = load_yaml(settings.methodology_dir / "framework.yaml")
-    regions = reference.regions(settings.reference_dir)["region_code"].tolist()
+    table = reference.regions(settings.reference_dir)
+    regions = table["region_code"].tolist()
     provinces = reference.provinces(settings.reference_dir)["province_code"].tolist()
+    share = float(settings.validation["coverage_min_pct"]) / 100
+    autonomous = table[table["is_autonomous"]]
     return {
+        "as_of_year": settings.as_of_year,
+        "min_autonomous_regions": math.ceil(share * len(autonomous)),
+        "min_autonomous_kota": math.ceil(share * (autonomous["region_type"] == "kota").sum()),
         "region_codes": regions,
         "region_or_province_codes": regions + provinces,
         "question_codes": question_codes,
@@ -65,31 +75,55 @@ def parameters(settings: Settings, question_codes: list[str]) -> dict:
     }
 
 
-def validate_frame(context, table: str, frame: pd.DataFrame, suite_json: dict, params: dict) -> tuple[list[dict], dict]:
-    """Return (failures: one per failed expectation with its row positions, summary) for one table."""
+def _run(context, table: str, frame: pd.DataFrame, expectations: list[dict], params: dict):
     import great_expectations as gx
 
-    suite = gx.ExpectationSuite(**{k: v for k, v in suite_json.items() if k != "meta"})
+    suite = gx.ExpectationSuite(name=table, expectations=expectations)
     batch = (context.data_sources.add_or_update_pandas(f"src_{table}").add_dataframe_asset(table)
              .add_batch_definition_whole_dataframe("all").get_batch(batch_parameters={"dataframe": frame}))
-    result = batch.validate(suite, result_format={"result_format": "COMPLETE"}, expectation_parameters=params)
-    failures = []
-    for r in result.results:
-        if r.success:
-            continue
-        meta = r.expectation_config.meta
-        if r.exception_info and r.exception_info.get("raised_exception"):
-            columns = {meta.get("column"), r.expectation_config.kwargs.get("column")} - {None}
-            if not columns - set(frame.columns):
-                raise RuntimeError(f"suite {table}: {r.expectation_config.type} could not run: "
-                                   f"{r.exception_info.get('exception_message')}")
-            # A missing column: the schema rule reports it; the whole table fails.
-            meta = {**meta, "level": "table", "message": f"column {meta.get('column')} is missing"}
-        rows = [] if meta.get("level") == "table" else sorted(int(i) for i in r.result.get("unexpected_index_list") or [])
-        failures.append({"type": r.expectation_config.type, "meta": meta, "rows": rows,
-                         "observed": r.result.get("observed_value")})
+    return batch.validate(suite, result_format={"result_format": "COMPLETE"}, expectation_parameters=params).results
+
+
+def _failure(r, frame: pd.DataFrame, table: str, positions: list[int] | None = None) -> dict:
+    meta = dict(r.expectation_config.meta)
+    if r.exception_info and r.exception_info.get("raised_exception"):
+        columns = {meta.get("column"), r.expectation_config.kwargs.get("column")} - {None}
+        if not columns - set(frame.columns):
+            raise RuntimeError(f"suite {table}: {r.expectation_config.type} could not run: "
+                               f"{r.exception_info.get('exception_message')}")
+        # A missing column: the schema rule reports it; the whole table fails.
+        meta = {**meta, "level": "table", "message": f"column {meta.get('column')} is missing"}
+    if meta.get("level") in ("table", "file"):
+        rows = list(range(len(frame))) if positions is None else positions
+    else:
+        rows = sorted(int(i) for i in r.result.get("unexpected_index_list") or [])
+    kwargs = r.expectation_config.kwargs
+    return {"type": r.expectation_config.type, "meta": meta, "rows": rows, "observed": r.result.get("observed_value"),
+            "limit": kwargs.get("max_value", kwargs.get("min_value"))}
+
+
+def validate_frame(context, table: str, frame: pd.DataFrame, suite_json: dict, params: dict) -> tuple[list[dict], dict]:
+    """Return (failures, each with the row positions it takes out, summary) for one table.
+
+    Row and table rules run on the whole table; file rules run per raw file (and year) and take out
+    every row of a failing file.
+    """
+    if frame.empty:
+        # Nothing arrived for this table: no row can fail, and GX's fixed cost (about 0.5 s) is saved.
+        return [], {"table": table, "success": True, "rows": 0, "expectations": 0, "failed_expectations": 0}
+    file_level = [e for e in suite_json["expectations"] if e["meta"].get("level") == "file"]
+    whole = [e for e in suite_json["expectations"] if e["meta"].get("level") != "file"]
+    results = _run(context, table, frame, whole, params)
+    failures = [_failure(r, frame, table) for r in results if not r.success]
+    if file_level and not any(f["meta"].get("level") == "table" for f in failures):
+        for group_by in sorted({tuple(e["meta"]["group_by"]) for e in file_level}):
+            rules = [e for e in file_level if tuple(e["meta"]["group_by"]) == group_by]
+            for _, part in frame.groupby(list(group_by), sort=True, dropna=False):
+                checked = _run(context, table, part.reset_index(drop=True), rules, params)
+                results += checked
+                failures += [_failure(r, part, table, part.index.tolist()) for r in checked if not r.success]
     summary = {"table": table, "success": not failures, "rows": len(frame),
-               "expectations": len(result.results), "failed_expectations": len(failures)}
+               "expectations": len(results), "failed_expectations": len(failures)}
     return failures, summary
 
 
@@ -99,7 +133,7 @@ def quarantine_rows(frame: pd.DataFrame, failures: list[dict], source: str, scop
     records = []
     for failure in failures:
         meta = failure["meta"]
-        positions = range(len(frame)) if meta.get("level") == "table" else failure["rows"]
+        positions = failure["rows"]
         column = meta.get("column")
         for pos in positions:
             row = frame.iloc[pos]
@@ -107,7 +141,7 @@ def quarantine_rows(frame: pd.DataFrame, failures: list[dict], source: str, scop
             if "source_column" in frame.columns and column == "answer_value":
                 raw_column = row["source_column"]
             value = row[column] if column in frame.columns else None
-            message = meta["message"]
+            message = meta["message"].format(observed=failure["observed"], limit=failure["limit"])
             if meta.get("level") == "table":
                 message += f" (observed: {failure['observed']})"
             if meta.get("fix"):
@@ -182,6 +216,36 @@ def row_accounting(files: pd.DataFrame, tables: dict[str, pd.DataFrame], quarant
     return log
 
 
+STATUS_COLUMNS = ["table", "status", "reason", "version_used"]
+
+
+def with_last_good(tables: dict[str, pd.DataFrame], summaries: list[dict], last_good_dir: Path
+                   ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Return (tables for scoring, curated.source_status): a table that failed a table- or file-level gate is
+    replaced by its last good version (or left empty if there is none); a table that passed becomes the last good.
+    """
+    last_good_dir.mkdir(parents=True, exist_ok=True)
+    out, status = dict(tables), []
+    for summary in summaries:
+        table = summary["table"]
+        gates = [f for f in summary["failures"] if f["level"] in ("table", "file")]
+        path = last_good_dir / f"{table}.parquet"
+        if not gates:
+            tables[table].to_parquet(path, index=False)
+            status.append({"table": table, "status": "passed", "reason": None, "version_used": "this run"})
+            continue
+        reason = "; ".join(sorted({f"{f['rule']} ({f['rows']} rows)" for f in gates}))
+        if path.exists():
+            out[table] = pd.read_parquet(path)
+            files = ", ".join(sorted(out[table]["source_file"].unique())) or "no files"
+            used = f"last good version ({len(out[table])} rows from {files})"
+        else:
+            out[table] = tables[table].iloc[0:0]
+            used = "none: no earlier good version, the source is left out"
+        status.append({"table": table, "status": "failed", "reason": reason, "version_used": used})
+    return out, pd.DataFrame(status, columns=STATUS_COLUMNS)
+
+
 def inputs_hash(raw_files: pd.DataFrame) -> str:
     """Return one sha256 over the sorted (file, sha256) pairs of every raw input."""
     lines = sorted(f"{f}\t{h}" for f, h in zip(raw_files["source_file"], raw_files["sha256"]))
@@ -207,13 +271,11 @@ def validate(staged: Staged, settings: Settings) -> Curated:
         failures, summary = validate_frame(context, table, frame, suite, params)
         scopes = row_scopes(table, frame, tables, suite)
         bad = quarantine_rows(frame, failures, source_of[table], scopes, column_maps)
-        failed_positions = sorted({p for f in failures for p in (range(len(frame)) if f["meta"].get("level") == "table"
-                                                                  else f["rows"])})
+        failed_positions = sorted({p for f in failures for p in f["rows"]})
         tables[table] = frame.drop(index=failed_positions).reset_index(drop=True)
         summary["rows_quarantined"] = len(failed_positions)
         summary["failures"] = [{"rule": f["meta"]["rule"], "column": f["meta"].get("column"), "type": f["type"],
-                                "rows": len(f["rows"]) if f["meta"].get("level") != "table" else len(frame)}
-                               for f in failures]
+                                "level": f["meta"].get("level", "row"), "rows": len(f["rows"])} for f in failures]
         summaries.append(summary)
         quarantined.append(bad)
     quarantine = pd.concat([q for q in quarantined if not q.empty] or [staged.quarantine], ignore_index=True)
@@ -221,8 +283,10 @@ def validate(staged: Staged, settings: Settings) -> Curated:
                                         kind="stable").reset_index(drop=True)
     superseded = staged.superseded.sort_values(["source_file", "source_row"]).reset_index(drop=True)
     log = row_accounting(staged.files, tables, quarantine, superseded, primary)
+    tables, status = with_last_good(tables, summaries, settings.curated_dir / "last_good")
     curated = Curated(tables=tables, quarantine=quarantine, superseded=superseded, ingest_log=log,
-                      raw_files=staged.files.drop(columns=["rows_read", "column_map", "notes"]), suites=summaries)
+                      raw_files=staged.files.drop(columns=["rows_read", "column_map", "notes", "was_parsed"]),
+                      suites=summaries, source_status=status)
     write_curated(curated, settings.curated_dir)
     return curated
 
@@ -231,7 +295,7 @@ def write_curated(curated: Curated, curated_dir: Path) -> None:
     """Write every curated table as Parquet, the suite results, and manifest.json, under data/curated/."""
     curated_dir.mkdir(parents=True, exist_ok=True)
     outputs = {**curated.tables, "quarantine": curated.quarantine, "superseded": curated.superseded,
-               "ingest_log": curated.ingest_log, "raw_files": curated.raw_files}
+               "ingest_log": curated.ingest_log, "raw_files": curated.raw_files, "source_status": curated.source_status}
     for name, table in outputs.items():
         table.to_parquet(curated_dir / f"{name}.parquet", index=False)
     (curated_dir / "validation.json").write_text(json.dumps(curated.suites, indent=2) + "\n", encoding="utf-8")

@@ -25,6 +25,8 @@ PARAMETER_LABELS = {
     "dimensions_or_overall": "dimension of the framework (or `overall`)",
     "elements": "element of the framework",
     "dimension_elements": "dimension/element pair of the framework",
+    "min_autonomous_regions": "validation.coverage_min_pct of the 508 autonomous kabupaten/kota",
+    "min_autonomous_kota": "validation.coverage_min_pct of the 93 autonomous kota",
 }
 
 
@@ -43,6 +45,29 @@ def _column_rules(column: str, spec: dict) -> list[dict]:
     shorthand = {k: v for k, v in spec.items() if k in ("required", "between", "in_set", "in_parameter", "unique")}
     rules = [{**shorthand, "fix": spec.get("fix")}] if shorthand else []
     return rules + [dict(r) for r in spec.get("rules", [])]
+
+
+def _file_rules(rules: dict) -> list[dict]:
+    """Return the expectations checked per raw file (and year): a file failing one fails its whole source."""
+    out = []
+    if "year_not_after_run" in rules:
+        column = rules["year_not_after_run"]["column"]
+        out.append({"type": "expect_column_max_to_be_between",
+                    "kwargs": {"column": column, "max_value": {"$PARAMETER": "as_of_year"}},
+                    "meta": {"rule": "year_after_run", "column": column, "level": "file", "group_by": ["source_file"],
+                             "message": f"the file has {column} {{observed}}, after the run year {{limit}}: a wrong year",
+                             "fix": "correct the year in the file, or set validation.as_of_year in config/run.yaml"}})
+    if "coverage" in rules:
+        expected = rules["coverage"]["expected"]
+        out.append({"type": "expect_column_unique_value_count_to_be_between",
+                    "kwargs": {"column": "region_code", "min_value": {"$PARAMETER": f"min_{expected}"}},
+                    "meta": {"rule": "coverage", "column": "region_code", "level": "file",
+                             "group_by": ["source_file", "year"],
+                             "message": f"the file covers {{observed}} regions for one year, fewer than the {{limit}} "
+                                        f"needed ({PARAMETER_LABELS['min_' + expected]})",
+                             "fix": "ask the publisher for the complete table, or lower validation.coverage_min_pct "
+                                    "in config/run.yaml if a partial file is intended"}})
+    return out
 
 
 def suite_from_spec(spec: dict) -> dict:
@@ -86,6 +111,7 @@ def suite_from_spec(spec: dict) -> dict:
                                 {"column_A": a, "column_B": b, "value_pairs_set": {"$PARAMETER": name}},
                                 "pair_in_parameter", f"{a} and {b}", pair.get("fix"), None,
                                 values=PARAMETER_LABELS[name]))
+    out += _file_rules(spec.get("file_rules") or {})
     key = spec["key"]
     if len(key) == 1:
         out.append(_expectation("expect_column_values_to_be_unique", {"column": key[0]}, "key_unique", key[0], None, None))

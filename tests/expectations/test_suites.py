@@ -62,7 +62,7 @@ def context():
 
 @pytest.fixture(scope="module")
 def params():
-    return parameters(Settings.default(), ["Q001"])
+    return parameters(Settings.default(coverage_min_pct=0, as_of_year=2025), ["Q001"])
 
 
 def test_every_canonical_table_has_a_spec_and_fixtures():
@@ -102,3 +102,24 @@ def test_wrong_columns_fail_at_table_level(context, params):
     frame = _frame("sustainability", GOOD["sustainability"]).rename(columns={"index_name": "nama"})
     failures, summary = validate_frame(context, "sustainability", frame, suite, params)
     assert "schema" in [f["meta"]["rule"] for f in failures] and not summary["success"]
+
+
+def test_a_file_covering_too_few_regions_fails_the_coverage_rule(context):
+    suite = json.loads((ROOT / "expectations" / "government_performance.json").read_text(encoding="utf-8"))
+    params = parameters(Settings.default(coverage_min_pct=80, as_of_year=2025), ["Q001"])
+    assert params["min_autonomous_regions"] == 407                  # ceil(0.8 × 508)
+    rows = [{**GOOD["government_performance"], "region_code": code} for code in ("35.13", "35.74", "35.10")]
+    frame = pd.concat([_frame("government_performance", r).assign(source_row=i + 2) for i, r in enumerate(rows)],
+                      ignore_index=True)
+    failures, _ = validate_frame(context, "government_performance", frame, suite, params)
+    assert [(f["meta"]["rule"], f["meta"]["level"], f["rows"], f["observed"]) for f in failures] == [
+        ("coverage", "file", [0, 1, 2], 3)]
+
+
+def test_a_year_after_the_run_year_fails_the_whole_file(context, params):
+    suite = json.loads((ROOT / "expectations" / "fiscal_capacity.json").read_text(encoding="utf-8"))
+    ok = _frame("fiscal_capacity", GOOD["fiscal_capacity"]).assign(source_file="a.csv")
+    future = _frame("fiscal_capacity", {**GOOD["fiscal_capacity"], "year": 2031}).assign(source_file="b.csv")
+    failures, _ = validate_frame(context, "fiscal_capacity", pd.concat([ok, future], ignore_index=True), suite, params)
+    assert [(f["meta"]["rule"], f["rows"], f["observed"], f["limit"]) for f in failures] == [
+        ("year_after_run", [1], 2031, 2025)]
