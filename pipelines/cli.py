@@ -27,7 +27,9 @@ DataDir = typer.Option(None, "--data-dir", help="Folder with raw/, curated/, rep
 def print_summary(result) -> None:
     """Print the run summary: rows per file, suites, quarantine by rule, the top of the ranking, the report path."""
     log = result.curated.ingest_log
-    files = Table(title="Ingest: every row read is curated, quarantined or superseded")
+    parsed = int(log["was_parsed"].sum())
+    files = Table(title=f"Ingest: every row read is curated, quarantined or superseded "
+                        f"({parsed} files parsed, {len(log) - parsed} unchanged and taken from the cache)")
     for column in ("file", "read", "curated", "quarantined", "superseded", "cells q.", "error"):
         files.add_column(column, justify="left" if column in ("file", "error") else "right")
     for r in log.itertuples():

@@ -34,8 +34,10 @@ def ingest_task(settings: Settings) -> Staged:
     for f in staged.files.itertuples():
         if f.file_error:
             logger.warning("unreadable file %s: %s", f.source_file, f.file_error)
-    logger.info("ingest: %d files, %d rows read, %d rows quarantined at ingest, %d superseded",
-                len(staged.files), int(staged.files["rows_read"].sum()),
+    parsed = int(staged.files["was_parsed"].sum())
+    logger.info("ingest: %d files (%d parsed, %d unchanged since the last run), %d rows read, "
+                "%d rows quarantined at ingest, %d superseded",
+                len(staged.files), parsed, len(staged.files) - parsed, int(staged.files["rows_read"].sum()),
                 int((staged.quarantine["scope"] == "row").sum()), len(staged.superseded))
     return staged
 

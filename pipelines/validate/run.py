@@ -22,7 +22,7 @@ TABLE_ORDER = ["question_bank", "fiscal_capacity", "government_performance", "su
                "evaluations", "cohorts", "questionnaire_submissions", "questionnaire_answers"]
 TABLE_SOURCE = {"questionnaire_submissions": "questionnaires", "questionnaire_answers": "questionnaires"}
 LOG_COLUMNS = ["source_file", "source", "sha256", "rows_read", "rows_curated", "rows_quarantined", "rows_superseded",
-               "cells_quarantined", "file_error", "notes"]
+               "cells_quarantined", "file_error", "notes", "was_parsed"]
 
 
 class AccountingError(RuntimeError):
@@ -200,7 +200,7 @@ def row_accounting(files: pd.DataFrame, tables: dict[str, pd.DataFrame], quarant
 
     curated = curated_rows(tables, primary).groupby("source_file").size()
     rows_q = quarantine[quarantine["scope"] == "row"]
-    log = files[["source_file", "source", "sha256", "rows_read", "file_error", "notes"]].copy()
+    log = files[["source_file", "source", "sha256", "rows_read", "file_error", "notes", "was_parsed"]].copy()
     log["rows_curated"] = log["source_file"].map(curated).fillna(0).astype("int64")
     log["rows_quarantined"] = log["source_file"].map(distinct_rows(rows_q)).fillna(0).astype("int64")
     log["rows_superseded"] = log["source_file"].map(distinct_rows(superseded)).fillna(0).astype("int64")

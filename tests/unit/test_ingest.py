@@ -51,7 +51,7 @@ def test_exact_duplicate_statistics_are_counted_once():
 
 def test_row_accounting_fails_loudly_when_rows_go_missing():
     files = pd.DataFrame({"source_file": ["f.csv"], "source": ["fiscal_capacity"], "sha256": ["x"], "rows_read": [3],
-                          "file_error": [None], "notes": [None]})
+                          "file_error": [None], "notes": [None], "was_parsed": [True]})
     no_questionnaires = pd.DataFrame(columns=["submission_id", "layout", "source_file", "source_row"])
     tables = {"fiscal_capacity": pd.DataFrame({"source_file": ["f.csv"], "source_row": [2]}),
               "questionnaire_submissions": no_questionnaires, "questionnaire_answers": no_questionnaires}

@@ -1,0 +1,96 @@
+"""Incremental ingest (unchanged files are not parsed again) and the last-good fallback of a failed source."""
+
+import shutil
+
+import pandas as pd
+
+from pipelines.ingest.run import ingest
+from pipelines.settings import Settings
+from pipelines.validate.run import validate
+from tests.conftest import ROOT
+
+CORPUS = ROOT / "tests" / "fixtures" / "malformed"
+
+
+def _settings(tmp_path, **validation):
+    settings = Settings.default(tmp_path, **{"coverage_min_pct": 0, "as_of_year": 2025, **validation})
+    (settings.raw_dir / "fiscal_capacity").mkdir(parents=True)
+    return settings
+
+
+def test_unchanged_files_are_read_from_the_cache(tmp_path):
+    settings = _settings(tmp_path)
+    folder = settings.raw_dir / "fiscal_capacity"
+    shutil.copyfile(CORPUS / "fiscal_ok_indonesian.csv", folder / "a.csv")
+    shutil.copyfile(CORPUS / "fiscal_bad_number.csv", folder / "b.csv")
+    first = ingest(settings)
+    assert first.files["was_parsed"].tolist() == [True, True]
+
+    (folder / "b.csv").write_text((CORPUS / "fiscal_bad_number.csv").read_text().replace("satu koma dua", "1,2"))
+    second = ingest(settings)
+    assert dict(zip(second.files["source_file"], second.files["was_parsed"])) == {
+        "fiscal_capacity/a.csv": False, "fiscal_capacity/b.csv": True}
+    # The cached parse gives the same tables as parsing again.
+    shutil.rmtree(settings.staging_dir / "cache")
+    fresh = ingest(settings)
+    pd.testing.assert_frame_equal(second.tables["fiscal_capacity"], fresh.tables["fiscal_capacity"])
+    assert len(fresh.tables["fiscal_capacity"]) == 6
+
+
+def test_a_changed_contract_invalidates_the_cache(tmp_path):
+    settings = _settings(tmp_path)
+    shutil.copyfile(CORPUS / "fiscal_ok_indonesian.csv", settings.raw_dir / "fiscal_capacity" / "a.csv")
+    ingest(settings)
+    config = tmp_path / "config"
+    shutil.copytree(ROOT / "config", config)
+    (config / "sources.yaml").write_text((config / "sources.yaml").read_text().replace("rasio_kfd", "rasio_kfd, rkfd"))
+    staged = ingest(_with_config(settings, config))
+    assert staged.files["was_parsed"].tolist() == [True]
+
+
+def _with_config(settings, config):
+    """Return settings whose config/ folder is `config` (everything else unchanged)."""
+
+    class Relocated(Settings):
+        @property
+        def config_dir(self):
+            return config
+
+    return Relocated(root=settings.root, data_dir=settings.data_dir, validation=settings.validation)
+
+
+def test_a_file_covering_too_few_regions_fails_its_source_and_the_last_good_version_is_used(tmp_path):
+    settings = _settings(tmp_path, coverage_min_pct=50)
+    folder = settings.raw_dir / "government_performance"
+    folder.mkdir()
+    regions = pd.read_csv(ROOT / "data" / "reference" / "regions" / "regencies.csv", dtype=str)
+    autonomous = regions[~regions["code"].str.startswith("31.")]
+    full = pd.DataFrame({"kode": autonomous["code"], "tahun": 2024, "skor": 3.0})
+    full.to_csv(folder / "ekppd_2024.csv", index=False)
+    first = validate(ingest(settings), settings)
+    assert first.source_status.set_index("table").loc["government_performance", "status"] == "passed"
+
+    # 200 of 508 regions is 39 %, below the 50 % gate (254 regions).
+    full.head(200).assign(tahun=2025, skor=2.0).to_csv(folder / "ekppd_2025.csv", index=False)
+    second = validate(ingest(settings), settings)
+    status = second.source_status.set_index("table").loc["government_performance"]
+    assert status["status"] == "failed" and status["reason"] == "coverage (200 rows)"
+    assert "last good version (508 rows from government_performance/ekppd_2024.csv)" == status["version_used"]
+    used = second.tables["government_performance"]
+    assert set(used["year"]) == {2024} and len(used) == 508
+    quarantine = second.quarantine[second.quarantine["source_file"] == "government_performance/ekppd_2025.csv"]
+    assert len(quarantine) == 200 and set(quarantine["rule"]) == {"coverage: expect_column_unique_value_count_to_be_between"}
+    assert "covers 200 regions for one year, fewer than the 254 needed" in quarantine["message"].iloc[0]
+    log = second.ingest_log.set_index("source_file").loc["government_performance/ekppd_2025.csv"]
+    assert (log["rows_read"], log["rows_curated"], log["rows_quarantined"]) == (200, 0, 200)
+
+
+def test_a_failed_source_without_an_earlier_good_version_is_left_out(tmp_path):
+    settings = _settings(tmp_path)
+    shutil.copyfile(CORPUS / "fiscal_year_out_of_range.csv", settings.raw_dir / "fiscal_capacity" / "f.csv")
+    curated = validate(ingest(settings), settings)
+    status = curated.source_status.set_index("table").loc["fiscal_capacity"]
+    assert status["status"] == "failed" and status["version_used"].startswith("none")
+    assert curated.tables["fiscal_capacity"].empty
+    message = curated.quarantine["message"].iloc[0]
+    assert "the file has year 2031, after the run year 2025" in message and "fix:" in message
