@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
+import re
+import shutil
 import json
 import math
 from dataclasses import dataclass
@@ -42,9 +43,8 @@ class Curated:
     source_status: pd.DataFrame
 
 
-@functools.cache
 def gx_context():
-    """Return the process's ephemeral GX context, progress bars off (GX is imported here, not at start-up)."""
+    """Return a fresh ephemeral GX context, progress bars off (GX is imported here, not at start-up)."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -75,13 +75,16 @@ def parameters(settings: Settings, question_codes: list[str]) -> dict:
     }
 
 
-def _run(context, table: str, frame: pd.DataFrame, expectations: list[dict], params: dict):
+def _run(context, name: str, frame: pd.DataFrame, expectations: list[dict], params: dict):
+    """Return the results of one suite on one frame, stored in the context for the Data Docs."""
     import great_expectations as gx
 
-    suite = gx.ExpectationSuite(name=table, expectations=expectations)
-    batch = (context.data_sources.add_or_update_pandas(f"src_{table}").add_dataframe_asset(table)
-             .add_batch_definition_whole_dataframe("all").get_batch(batch_parameters={"dataframe": frame}))
-    return batch.validate(suite, result_format={"result_format": "COMPLETE"}, expectation_parameters=params).results
+    suite = context.suites.add_or_update(gx.ExpectationSuite(name=name, expectations=expectations))
+    batch = (context.data_sources.add_or_update_pandas(f"src_{name}").add_dataframe_asset(name)
+             .add_batch_definition_whole_dataframe("all"))
+    definition = context.validation_definitions.add_or_update(gx.ValidationDefinition(name=name, data=batch, suite=suite))
+    return definition.run(batch_parameters={"dataframe": frame}, expectation_parameters=params,
+                          result_format={"result_format": "COMPLETE"}).results
 
 
 def _failure(r, frame: pd.DataFrame, table: str, positions: list[int] | None = None) -> dict:
@@ -119,12 +122,55 @@ def validate_frame(context, table: str, frame: pd.DataFrame, suite_json: dict, p
         for group_by in sorted({tuple(e["meta"]["group_by"]) for e in file_level}):
             rules = [e for e in file_level if tuple(e["meta"]["group_by"]) == group_by]
             for _, part in frame.groupby(list(group_by), sort=True, dropna=False):
-                checked = _run(context, table, part.reset_index(drop=True), rules, params)
+                checked = _run(context, f"{table} per file", part.reset_index(drop=True), rules, params)
                 results += checked
                 failures += [_failure(r, part, table, part.index.tolist()) for r in checked if not r.success]
     summary = {"table": table, "success": not failures, "rows": len(frame),
                "expectations": len(results), "failed_expectations": len(failures)}
     return failures, summary
+
+
+# Data Docs pages load styles and scripts from CDNs and a tracking logo; offline they must not try. Their
+# content is static HTML; the scripts (jQuery widgets) would only fail without the CDN, so they go too.
+_EXTERNAL = re.compile(r'<link[^>]+href="https?://[^"]*"[^>]*>|<script\b[^>]*>.*?</script>'
+                       r'|<img[^>]+src="https?://[^"]*"[^>]*>|<link[^>]+rel="(?:shortcut )?icon"[^>]*>', re.DOTALL)
+_OFFLINE_STYLE = ("<style>body{font-family:system-ui,sans-serif;margin:16px}table{border-collapse:collapse}"
+                  "td,th{border:1px solid #ddd;padding:3px 6px}.hide{display:none}</style>")
+
+
+def build_validation_docs(context, site_dir: Path, summaries: list[dict]) -> Path:
+    """Return the index of the GX Data Docs built from this run's results, made safe to open offline.
+
+    GX's own index fills its tables with scripts from CDNs, so it is replaced by a static one.
+    """
+    from urllib.parse import quote
+
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    if site_dir.exists():
+        shutil.rmtree(site_dir)
+    context.add_data_docs_site(site_name="validation", site_config={
+        "class_name": "SiteBuilder", "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)}})
+    context.build_data_docs(site_names=["validation"])
+    for page in [*site_dir.rglob("*.html"), *site_dir.rglob("*.css")]:
+        text = re.sub(r"url\('https?://[^']*'\)", "none", _EXTERNAL.sub("", page.read_text(encoding="utf-8")))
+        if page.suffix == ".html":
+            text = text.replace("</head>", _OFFLINE_STYLE + "</head>", 1)
+        page.write_text(text, encoding="utf-8")
+
+    def links(folder: str, suite: str, label) -> list[dict]:
+        pages = sorted((site_dir / folder).glob(f"{suite}/**/*.html")) + sorted((site_dir / folder).glob(f"{suite}.html"))
+        return [{"href": quote(p.relative_to(site_dir).as_posix()), "label": label(p)} for p in pages]
+
+    rows = [{**s, "pages": links("validations", s["table"], lambda p: "whole table")
+             + links("validations", f"{s['table']} per file", lambda p: "per file, " + p.parent.name),
+             "suite_pages": links("expectations", s["table"], lambda p: p.stem)
+             + links("expectations", f"{s['table']} per file", lambda p: p.stem)} for s in summaries]
+    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape())
+    index = site_dir / "index.html"
+    index.write_text(env.get_template("validation_index.html.j2").render(suites=rows), encoding="utf-8")
+    return index
 
 
 def quarantine_rows(frame: pd.DataFrame, failures: list[dict], source: str, scopes: list[str],
@@ -284,6 +330,7 @@ def validate(staged: Staged, settings: Settings) -> Curated:
     superseded = staged.superseded.sort_values(["source_file", "source_row"]).reset_index(drop=True)
     log = row_accounting(staged.files, tables, quarantine, superseded, primary)
     tables, status = with_last_good(tables, summaries, settings.curated_dir / "last_good")
+    build_validation_docs(context, settings.reports_dir / "validation", summaries)
     curated = Curated(tables=tables, quarantine=quarantine, superseded=superseded, ingest_log=log,
                       raw_files=staged.files.drop(columns=["rows_read", "column_map", "notes", "was_parsed"]),
                       suites=summaries, source_status=status)

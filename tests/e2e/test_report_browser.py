@@ -95,3 +95,18 @@ def test_screenshot_of_the_report(page, small_demo):
     path = settings.reports_dir / "screenshot.png"
     page.execute_script("window.scrollTo(0, 0)")
     assert page.save_screenshot(str(path)) and path.stat().st_size > 20_000
+
+
+def test_validation_data_docs_open_offline_from_the_report(page, small_demo):
+    settings, _ = small_demo
+    page.get((settings.reports_dir / "index.html").as_uri())
+    page.find_element(By.ID, "data-docs-link").click()
+    WebDriverWait(page, 20).until(lambda d: d.current_url.endswith("validation/index.html"))
+    suites = page.find_elements(By.CSS_SELECTOR, "#suites tbody tr")
+    result = {r.find_elements(By.TAG_NAME, "td")[0].text: r.find_elements(By.TAG_NAME, "td")[1].text for r in suites}
+    assert result["government_performance"] == "failed" and result["questionnaire_answers"] == "passed"
+    page.find_element(By.LINK_TEXT, "whole table").click()
+    assert "Expectation Validation Result" in page.find_element(By.TAG_NAME, "body").text
+    loaded = page.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert [url for url in loaded if not url.startswith("file://")] == []
+    assert [e for e in page.get_log("browser") if e["level"] == "SEVERE"] == []
