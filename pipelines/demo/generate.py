@@ -281,10 +281,20 @@ def _questionnaires(regions, latent, bank, size, rng, folder, defects) -> int:
         scale_q = bank.loc[bank["answer_type"] == "scale_1_5", "question_code"].iloc[1]
         df.loc[1, scale_q] = "7"
         df.loc[len(df)] = [*first.iloc[:1], "", "Probolinggo", *first.iloc[3:]]
+    rows_written = 0
     for k, (province, part) in enumerate(df.groupby("_province", sort=True)):
         part = part.drop(columns="_province")
-        if k % 2:
+        if k % 5 == 4:
+            # Some provinces send one row per answer (the long layout of an online form export).
+            long = part.melt(id_vars=columns[:8], value_vars=list(bank["question_code"]), var_name="kode_pertanyaan",
+                             value_name="jawaban").sort_values(["Timestamp", "Perangkat Daerah", "kode_pertanyaan"],
+                                                               kind="stable")
+            _write_csv(long, folder / f"kuesioner_opd_{province}_per_jawaban.csv", ",")
+            rows_written += len(long)
+        elif k % 2:
             _write_xlsx(part, folder / f"kuesioner_opd_{province}.xlsx", [])
+            rows_written += len(part)
         else:
             _write_csv(part, folder / f"kuesioner_opd_{province}.csv", ";")
-    return len(df)
+            rows_written += len(part)
+    return rows_written
