@@ -36,6 +36,10 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
+# Benchmark the refresh on a generated data set: make bench SIZE=demo|national|national10x
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks --size $(SIZE)
+
 golden: $(STAMP)
 	UPDATE_GOLDEN=1 $(BIN)/python -m pytest tests/e2e -q
 

@@ -50,6 +50,10 @@ class DemoSize:
     questions: int
     years: tuple[int, ...]
     missing_answer_pct: float
+    questionnaire_periods: int = 1      # years of questionnaire history, ending with the last statistics year
+    evaluation_regions: int = 0         # regions with assessors' score sheets (known cohort members first)
+    assessors_per_region: int = 3
+    xlsx: bool = True                   # False: every file as CSV (the largest sizes, to keep generation fast)
 
     @classmethod
     def named(cls, name: str, settings: Settings) -> "DemoSize":
@@ -59,7 +63,9 @@ class DemoSize:
             raise ValueError(f"unknown demo size {name!r}; config/demo.yaml defines {', '.join(sizes)}")
         s = sizes[name]
         return cls(name=name, seed=s["seed"], shortlist=s["shortlist"], opds=tuple(s["opds"]),
-                   questions=s["questions"], years=tuple(s["years"]), missing_answer_pct=s["missing_answer_pct"])
+                   questions=s["questions"], years=tuple(s["years"]), missing_answer_pct=s["missing_answer_pct"],
+                   **{k: s[k] for k in ("questionnaire_periods", "evaluation_regions", "assessors_per_region", "xlsx")
+                      if k in s})
 
 
 def id_number(x: float, decimals: int) -> str:
@@ -126,6 +132,8 @@ def generate(size: DemoSize, settings: Settings, inject_defects: bool = True) ->
     _sidecar(raw / "question_bank")
     counts["question_bank"] = len(bank)
     counts["questionnaires"] = _questionnaires(autonomous, latent, bank, size, rng, raw / "questionnaires", inject_defects)
+    members = pd.read_csv(settings.reference_dir / "cohorts_known.csv", dtype=str)
+    counts["evaluations"] = _evaluations(autonomous, latent, members, size, rng, raw / "evaluations", inject_defects)
     cohorts_dir = raw / "cohorts"
     cohorts_dir.mkdir(parents=True)
     shutil.copyfile(settings.reference_dir / "cohorts_known.csv", cohorts_dir / "cohorts_known.csv")
@@ -146,6 +154,14 @@ def _write_csv(df: pd.DataFrame, path: Path, delimiter: str, encoding: str = "ut
         writer = csv.writer(fh, delimiter=delimiter, lineterminator="\n")
         writer.writerow(df.columns)
         writer.writerows(df.itertuples(index=False, name=None))
+
+
+def _write_table(df: pd.DataFrame, path: Path, size: DemoSize, title_rows: list[str], delimiter: str = ";") -> None:
+    """Write an XLSX, or a CSV with the same name when the size asks for CSV only."""
+    if size.xlsx:
+        _write_xlsx(df, path, title_rows)
+    else:
+        _write_csv(df, path.with_suffix(".csv"), delimiter)
 
 
 def _write_xlsx(df: pd.DataFrame, path: Path, title_rows: list[str]) -> None:
@@ -211,7 +227,7 @@ def _performance(regions, latent, size, rng, folder, defects) -> int:
             df.loc[len(df)] = ["35.13", "Kota Probolinggo", year, 3.1, "sangat tinggi", 50]
         title = [f"Hasil Evaluasi Kinerja Penyelenggaraan Pemerintahan Daerah (EKPPD) Tahun {year}",
                  "Data sintetis untuk demo - bukan data resmi Kemendagri"]
-        _write_xlsx(df, folder / f"ekppd_{year}.xlsx", title)
+        _write_table(df, folder / f"ekppd_{year}.xlsx", size, title)
         total += len(df)
     return total
 
@@ -249,8 +265,22 @@ def _questionnaires(regions, latent, bank, size, rng, folder, defects) -> int:
     noisy = latent.to_numpy() + rng.normal(0, 0.8, len(regions))
     chosen = regions.iloc[np.sort(np.argsort(-noisy)[:n])].reset_index(drop=True)
     readiness = 0.6 * latent[chosen["region_code"]].to_numpy() + rng.normal(0, 0.6, n)
+    last = size.years[-1]
+    periods = list(range(last - size.questionnaire_periods + 1, last + 1))
+    rows_written = 0
+    for period in periods:
+        # Readiness grows a little each year; only the last period carries the planted defects.
+        frame = _submissions(chosen, readiness + 0.05 * (period - last), bank, size, rng, period)
+        if defects and period == last:
+            frame = _with_defects(frame, bank, period)
+        suffix = f"_{period}" if len(periods) > 1 else ""
+        rows_written += _write_submissions(frame, bank, size, folder, suffix)
+    return rows_written
+
+
+def _submissions(chosen, readiness, bank, size, rng, period) -> pd.DataFrame:
     dims = list(dict.fromkeys(bank["dimension"]))
-    period = size.years[-1]
+    question_specs = list(bank[["answer_type", "goal_low", "goal_high", "direction"]].itertuples(index=False, name=None))
     rows = []
     for i, region in chosen.iterrows():
         dim_offset = dict(zip(dims, rng.normal(0, 0.4, len(dims))))
@@ -261,40 +291,85 @@ def _questionnaires(regions, latent, bank, size, rng, folder, defects) -> int:
             level = np.clip(np.rint(base + bank["dimension"].map(dim_offset).to_numpy() + noise), 1, 5)
             missing = rng.random(len(bank)) < size.missing_answer_pct / 100
             answers = ["" if missing[q] else _answer_text(k, level[q], rng, (gl, gh), d)
-                       for q, (k, gl, gh, d) in enumerate(bank[["answer_type", "goal_low", "goal_high", "direction"]]
-                                                          .itertuples(index=False, name=None))]
+                       for q, (k, gl, gh, d) in enumerate(question_specs)]
             minute = int(rng.integers(0, 60 * 24 * 20))
             stamp = pd.Timestamp(f"{period}-09-01") + pd.Timedelta(minutes=minute)
             person = f"Responden {region['region_code']}-{j + 1}"
             rows.append([stamp.strftime("%d/%m/%Y %H:%M:%S"), region["region_code"], region["region_name"], opd, period,
                          person, f"responden{j + 1}.{region['region_code'].replace('.', '')}@contoh.go.id",
                          f"08{rng.integers(10**9, 10**10)}", region["province_code"], *answers])
-    columns = ["Timestamp", "Kode Wilayah", "Nama Daerah", "Perangkat Daerah", "Periode", "Nama Responden", "Email",
-               "No HP", "_province", *bank["question_code"]]
-    df = pd.DataFrame(rows, columns=columns)
-    if defects:
-        first = df.iloc[0].copy()
-        earlier = first.copy()
-        earlier["Timestamp"] = "01/08/%d 08:00:00" % period
-        earlier[bank["question_code"].iloc[0]] = "1"
-        df.loc[len(df)] = earlier
-        scale_q = bank.loc[bank["answer_type"] == "scale_1_5", "question_code"].iloc[1]
-        df.loc[1, scale_q] = "7"
-        df.loc[len(df)] = [*first.iloc[:1], "", "Probolinggo", *first.iloc[3:]]
+    return pd.DataFrame(rows, columns=SUBMISSION_COLUMNS + list(bank["question_code"]))
+
+
+SUBMISSION_COLUMNS = ["Timestamp", "Kode Wilayah", "Nama Daerah", "Perangkat Daerah", "Periode", "Nama Responden",
+                      "Email", "No HP", "_province"]
+
+
+def _with_defects(df: pd.DataFrame, bank: pd.DataFrame, period: int) -> pd.DataFrame:
+    """Plant an earlier duplicate submission, an out-of-scale answer and an ambiguous region name."""
+    first = df.iloc[0].copy()
+    earlier = first.copy()
+    earlier["Timestamp"] = "01/08/%d 08:00:00" % period
+    earlier[bank["question_code"].iloc[0]] = "1"
+    df.loc[len(df)] = earlier
+    scale_q = bank.loc[bank["answer_type"] == "scale_1_5", "question_code"].iloc[1]
+    df.loc[1, scale_q] = "7"
+    df.loc[len(df)] = [*first.iloc[:1], "", "Probolinggo", *first.iloc[3:]]
+    return df
+
+
+def _write_submissions(df: pd.DataFrame, bank: pd.DataFrame, size: DemoSize, folder: Path, suffix: str) -> int:
     rows_written = 0
     for k, (province, part) in enumerate(df.groupby("_province", sort=True)):
         part = part.drop(columns="_province")
         if k % 5 == 4:
             # Some provinces send one row per answer (the long layout of an online form export).
-            long = part.melt(id_vars=columns[:8], value_vars=list(bank["question_code"]), var_name="kode_pertanyaan",
-                             value_name="jawaban").sort_values(["Timestamp", "Perangkat Daerah", "kode_pertanyaan"],
-                                                               kind="stable")
-            _write_csv(long, folder / f"kuesioner_opd_{province}_per_jawaban.csv", ",")
+            long = part.melt(id_vars=SUBMISSION_COLUMNS[:8], value_vars=list(bank["question_code"]),
+                             var_name="kode_pertanyaan", value_name="jawaban").sort_values(
+                ["Timestamp", "Perangkat Daerah", "kode_pertanyaan"], kind="stable")
+            _write_csv(long, folder / f"kuesioner_opd_{province}{suffix}_per_jawaban.csv", ",")
             rows_written += len(long)
         elif k % 2:
-            _write_xlsx(part, folder / f"kuesioner_opd_{province}.xlsx", [])
+            _write_table(part, folder / f"kuesioner_opd_{province}{suffix}.xlsx", size, [])
             rows_written += len(part)
         else:
-            _write_csv(part, folder / f"kuesioner_opd_{province}.csv", ";")
+            _write_csv(part, folder / f"kuesioner_opd_{province}{suffix}.csv", ";")
             rows_written += len(part)
     return rows_written
+
+
+COMPONENTS = ["baseline", "output", "outcome", "impact", "quick_win"]
+
+
+def _evaluations(regions, latent, members, size, rng, folder, defects) -> int:
+    """Write assessors' score sheets: known members first, 3 assessors each, one of them lenient."""
+    if not size.evaluation_regions:
+        return 0
+    _sidecar(folder)
+    known = [c for c in members.loc[members["programme"] == "smart_city", "region_code"] if c in set(regions["region_code"])]
+    others = [c for c in latent.sort_values(ascending=False).index if c not in set(known)]
+    evaluated = (known + others)[:size.evaluation_regions]
+    names = dict(zip(regions["region_code"], regions["region_name"]))
+    pool = [f"Asesor {i:02d}" for i in range(1, max(4, round(size.evaluation_regions / 5)) + 1)]
+    lenient = pool[6 % len(pool)]
+    dimensions = ["governance", "branding", "economy", "living", "society", "environment"]
+    year = size.years[-1]
+    rows = []
+    for code in sorted(evaluated):
+        truth = np.clip(2.2 + 0.5 * latent[code] + rng.normal(0, 0.3, (len(COMPONENTS), len(dimensions))), 0, 4)
+        for assessor in rng.choice(pool, size=size.assessors_per_region, replace=False):
+            bias = 0.5 if assessor == lenient else rng.normal(0, 0.15)
+            scores = np.clip(np.round((truth + bias + rng.normal(0, 0.35, truth.shape)) * 2) / 2, 0, 4)
+            for c, component in enumerate(COMPONENTS):
+                for d, dimension in enumerate(dimensions):
+                    rows.append([code, names[code], year, assessor, component, dimension,
+                                 id_number(scores[c, d], 1), f"{year}-10-{1 + c:02d} 09:00:00"])
+    df = pd.DataFrame(rows, columns=["kode_wilayah", "nama_daerah", "tahun", "asesor", "komponen", "dimensi", "skor",
+                                     "waktu"])
+    if defects:
+        df.loc[0, "skor"] = "5,0"
+        again = df.iloc[1].copy()
+        again["skor"], again["waktu"] = "2,5", f"{year}-11-01 09:00:00"
+        df.loc[len(df)] = again
+    _write_csv(df, folder / f"penilaian_{year}.csv", ";")
+    return len(df)

@@ -93,8 +93,8 @@ def submissions_and_answers(raw: pd.DataFrame, rows: pd.DataFrame, spec: dict, b
     """Return (submissions, answers, notes) for one questionnaire file in either layout."""
     personal_keys = {header_key(p) for p in spec["personal_columns"]}
     personal = [c for c in raw.columns if header_key(c) in personal_keys]
-    by_row = raw.set_index(ROW_COLUMN)[personal]
-    rows = rows.assign(respondent_hash=[salted_hash(list(by_row.loc[r]), salt) for r in rows["source_row"]])
+    people = raw.set_index(ROW_COLUMN)[personal].reindex(rows["source_row"])
+    rows = rows.assign(respondent_hash=[salted_hash(list(values), salt) for values in people.itertuples(index=False)])
     found_long = match_columns(list(raw.columns), spec["long_columns"])
     if len(found_long) == 2:
         submissions, answers = answers_from_long(raw, rows, bank, problems, found_long)

@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import re
-import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -71,15 +70,6 @@ def _csv(path: Path) -> tuple[list[str], list[list[object]], list[int]]:
     return header, rows, numbers
 
 
-def _merged_ranges(path: Path, sheet_path: str) -> list[tuple[int, int, int, int]]:
-    """Return (min_col, min_row, max_col, max_row) of the merged cells of a sheet, read from its XML."""
-    from openpyxl.utils.cell import range_boundaries
-
-    with zipfile.ZipFile(path) as archive:
-        xml = archive.read(sheet_path.lstrip("/"))
-    return [range_boundaries(ref.decode()) for ref in re.findall(rb'<mergeCell ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"', xml)]
-
-
 def _header(rows: dict[int, list], at: int, merged: list[tuple[int, int, int, int]]) -> tuple[list[str], int]:
     """Return the column names and the header's last row, reading a second header row under merged cells."""
     header = list(rows[at])
@@ -100,24 +90,20 @@ def _header(rows: dict[int, list], at: int, merged: list[tuple[int, int, int, in
 
 
 def _xlsx(path: Path, known_headers: set[str]) -> tuple[list[str], list[list[object]], list[int]]:
-    import openpyxl
+    from python_calamine import CalamineError, CalamineWorkbook
 
     with open(path, "rb") as fh:
         if fh.read(8) == OLE_MAGIC:
             raise UnreadableFile("the workbook is password-protected (encrypted) or an old .xls renamed to .xlsx; "
                                  "remove the password or save it as .xlsx")
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except zipfile.BadZipFile as exc:
-        raise UnreadableFile("not a valid XLSX workbook (password-protected or damaged?)") from exc
-    except Exception as exc:  # openpyxl raises many types for damaged workbooks
-        raise UnreadableFile(f"the workbook cannot be opened: {exc}") from exc
-    try:
-        sheet = workbook.worksheets[0]
-        all_rows = [(i, list(r)) for i, r in enumerate(sheet.iter_rows(values_only=True), start=1)]
-        sheet_path = sheet._worksheet_path
-    finally:
-        workbook.close()
+        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+        cells = sheet.to_python(skip_empty_area=False)
+        merged = [(c0 + 1, r0 + 1, c1 + 1, r1 + 1) for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []]
+    except CalamineError as exc:
+        raise UnreadableFile(f"not a valid XLSX workbook (damaged, or not a workbook at all): {exc}") from exc
+    # calamine gives '' for an empty cell; the rest of ingest reads None as empty.
+    all_rows = [(i, [None if c == "" else c for c in row]) for i, row in enumerate(cells, start=1)]
     header_at = None
     for i, row in all_rows[:HEADER_SEARCH_ROWS]:
         if sum(header_key(c) in known_headers for c in row if c is not None) >= 2:
@@ -125,9 +111,8 @@ def _xlsx(path: Path, known_headers: set[str]) -> tuple[list[str], list[list[obj
             break
     if header_at is None:
         raise UnreadableFile(f"no header row with known column names in the first {HEADER_SEARCH_ROWS} rows")
-    width = max(len(r) for _, r in all_rows)
-    by_number = {i: r + [None] * (width - len(r)) for i, r in all_rows[header_at - 1:header_at + 1]}
-    header, last_header_row = _header(by_number, header_at, _merged_ranges(path, sheet_path))
+    by_number = {i: r for i, r in all_rows[header_at - 1:header_at + 1]}
+    header, last_header_row = _header(by_number, header_at, merged)
     rows, numbers = [], []
     for i, row in all_rows[last_header_row:]:
         if all(c is None or (isinstance(c, str) and not c.strip()) for c in row):

@@ -206,8 +206,8 @@ def row_scopes(table: str, frame: pd.DataFrame, tables: dict[str, pd.DataFrame],
     """
     if not suite["meta"]["cell_scope"]:
         return ["row"] * len(frame)
-    layout = dict(zip(tables["questionnaire_submissions"]["submission_id"], tables["questionnaire_submissions"]["layout"]))
-    return ["row" if layout.get(s) == "long" else "cell" for s in frame["submission_id"]]
+    layout = tables["questionnaire_submissions"].set_index("submission_id")["layout"]
+    return frame["submission_id"].map(layout).eq("long").map({True: "row", False: "cell"}).tolist()
 
 
 def orphaned_answer_rows(answers: pd.DataFrame, submissions: pd.DataFrame) -> pd.DataFrame:

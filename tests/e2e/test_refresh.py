@@ -53,11 +53,12 @@ def test_injected_defects_are_quarantined_or_superseded_not_dropped(small_demo):
     assert ("government_performance", "between", "Skor") in found
     assert ("government_performance", "region_code_name_mismatch", "Kode") in found
     assert ("questionnaires", "answer_unreadable", "Q002") in found
-    bad_score = quarantine[quarantine.rule.str.startswith("between")].iloc[0]
+    assert ("evaluations", "between", "skor") in found
+    bad_score = quarantine[quarantine.rule.str.startswith("between") & quarantine.source.eq("government_performance")].iloc[0]
     assert (bad_score.source_file, bad_score.source_row, bad_score.value) == ("government_performance/ekppd_2024.xlsx", 5, "4.7")
     assert "0 to 4" in bad_score.message
     superseded = pd.read_parquet(settings.curated_dir / "superseded.parquet")
-    assert sorted(superseded["source"]) == ["questionnaires", "sustainability"]
+    assert sorted(superseded["source"]) == ["evaluations", "questionnaires", "sustainability"]
     html = (settings.reports_dir / "index.html").read_text(encoding="utf-8")
     assert "Kota Atlantis" in html and "region_code_name_mismatch" in html
 
@@ -120,3 +121,15 @@ def test_a_region_given_the_best_answers_ranks_first(small_demo, tmp_path):
     assert after.loc[worst, "readiness_index"] == pytest.approx(100.0)
     superseded = pd.read_parquet(best.curated_dir / "superseded.parquet")
     assert (superseded["superseded_by"].str.startswith("questionnaires/resubmission.csv")).sum() == len(opds)
+
+
+def test_plain_pandas_reference_agrees_with_the_sql_models(small_demo):
+    from benchmarks.reference import pandas_readiness
+    from pipelines.score.methodology import load
+
+    settings, _ = small_demo
+    ranking = _ranking(settings)
+    expected = ranking["readiness_index"].dropna()
+    got = pandas_readiness(settings.curated_dir, load(settings.methodology_dir)).set_index("region_code")
+    assert got["readiness_index"].dropna().index.sort_values().tolist() == expected.index.sort_values().tolist()
+    assert (got["readiness_index"].reindex(expected.index) - expected).abs().max() < 1e-9
