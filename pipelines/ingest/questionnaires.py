@@ -9,6 +9,8 @@ from pipelines.ingest.canonical import Problems, match_columns, parse_column, pa
 from pipelines.ingest.readers import OVERFLOW_COLUMN, ROW_COLUMN, header_key
 
 ANSWER_PARSERS = {"scale_1_5": parsers.parse_scale, "yes_no": parsers.parse_yes_no}
+SUBMISSION_FIELDS = ["submission_id", "region_code", "opd_name", "period", "submitted_at", "source_file", "source_row",
+                     "respondent_hash", "layout"]
 ANSWER_COLUMNS = ["submission_id", "region_code", "period", "question_code", "answer_type", "answer_raw", "answer_value",
                   "source_file", "source_row", "source_column"]
 
@@ -82,10 +84,6 @@ def answers_from_long(raw: pd.DataFrame, rows: pd.DataFrame, bank: pd.DataFrame,
     answers = _answer_table(long, rows.set_index("source_row"), problems.source_file)
     submissions = rows[rows["source_row"] == first].drop(columns=[c for c in rows if c not in SUBMISSION_FIELDS])
     return submissions.reset_index(drop=True), answers
-
-
-SUBMISSION_FIELDS = ["submission_id", "region_code", "opd_name", "period", "submitted_at", "source_file", "source_row",
-                     "respondent_hash", "layout"]
 
 
 def submissions_and_answers(raw: pd.DataFrame, rows: pd.DataFrame, spec: dict, bank: pd.DataFrame,

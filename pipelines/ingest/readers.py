@@ -28,7 +28,7 @@ def header_key(name: object) -> str:
     return re.sub(r"[\s_\-]+", "_", str(name if name is not None else "").strip().lower()).strip("_")
 
 
-def _decode(data: bytes, path: Path) -> str:
+def _decode(data: bytes) -> str:
     if not data.strip():
         raise UnreadableFile("the file is empty")
     if b"\x00" in data[:4096]:
@@ -48,7 +48,7 @@ def _decode(data: bytes, path: Path) -> str:
 
 
 def _csv(path: Path) -> tuple[list[str], list[list[object]], list[int]]:
-    text = _decode(path.read_bytes(), path)
+    text = _decode(path.read_bytes())
     sample = text[:20000]
     first_line = sample.splitlines()[0] if sample.splitlines() else ""
     delimiter = max([",", ";", "\t", "|"], key=first_line.count)
@@ -124,7 +124,7 @@ def _xlsx(path: Path, known_headers: set[str]) -> tuple[list[str], list[list[obj
 
 def _json(path: Path) -> tuple[list[str], list[list[object]], list[int]]:
     try:
-        records = json.loads(_decode(path.read_bytes(), path))
+        records = json.loads(_decode(path.read_bytes()))
     except json.JSONDecodeError as exc:
         raise UnreadableFile(f"not valid JSON: {exc}") from exc
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):

@@ -306,12 +306,3 @@ def write_staging(staged: Staged, staging_dir: Path) -> None:
     for name, table in {**staged.tables, "quarantine": staged.quarantine, "superseded": staged.superseded,
                         "raw_files": staged.files}.items():
         table.to_parquet(staging_dir / f"{name}.parquet", index=False)
-
-
-def read_staging(staging_dir: Path) -> Staged:
-    """Return the staged tables written by the last ingest."""
-    tables = {p.stem: pd.read_parquet(p) for p in sorted(staging_dir.glob("*.parquet"))}
-    return Staged(
-        quarantine=tables.pop("quarantine"), superseded=tables.pop("superseded"), files=tables.pop("raw_files"),
-        tables=tables,
-    )

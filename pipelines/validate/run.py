@@ -188,6 +188,8 @@ def quarantine_rows(frame: pd.DataFrame, failures: list[dict], source: str, scop
                 raw_column = row["source_column"]
             value = row[column] if column in frame.columns else None
             message = meta["message"].format(observed=failure["observed"], limit=failure["limit"])
+            if raw_column and column and raw_column != column and message.startswith(column):
+                message = f"{raw_column} ({column}){message[len(column):]}"
             if meta.get("level") == "table":
                 message += f" (observed: {failure['observed']})"
             if meta.get("fix"):

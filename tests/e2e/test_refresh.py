@@ -56,7 +56,7 @@ def test_injected_defects_are_quarantined_or_superseded_not_dropped(small_demo):
     assert ("evaluations", "between", "skor") in found
     bad_score = quarantine[quarantine.rule.str.startswith("between") & quarantine.source.eq("government_performance")].iloc[0]
     assert (bad_score.source_file, bad_score.source_row, bad_score.value) == ("government_performance/ekppd_2024.xlsx", 5, "4.7")
-    assert "0 to 4" in bad_score.message
+    assert bad_score.message.startswith("Skor (performance_score) is outside the allowed range 0 to 4")
     superseded = pd.read_parquet(settings.curated_dir / "superseded.parquet")
     assert sorted(superseded["source"]) == ["evaluations", "questionnaires", "sustainability"]
     html = (settings.reports_dir / "index.html").read_text(encoding="utf-8")
