@@ -95,9 +95,12 @@ def canonical_rows(raw: pd.DataFrame, spec: dict, problems: Problems, resolver: 
     found = match_columns([c for c in raw.columns if c not in (ROW_COLUMN, OVERFLOW_COLUMN)], columns)
     bad = pd.Series(False, index=raw.index)
     out = pd.DataFrame(index=raw.index)
+    # Spilled-over cells may hold personal data (a respondent's phone number): then they are not repeated.
+    private = bool(spec.get("personal_columns"))
     for row, overflow in raw.loc[raw[OVERFLOW_COLUMN].notna(), [ROW_COLUMN, OVERFLOW_COLUMN]].itertuples(index=False):
-        problems.add(row, None, "row_too_long", overflow,
-                     f"the row has more cells than the header has columns (extra: {overflow}); check for a stray separator")
+        extra = "not shown: the file has personal data" if private else overflow
+        problems.add(row, None, "row_too_long", None if private else overflow,
+                     f"the row has more cells than the header has columns (extra: {extra}); check for a stray separator")
     bad |= raw[OVERFLOW_COLUMN].notna()
     for name, column_spec in columns.items():
         kind = column_spec["type"]
@@ -163,6 +166,12 @@ def resolve_regions(raw: pd.DataFrame, found: dict[str, str], problems: Problems
         result.append(resolved)
         failed.append(error is not None)
     return pd.Series(result, index=raw.index, dtype=object), pd.Series(failed, index=raw.index)
+
+
+def ignored_columns_note(raw: pd.DataFrame, used: set[str]) -> list[str]:
+    """Return the ingest-log note listing the file's columns that the contract does not read, if any."""
+    ignored = [c for c in raw.columns if c not in used | {ROW_COLUMN, OVERFLOW_COLUMN}]
+    return ["columns not in the contract, ignored: " + ", ".join(ignored)] if ignored else []
 
 
 def salted_hash(values: list[object], salt: str) -> str | None:

@@ -90,7 +90,7 @@ def parse_scale(value: object) -> float | None:
             return float(value)
         raise ParseError(f"expected a level from 1 to 5, found {value!r}")
     s = str(value).strip().lower()
-    if m := _SCALE.match(s):
+    if (m := _SCALE.match(s)) and not (m.group(2) or "")[:1].isdigit():
         return float(m.group(1))
     if s in SCALE_LABELS:
         return float(SCALE_LABELS[s])
@@ -98,7 +98,9 @@ def parse_scale(value: object) -> float | None:
 
 
 def parse_yes_no(value: object) -> float | None:
-    """Return 1.0 for Ya/Yes/Y/1 and 0.0 for Tidak/No/T/0; None when missing."""
+    """Return 1.0 for Ya/Yes/Y/1 and 0.0 for Tidak/No/T/0 (and `Tidak ada`); None when missing."""
+    if isinstance(value, str) and value.strip().lower() in NO:
+        return 0.0
     if is_missing(value):
         return None
     if isinstance(value, bool):

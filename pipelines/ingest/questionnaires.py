@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 
 from pipelines.ingest import parsers
-from pipelines.ingest.canonical import Problems, match_columns, parse_column, parse_values, salted_hash
-from pipelines.ingest.readers import OVERFLOW_COLUMN, ROW_COLUMN, header_key
+from pipelines.ingest.canonical import (
+    Problems, ignored_columns_note, match_columns, parse_column, parse_values, salted_hash,
+)
+from pipelines.ingest.readers import ROW_COLUMN, header_key
 
 ANSWER_PARSERS = {"scale_1_5": parsers.parse_scale, "yes_no": parsers.parse_yes_no}
 SUBMISSION_FIELDS = ["submission_id", "region_code", "opd_name", "period", "submitted_at", "source_file", "source_row",
@@ -22,6 +24,10 @@ def _parsed_answers(long: pd.DataFrame, types: dict[str, str], problems: Problem
     errors = pd.Series(None, index=long.index, dtype=object)
     for answer_type, part in long.groupby("answer_type", sort=True):
         if answer_type == "text":
+            continue
+        if answer_type not in ANSWER_PARSERS and answer_type != "number":
+            errors.loc[part.index] = (f"the question bank gives this question the unknown answer type "
+                                      f"{answer_type!r}; fix the bank (scale_1_5, yes_no, number or text)")
             continue
         if answer_type == "number":
             parsed, failed = parse_column(part["answer"], "number")
@@ -103,7 +109,5 @@ def submissions_and_answers(raw: pd.DataFrame, rows: pd.DataFrame, spec: dict, b
         answers = answers_from_wide(raw, submissions, bank, problems)
         used_answers = {c for c in raw.columns if header_key(c) in {header_key(q) for q in bank["question_code"]}}
     found = match_columns(list(raw.columns), spec["columns"])
-    used = set(found.values()) | set(personal) | used_answers | {ROW_COLUMN, OVERFLOW_COLUMN}
-    ignored = [c for c in raw.columns if c not in used]
-    notes = ["columns not in the contract, ignored: " + ", ".join(ignored)] if ignored else []
+    notes = ignored_columns_note(raw, set(found.values()) | set(personal) | used_answers)
     return submissions[SUBMISSION_FIELDS], answers, notes

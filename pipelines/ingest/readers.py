@@ -70,8 +70,10 @@ def _csv(path: Path) -> tuple[list[str], list[list[object]], list[int]]:
     return header, rows, numbers
 
 
-def _header(rows: dict[int, list], at: int, merged: list[tuple[int, int, int, int]]) -> tuple[list[str], int]:
-    """Return the column names and the header's last row, reading a second header row under merged cells."""
+def _header(rows: dict[int, list], at: int, merged: list[tuple[int, int, int, int]],
+            known_headers: set[str]) -> tuple[list[str], int]:
+    """Return the column names and the header's last row, reading a second header row under merged cells
+    when that row holds a known column name (else it is data)."""
     header = list(rows[at])
     two_rows = False
     for min_col, min_row, max_col, max_row in merged:
@@ -82,9 +84,9 @@ def _header(rows: dict[int, list], at: int, merged: list[tuple[int, int, int, in
                 header[col - 1] = rows[at][min_col - 1]
         two_rows |= max_row > min_row or (max_col > min_col and at + 1 in rows and
                                           any(rows[at + 1][c - 1] is not None for c in range(min_col, max_col + 1)))
-    if not two_rows:
-        return ["" if c is None else str(c) for c in header], at
     below = rows.get(at + 1, [])
+    if not two_rows or not any(header_key(c) in known_headers for c in below if c is not None):
+        return ["" if c is None else str(c) for c in header], at
     names = [below[i] if i < len(below) and below[i] is not None else header[i] for i in range(len(header))]
     return ["" if c is None else str(c) for c in names], at + 1
 
@@ -112,7 +114,7 @@ def _xlsx(path: Path, known_headers: set[str]) -> tuple[list[str], list[list[obj
     if header_at is None:
         raise UnreadableFile(f"no header row with known column names in the first {HEADER_SEARCH_ROWS} rows")
     by_number = {i: r for i, r in all_rows[header_at - 1:header_at + 1]}
-    header, last_header_row = _header(by_number, header_at, merged)
+    header, last_header_row = _header(by_number, header_at, merged, known_headers)
     rows, numbers = [], []
     for i, row in all_rows[last_header_row:]:
         if all(c is None or (isinstance(c, str) and not c.strip()) for c in row):
@@ -168,6 +170,12 @@ def read_raw(path: Path, known_headers: set[str]) -> pd.DataFrame:
         rows, numbers, note_rows = _split_notes(rows, numbers, width)
     padded = [list(r[:width]) + [None] * (width - len(r)) for r in rows]
     names = [h if str(h).strip() else f"column_{i + 1}" for i, h in enumerate(header)]
+    # A repeated header keeps its first column; the others are renamed, so the ingest log lists them as ignored.
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        seen[header_key(name)] = seen.get(header_key(name), 0) + 1
+        if seen[header_key(name)] > 1:
+            names[i] = f"{name} (repeated {seen[header_key(name)]})"
     frame = pd.DataFrame(padded, columns=names, dtype=object)
     frame[ROW_COLUMN] = numbers
     frame[OVERFLOW_COLUMN] = [

@@ -13,7 +13,9 @@ import pandas as pd
 
 from pipelines import __version__
 from pipelines.ingest import reference
-from pipelines.ingest.canonical import DTYPES, QUARANTINE_COLUMNS, Problems, canonical_rows, match_columns
+from pipelines.ingest.canonical import (
+    DTYPES, QUARANTINE_COLUMNS, Problems, canonical_rows, ignored_columns_note, match_columns,
+)
 from pipelines.ingest.questionnaires import ANSWER_COLUMNS, submissions_and_answers
 from pipelines.ingest.readers import UnreadableFile, header_key, read_raw
 from pipelines.ingest.regions import RegionResolver
@@ -112,13 +114,19 @@ def supersede(table: pd.DataFrame, source: str, key: list[str], order_by: str | 
     """Return (kept, superseded): the latest row per key when `order_by` is set, else exact duplicates removed."""
     if table.empty:
         return table, pd.DataFrame(columns=SUPERSEDED_COLUMNS)
+    # Text keys compare without case or extra spaces: "Dinas Kominfo" and "DINAS  KOMINFO" are one OPD.
+    folded = {c: f"_key_{c}" for c in key if table[c].dtype == "str" or table[c].dtype == object}
+    table = table.assign(**{k: table[c].str.casefold().str.split().str.join(" ") for c, k in folded.items()})
+    key_cols = [folded.get(c, c) for c in key]
     if order_by:
         # A missing time counts as earliest; among equal times the later file and row win.
-        ordered = table.sort_values([*key, order_by, "source_file", "source_row"], kind="stable", na_position="first")
-        group_cols = key
+        ordered = table.sort_values([*key_cols, order_by, "source_file", "source_row"], kind="stable",
+                                    na_position="first")
+        group_cols = key_cols
         reason = f"a later submission for the same {', '.join(key)} (by {order_by}) replaces it"
     else:
-        content = [c for c in table.columns if c not in ("source_file", "source_row")]
+        content = [c for c in table.columns if c not in ("source_file", "source_row", *key) and c not in folded.values()]
+        content = [*key_cols, *content]
         ordered = table.sort_values(["source_file", "source_row"], kind="stable")
         group_cols = content
         reason = "exact duplicate of an earlier row: counted once"
@@ -133,7 +141,8 @@ def supersede(table: pd.DataFrame, source: str, key: list[str], order_by: str | 
         "record_key": [" | ".join(map(str, values)) for values in dropped[key].itertuples(index=False, name=None)],
         "superseded_by": winner_ref[is_dup], "reason": reason,
     }, columns=SUPERSEDED_COLUMNS)
-    kept = ordered[~is_dup].sort_values(["source_file", "source_row"]).reset_index(drop=True)
+    kept = ordered[~is_dup].sort_values(["source_file", "source_row"]).drop(columns=list(folded.values()))
+    kept = kept.reset_index(drop=True)
     return kept, superseded.reset_index(drop=True)
 
 
@@ -148,9 +157,12 @@ class Context:
     bank: pd.DataFrame
     version: str
 
-    def cache_key(self, source: str, sha256: str) -> str:
-        """Return the key under which a file's parse is cached: its bytes plus everything parsing depends on."""
-        parts = [sha256, self.version, json.dumps(self.contract[source], sort_keys=True, default=str),
+    def cache_key(self, source: str, source_file: str, sha256: str) -> str:
+        """Return the key under which a file's parse is cached: its path and bytes, and all parsing depends on.
+
+        The path is part of the key because parsed rows carry it (source_file, submission ids).
+        """
+        parts = [source_file, sha256, self.version, json.dumps(self.contract[source], sort_keys=True, default=str),
                  json.dumps(self.framework, sort_keys=True), self.salt]
         if source == "questionnaires":
             parts.append(pd.util.hash_pandas_object(self.bank[["question_code", "answer_type"]], index=False)
@@ -194,7 +206,9 @@ def ingest_file(source: str, path: Path, record: dict, context: Context) -> File
     answers = empty
     if source == "questionnaires":
         rows, answers, more = submissions_and_answers(raw, rows, spec, context.bank, problems, context.salt)
-        notes += more
+    else:
+        more = ignored_columns_note(raw, set(found.values()))
+    notes += more
     record = {**record, "rows_read": len(raw), "file_error": None,
               "column_map": json.dumps(found, ensure_ascii=False), "notes": "; ".join(notes) or None}
     return FileResult(record, rows, answers, problems.frame())
@@ -233,7 +247,7 @@ def ingest(settings: Settings) -> Staged:
     results: dict[str, list[FileResult]] = {}
     for source, path in raw_files(settings.raw_dir):
         record = provenance(source, path, settings.raw_dir)
-        key = context.cache_key(source, record["sha256"])
+        key = context.cache_key(source, record["source_file"], record["sha256"])
         result = _cached(cache_dir, key)
         if result is None:
             result = ingest_file(source, path, record, context)
@@ -265,10 +279,16 @@ def stage(results: dict[str, list[FileResult]], contract: dict, staging_dir: Pat
     answers = answers[answers["submission_id"].isin(tables["questionnaire_submissions"]["submission_id"])]
     tables["questionnaire_answers"] = answers.reset_index(drop=True)
     records = [r.record for rs in results.values() for r in rs]
+    quarantine = _concat([r.problems for rs in results.values() for r in rs], QUARANTINE_COLUMNS)
+    superseded = _concat(superseded, SUPERSEDED_COLUMNS)
+    # A long-layout row already quarantined (a bad answer) stays there even if its submission is replaced.
+    out = quarantine.loc[quarantine["scope"] == "row", ["source_file", "source_row"]]
+    superseded = superseded[~superseded.set_index(["source_file", "source_row"]).index.isin(
+        out.set_index(["source_file", "source_row"]).index)].reset_index(drop=True)
     staged = Staged(
         tables=tables,
-        quarantine=_concat([r.problems for rs in results.values() for r in rs], QUARANTINE_COLUMNS),
-        superseded=_concat(superseded, SUPERSEDED_COLUMNS),
+        quarantine=quarantine,
+        superseded=superseded,
         files=pd.DataFrame(records, columns=FILE_COLUMNS),
     )
     write_staging(staged, staging_dir)

@@ -135,6 +135,8 @@ def check_readiness(path: Path, doc: dict, framework: dict) -> None:
         weights = {e: (doc.get("element_weights") or {}).get(e, 1) for e in spec["elements"]}
         _check_weights(path, f"element_weights ({dim})", weights, list(spec["elements"]))
     _check_weights(path, "aspect_weights", doc.get("aspect_weights") or {}, list(framework["aspects"]))
+    if not isinstance(doc.get("min_dimensions_scored"), int) or not 1 <= doc["min_dimensions_scored"] <= len(dims):
+        _fail(path, "min_dimensions_scored", f"expected a whole number from 1 to {len(dims)}")
     for key in ("min_opd_submissions", "min_answered_pct"):
         if not isinstance(doc.get(key), (int, float)) or doc[key] < 0:
             _fail(path, key, "expected a number ≥ 0")

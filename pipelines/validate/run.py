@@ -274,9 +274,15 @@ def with_last_good(tables: dict[str, pd.DataFrame], summaries: list[dict], last_
     """
     last_good_dir.mkdir(parents=True, exist_ok=True)
     out, status = dict(tables), []
+    # The questionnaire's two tables belong together: if one fails a gate, both fall back.
+    gates_by_source: dict[str, list[dict]] = {}
+    for summary in summaries:
+        source = TABLE_SOURCE.get(summary["table"], summary["table"])
+        gates_by_source.setdefault(source, []).extend(
+            f for f in summary["failures"] if f["level"] in ("table", "file"))
     for summary in summaries:
         table = summary["table"]
-        gates = [f for f in summary["failures"] if f["level"] in ("table", "file")]
+        gates = gates_by_source[TABLE_SOURCE.get(table, table)]
         path = last_good_dir / f"{table}.parquet"
         if not gates:
             tables[table].to_parquet(path, index=False)

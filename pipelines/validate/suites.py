@@ -13,9 +13,11 @@ MESSAGES = {
     "between": "{column} is outside the allowed range {low} to {high}",
     "in_set": "{column} is not one of: {values}",
     "in_parameter": "{column} is not a known {values}",
+    "not_in_set": "{column} must not be one of: {values}",
     "unique": "{column} appears more than once",
     "key_unique": "the key ({column}) appears on more than one row; keep one row per key",
     "pair_in_parameter": "the combination of {column} is not a known {values}",
+    "greater": "{a} must be greater than {b}",
 }
 PARAMETER_LABELS = {
     "region_codes": "kabupaten/kota code of the Kemendagri 2025 list",
@@ -42,7 +44,8 @@ def _expectation(kind: str, kwargs: dict, rule: str, column: str, fix: str | Non
 
 def _column_rules(column: str, spec: dict) -> list[dict]:
     """Return the row-level rules of a column: the shorthand keys plus any conditional `rules`."""
-    shorthand = {k: v for k, v in spec.items() if k in ("required", "between", "in_set", "in_parameter", "unique")}
+    shorthand = {k: v for k, v in spec.items()
+                 if k in ("required", "between", "in_set", "not_in_set", "in_parameter", "unique")}
     rules = [{**shorthand, "fix": spec.get("fix")}] if shorthand else []
     return rules + [dict(r) for r in spec.get("rules", [])]
 
@@ -96,6 +99,10 @@ def suite_from_spec(spec: dict) -> dict:
                 out.append(_expectation("expect_column_values_to_be_in_set",
                                         {"column": column, "value_set": rule["in_set"]}, "in_set", column, fix, when,
                                         values=", ".join(map(str, rule["in_set"]))))
+            if "not_in_set" in rule:
+                out.append(_expectation("expect_column_values_to_not_be_in_set",
+                                        {"column": column, "value_set": rule["not_in_set"]}, "not_in_set", column, fix,
+                                        when, values=", ".join(map(str, rule["not_in_set"]))))
             if "in_parameter" in rule:
                 name = rule["in_parameter"]
                 out.append(_expectation("expect_column_values_to_be_in_set",
@@ -104,6 +111,12 @@ def suite_from_spec(spec: dict) -> dict:
             if rule.get("unique"):
                 out.append(_expectation("expect_column_values_to_be_unique", {"column": column}, "unique", column,
                                         fix, when))
+    for pair in spec.get("greater", []):
+        a, b = pair["columns"]
+        out.append(_expectation("expect_column_pair_values_a_to_be_greater_than_b",
+                                {"column_A": a, "column_B": b, "or_equal": False, "ignore_row_if": "either_value_is_missing"},
+                                "greater", f"{a} and {b}",
+                                pair.get("fix"), pair.get("when"), a=a, b=b))
     for pair in spec.get("pairs", []):
         a, b = pair["columns"]
         name = pair["in_parameter"]

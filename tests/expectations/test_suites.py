@@ -18,7 +18,7 @@ GOOD = {
                         "fiscal_capacity_category": "rendah", "regulation": "PMK 84/2023", "basis": None},
     "government_performance": {"region_code": "35.13", "year": 2024, "performance_score": 3.1,
                                "performance_status": "sangat tinggi", "national_rank": 12},
-    "sustainability": {"region_code": "35.74", "year": 2024, "sustainability_index": 61.5, "index_name": "IKB"},
+    "sustainability": {"region_code": "35.74", "year": 2024, "sustainability_index": 61.5, "index_name": "ikb"},
     "indicators": {"region_code": "35.74", "year": 2024, "indicator_code": "spbe", "indicator_value": 3.1,
                    "unit": "1-5", "indicator_source": "KemenPAN-RB"},
     "question_bank": {"question_code": "Q001", "dimension": "governance", "element": "public_service",

@@ -14,7 +14,7 @@ from tests.conftest import ROOT
 FRAMEWORK = load_yaml(ROOT / "methodology" / "framework.yaml")
 ELEMENTS = [(d, e) for d, spec in FRAMEWORK["dimensions"].items() for e in spec["elements"]]
 ASPECTS = list(FRAMEWORK["aspects"])
-KAB_A, KOTA_B, KAB_C, KOTA_D, KAB_E = "35.13", "35.74", "35.10", "35.79", "35.01"
+KAB_A, KOTA_B, KAB_C, KOTA_D, KAB_E, KOTA_F = "35.13", "35.74", "35.10", "35.79", "35.01", "35.78"
 
 
 def _stats(rows, value_column, extra=None):
@@ -53,12 +53,15 @@ def scored(tmp_path):
     settings = Settings.default(tmp_path)
     curated = settings.curated_dir
     curated.mkdir(parents=True)
-    bank, submissions, answers = _questionnaires({KAB_A: (3, 5.0), KOTA_B: (3, 3.0), KAB_C: (2, 5.0)})
+    bank, submissions, answers = _questionnaires({KAB_A: (3, 5.0), KOTA_B: (3, 3.0), KAB_C: (2, 5.0), KOTA_F: (3, 4.0)})
+    # Kota F's OPDs answered only the governance questions.
+    governance = set(bank.loc[bank["dimension"] == "governance", "question_code"])
+    answers = answers[(answers["region_code"] != KOTA_F) | answers["question_code"].isin(governance)]
     tables = {
         "fiscal_capacity": _stats([(KAB_A, 1.0), (KOTA_B, 3.0), (KAB_C, 2.0), (KOTA_D, 2.0), (KAB_E, 2.0)],
                                   "fiscal_capacity_value"),
         "government_performance": _stats([(KAB_A, 2.0), (KOTA_B, 4.0), (KAB_C, 3.0), (KOTA_D, 3.0)], "performance_score"),
-        "sustainability": _stats([(KOTA_B, 80.0), (KOTA_D, 40.0)], "sustainability_index", {"index_name": "IKB"}),
+        "sustainability": _stats([(KOTA_B, 80.0), (KOTA_D, 40.0)], "sustainability_index", {"index_name": "ikb"}),
         "indicators": pd.DataFrame({"region_code": pd.Series(dtype="str"), "year": pd.Series(dtype="int64"),
                                     "indicator_code": pd.Series(dtype="str"), "indicator_value": pd.Series(dtype="float64")}),
         "question_bank": bank, "questionnaire_submissions": submissions, "questionnaire_answers": answers,
@@ -131,3 +134,11 @@ def test_every_score_table_carries_the_hashes(scored):
     for name in ("screening_indicator", "region_screening", "region_dimension", "region_readiness", "region_ranking"):
         assert set(t[name]["methodology_hash"]) == {result.methodology_hash}
         assert set(t[name]["inputs_hash"]) == {"test-inputs"}
+
+
+def test_a_region_scored_on_fewer_dimensions_than_required_gets_no_index(scored):
+    _, t = scored
+    readiness = t["region_readiness"].set_index("region_code")
+    assert readiness.loc[KOTA_F, "dimensions_scored"] == 1 and pd.isna(readiness.loc[KOTA_F, "readiness_index"])
+    ranking = t["region_ranking"].set_index("region_code")
+    assert ranking.loc[KOTA_F, "readiness_status"] == "not ranked: 1 of 6 dimensions scored"

@@ -94,3 +94,59 @@ def test_a_failed_source_without_an_earlier_good_version_is_left_out(tmp_path):
     assert curated.tables["fiscal_capacity"].empty
     message = curated.quarantine["message"].iloc[0]
     assert "the file has year 2031, after the run year 2025" in message and "fix:" in message
+
+
+def test_a_renamed_or_copied_file_is_counted_under_its_own_name(tmp_path):
+    settings = _settings(tmp_path)
+    folder = settings.raw_dir / "fiscal_capacity"
+    shutil.copyfile(CORPUS / "fiscal_ok_indonesian.csv", folder / "a.csv")
+    validate(ingest(settings), settings)
+    (folder / "a.csv").rename(folder / "renamed.csv")
+    shutil.copyfile(folder / "renamed.csv", folder / "copy.csv")
+    curated = validate(ingest(settings), settings)
+    log = curated.ingest_log.set_index("source_file")
+    # Two identical files: every row counts once, in the first file by name; the other's rows are superseded.
+    assert log.loc["fiscal_capacity/copy.csv", ["rows_curated", "rows_superseded"]].tolist() == [3, 0]
+    assert log.loc["fiscal_capacity/renamed.csv", ["rows_curated", "rows_superseded"]].tolist() == [0, 3]
+
+
+QUESTIONNAIRE = ("Timestamp;Kode Wilayah;Perangkat Daerah;Periode;Q001;Q002;No HP\n"
+                 "01/09/2024 10:00:00;35.13;Diskominfo;{period};3;Ya;0812;3456\n")
+
+
+def _questionnaire_settings(tmp_path, bank_rows: str, period: int = 2024):
+    settings = _settings(tmp_path)
+    for source, name, text in (("question_bank", "bank.csv", "question_code,dimension,element,aspect,answer_type,"
+                                "goal_low,goal_high\n" + bank_rows),
+                               ("questionnaires", "q.csv", QUESTIONNAIRE.format(period=period))):
+        (settings.raw_dir / source).mkdir(exist_ok=True)
+        (settings.raw_dir / source / name).write_text(text)
+    return settings
+
+
+def test_spilled_over_cells_of_a_questionnaire_are_not_repeated(tmp_path):
+    bank = "Q001,governance,public_service,structure,scale_1_5,,\nQ002,governance,public_policy,structure,yes_no,,\n"
+    settings = _questionnaire_settings(tmp_path, bank)
+    curated = validate(ingest(settings), settings)
+    row = curated.quarantine.set_index("rule").loc["row_too_long"]
+    assert row["value"] is None and "3456" not in row["message"] and "personal data" in row["message"]
+
+
+def test_an_unknown_answer_type_quarantines_the_answers_instead_of_stopping(tmp_path):
+    bank = "Q001,governance,public_service,structure,skala_1_5,,\nQ002,governance,public_policy,structure,yes_no,,\n"
+    settings = _questionnaire_settings(tmp_path, bank)
+    (settings.raw_dir / "questionnaires" / "q.csv").write_text(QUESTIONNAIRE.format(period=2024).replace(";3456", ""))
+    curated = validate(ingest(settings), settings)
+    rules = curated.quarantine.groupby("source")["rule"].apply(lambda r: sorted(x.split(":")[0] for x in r)).to_dict()
+    assert rules == {"question_bank": ["in_set"], "questionnaires": ["answer_unreadable"]}
+    assert "unknown answer type 'skala_1_5'" in curated.quarantine.set_index("source").loc["questionnaires", "message"]
+
+
+def test_a_questionnaire_gate_failure_falls_back_both_tables(tmp_path):
+    bank = "Q001,governance,public_service,structure,scale_1_5,,\nQ002,governance,public_policy,structure,yes_no,,\n"
+    settings = _questionnaire_settings(tmp_path, bank, period=2094)
+    (settings.raw_dir / "questionnaires" / "q.csv").write_text(QUESTIONNAIRE.format(period=2094).replace(";3456", ""))
+    curated = validate(ingest(settings), settings)
+    status = curated.source_status.set_index("table")["status"]
+    assert status["questionnaire_submissions"] == status["questionnaire_answers"] == "failed"
+    assert curated.tables["questionnaire_answers"].empty and curated.tables["questionnaire_submissions"].empty

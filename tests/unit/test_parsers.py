@@ -46,7 +46,7 @@ def test_parse_scale(text, expected):
     assert parsers.parse_scale(text) == expected
 
 
-@pytest.mark.parametrize("text", ["7", "0", "Level 9", "bagus", 3.5])
+@pytest.mark.parametrize("text", ["7", "0", "Level 9", "bagus", 3.5, "3.5", "4,5"])
 def test_parse_scale_rejects_out_of_scale(text):
     with pytest.raises(ParseError, match="1 to 5"):
         parsers.parse_scale(text)
@@ -54,6 +54,7 @@ def test_parse_scale_rejects_out_of_scale(text):
 
 @pytest.mark.parametrize("text, expected", [
     ("Ya", 1), ("YES", 1), ("y", 1), ("1", 1), (1, 1), ("Tidak", 0), ("no", 0), ("T", 0), ("0", 0), (False, 0),
+    ("Tidak ada", 0),   # "there is none" answers the question; it is not a missing value
 ])
 def test_parse_yes_no(text, expected):
     assert parsers.parse_yes_no(text) == expected

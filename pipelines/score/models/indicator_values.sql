@@ -9,13 +9,16 @@ performance AS (
     FROM curated.government_performance
 ),
 sustainability AS (
-    SELECT region_code, 'sustainability_' || lower(index_name) AS indicator_code, year,
+    SELECT region_code, 'sustainability_' || index_name AS indicator_code, year,
            sustainability_index AS indicator_value
     FROM curated.sustainability
 ),
 further AS (
+    -- A further indicator may not reuse a built-in code: that would double its weight.
     SELECT region_code, indicator_code, year, indicator_value
     FROM curated.indicators
+    WHERE indicator_code NOT IN ('fiscal_capacity', 'government_performance')
+      AND NOT starts_with(indicator_code, 'sustainability_')
 )
 SELECT region_code, indicator_code, CAST(year AS INTEGER) AS year, indicator_value
 FROM (

@@ -17,7 +17,9 @@ SELECT r.region_code, r.region_name, r.region_type, r.province_code, r.province_
        q.readiness_index, q.readiness_rank, q.opd_submissions,
        CASE WHEN q.readiness_index IS NOT NULL THEN 'ranked'
             WHEN q.region_code IS NULL THEN 'no questionnaire'
-            ELSE 'not ranked: ' || q.opd_submissions || ' OPD submissions'
+            WHEN q.opd_submissions < CAST(param('readiness.min_opd_submissions') AS INTEGER)
+                THEN 'not ranked: ' || q.opd_submissions || ' OPD submissions'
+            ELSE 'not ranked: ' || q.dimensions_scored || ' of 6 dimensions scored'
        END AS readiness_status,
        run.methodology_hash, run.inputs_hash
 FROM reference.regions r

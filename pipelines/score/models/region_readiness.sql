@@ -1,5 +1,6 @@
 -- score.region_readiness: one row per region with questionnaires; readiness_index 0-100 is the
--- dimension-weighted mean of the six dimension scores, NULL below readiness.min_opd_submissions OPDs.
+-- dimension-weighted mean of the six dimension scores, NULL below readiness.min_opd_submissions OPDs
+-- or readiness.min_dimensions_scored scored dimensions.
 WITH opds AS (
     SELECT s.region_code, count(*) AS opd_submissions
     FROM curated.questionnaire_submissions s
@@ -17,6 +18,7 @@ by_region AS (
 scored AS (
     SELECT b.*, o.opd_submissions,
            CASE WHEN o.opd_submissions >= CAST(param('readiness.min_opd_submissions') AS INTEGER)
+                 AND b.dimensions_scored >= CAST(param('readiness.min_dimensions_scored') AS INTEGER)
                 THEN b.weighted_score END AS readiness_index
     FROM by_region b
     JOIN opds o USING (region_code)
