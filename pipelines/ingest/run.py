@@ -16,7 +16,7 @@ from pipelines.ingest import reference
 from pipelines.ingest.canonical import (
     DTYPES, QUARANTINE_COLUMNS, Problems, canonical_rows, ignored_columns_note, match_columns,
 )
-from pipelines.ingest.questionnaires import ANSWER_COLUMNS, submissions_and_answers
+from pipelines.ingest.questionnaires import ANSWER_COLUMNS, SUBMISSION_FIELDS, submissions_and_answers
 from pipelines.ingest.readers import UnreadableFile, header_key, read_raw
 from pipelines.ingest.regions import RegionResolver
 from pipelines.settings import Settings, load_yaml
@@ -310,8 +310,7 @@ def _empty_table(spec: dict) -> pd.DataFrame:
     columns = {name: pd.Series(dtype=DTYPES[c["type"]]) for name, c in spec["columns"].items() if c["type"] != "region_name"}
     columns |= {"source_file": pd.Series(dtype="str"), "source_row": pd.Series(dtype="int64")}
     if spec["table"] == "questionnaire_submissions":
-        columns = {"submission_id": pd.Series(dtype="str"), **columns, "respondent_hash": pd.Series(dtype="str"),
-                   "layout": pd.Series(dtype="str")}
+        columns = {name: columns.get(name, pd.Series(dtype="str")) for name in SUBMISSION_FIELDS}
     return pd.DataFrame(columns)
 
 

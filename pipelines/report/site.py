@@ -101,7 +101,7 @@ def build_report(settings: Settings) -> Path:
         ranking=ranking.to_dict("records"), figs=figs, radar_region=radar_region,
         radar_data=json.dumps(radar_data, ensure_ascii=False, sort_keys=True),
         radar_regions=assessed.sort_values("region_name")[["region_code", "region_name"]].to_dict("records"),
-        median=json.dumps([]), quarantine=quarantine_rows.to_dict("records"), quarantine_total=len(tables.quarantine),
+        quarantine=quarantine_rows.to_dict("records"), quarantine_total=len(tables.quarantine),
         quarantine_by_rule=by_rule.to_dict("records"), ingest_log=tables.ingest_log.to_dict("records"),
         raw_files=tables.raw_files.to_dict("records"),
         failed_sources=tables.source_status[tables.source_status["status"] == "failed"].to_dict("records"),

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import re
-import shutil
 import json
 import math
+import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -313,6 +313,7 @@ def validate(staged: Staged, settings: Settings) -> Curated:
     source_of = {spec["table"]: source for source, spec in contract.items()} | TABLE_SOURCE
     column_maps = {f: json.loads(m) for f, m in zip(staged.files["source_file"], staged.files["column_map"]) if m}
     context = gx_context()
+    params = parameters(settings, [])
     tables, quarantined, summaries = {}, [staged.quarantine], []
     for table in TABLE_ORDER:
         frame = staged.tables[table].reset_index(drop=True)
@@ -321,7 +322,6 @@ def validate(staged: Staged, settings: Settings) -> Curated:
             quarantined.append(orphaned_answer_rows(frame[~kept], staged.tables["questionnaire_submissions"]))
             frame = frame[kept].reset_index(drop=True)
         suite = json.loads((settings.expectations_dir / f"{table}.json").read_text(encoding="utf-8"))
-        params = parameters(settings, tables["question_bank"]["question_code"].tolist() if "question_bank" in tables else [])
         failures, summary = validate_frame(context, table, frame, suite, params)
         scopes = row_scopes(table, frame, tables, suite)
         bad = quarantine_rows(frame, failures, source_of[table], scopes, column_maps)
@@ -332,6 +332,9 @@ def validate(staged: Staged, settings: Settings) -> Curated:
                                 "level": f["meta"].get("level", "row"), "rows": len(f["rows"])} for f in failures]
         summaries.append(summary)
         quarantined.append(bad)
+        if table == "question_bank":
+            # Answers are checked against the questions that passed the bank's suite.
+            params["question_codes"] = tables["question_bank"]["question_code"].tolist()
     quarantine = pd.concat([q for q in quarantined if not q.empty] or [staged.quarantine], ignore_index=True)
     quarantine = quarantine.sort_values(["source_file", "source_row", "source_column", "rule"], na_position="first",
                                         kind="stable").reset_index(drop=True)
