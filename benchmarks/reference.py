@@ -26,6 +26,14 @@ def _weighted_mean(frame: pd.DataFrame, keys: list[str], value: str, weight: str
     return out.reset_index()
 
 
+def _level(children: pd.DataFrame, keys: list[str], nodes: pd.DataFrame, node_column: str) -> pd.DataFrame:
+    """One level up: weighted mean of the children present, kept where their weight share reaches the node's threshold."""
+    out = _weighted_mean(children, keys, "score", "weight")
+    threshold = out[node_column].map(nodes.set_index("node_code")["min_availability_pct"])
+    out["score"] = out["mean"].where((out["coverage_pct"] > 0) & (out["coverage_pct"] >= threshold))
+    return out
+
+
 def pandas_readiness(curated_dir: Path, methodology) -> pd.DataFrame:
     """Return region_code → readiness_index computed with pandas groupby, as an analyst would without DuckDB."""
     answers = pd.read_parquet(curated_dir / "questionnaire_answers.parquet",
@@ -33,22 +41,29 @@ def pandas_readiness(curated_dir: Path, methodology) -> pd.DataFrame:
     bank = pd.read_parquet(curated_dir / "question_bank.parquet")
     submissions = pd.read_parquet(curated_dir / "questionnaire_submissions.parquet", columns=["region_code", "period"])
     readiness = methodology.readiness
-    period = submissions["period"].max() if readiness["period"] == "latest" else readiness["period"]
-    a = answers[answers["period"] == period].merge(bank[bank["answer_type"] != "text"], on="question_code")
-    scoring = readiness["answer_scoring"]
-    low = a["answer_type"].map({t: r["low"] for t, r in scoring.items()}).fillna(a["goal_low"])
-    high = a["answer_type"].map({t: r["high"] for t, r in scoring.items()}).fillna(a["goal_high"])
-    raw = (100 * (a["answer_value"] - low) / (high - low)).clip(0, 100)
-    a["answer_score"] = np.where(a["direction"] == -1, 100 - raw, raw)
-    questions = a.groupby(["region_code", "question_code", "dimension", "element", "weight"], sort=False)[
-        "answer_score"].mean().reset_index()
-    elements = _weighted_mean(questions, ["region_code", "dimension", "element"], "answer_score", "weight")
-    elements["element_score"] = elements["mean"].where(elements["coverage_pct"] >= readiness["min_answered_pct"])
-    weights = methodology.element_table()[["dimension", "element", "weight"]]
-    dimensions = _weighted_mean(elements.merge(weights, on=["dimension", "element"]), ["region_code", "dimension"],
-                                "element_score", "weight")
-    dimensions = dimensions.merge(methodology.dimension_table()[["dimension", "weight"]], on="dimension")
-    index = _weighted_mean(dimensions, ["region_code"], "mean", "weight")
+    year = readiness.doc.get("year", "latest")
+    period = submissions["period"].max() if year == "latest" else year
+    types = methodology.answer_type_table().set_index("answer_type")
+    bank = bank[bank["answer_type"].isin(types.index)]
+    a = answers[answers["period"] == period].merge(bank, on="question_code")
+    questions = a.groupby(["region_code", "question_code", "element", "weight", "direction", "answer_type"], sort=False)[
+        "answer_value"].mean().reset_index()
+    low = questions["answer_type"].map(types["normalisation_low"]).fillna(questions["question_code"].map(
+        bank.set_index("question_code")["goal_low"]))
+    high = questions["answer_type"].map(types["normalisation_high"]).fillna(questions["question_code"].map(
+        bank.set_index("question_code")["goal_high"]))
+    d = questions["direction"].astype(float)
+    lo, hi = np.minimum(d * low, d * high), np.maximum(d * low, d * high)
+    questions["score"] = 100 * ((d * questions["answer_value"] - lo) / (hi - lo)).clip(0, 1)
+    nodes = readiness.nodes
+    weights = nodes.set_index("node_code")["weight"]
+    elements = _level(questions, ["region_code", "element"], nodes, "element")
+    elements["dimension"] = elements["element"].map(nodes.set_index("node_code")["parent_code"])
+    elements["weight"] = elements["element"].map(weights)
+    dimensions = _level(elements, ["region_code", "dimension"], nodes, "dimension")
+    dimensions["weight"], dimensions["root"] = dimensions["dimension"].map(weights), readiness.root
+    index = _level(dimensions, ["region_code", "root"], nodes, "root")
     opds = submissions[submissions["period"] == period].groupby("region_code").size()
-    index["readiness_index"] = index["mean"].where(index["region_code"].map(opds) >= readiness["min_opd_submissions"])
+    minimum = readiness.unit_rules_table().set_index("attribute").at["opd_submissions", "min_value"]
+    index["readiness_index"] = index["score"].where(index["region_code"].map(opds) >= minimum)
     return index[["region_code", "readiness_index"]]

@@ -1,157 +1,525 @@
-"""Methodology files (methodology/*.yaml): loaded, checked with clear messages, hashed, turned into tables."""
+"""Methodology files (methodology/*.yaml): loaded with line numbers, checked, resolved per node, hashed."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+import math
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
-from pipelines.settings import load_yaml
-
-NORMALISATIONS = {"minmax", "percentile_rank"}
-AGGREGATIONS = {"weighted_arithmetic"}
-REGION_TYPES = {"kabupaten", "kota"}
+# Every method an analyst may name, with its parameters and their defaults (None = required).
+METHODS: dict[str, dict[str, dict]] = {
+    "normalisation": {
+        "minmax": {"low": 0.0, "high": 100.0},
+        "zscore": {"mean": 0.0, "sd": 1.0},
+        "goalposts": {"low": None, "high": None, "scale": 100.0, "truncate": True},
+        "target": {"target": None, "scale": 100.0, "truncate": True},
+        "reference_unit": {"unit": None, "scale": 100.0, "truncate": False},
+        "fraction_of_max": {"scale": 100.0},
+        "rank": {},
+        "percentile_rank": {"scale": 100.0},
+        "borda": {},
+        "lookup": {"table": None},
+        "none": {},
+    },
+    "aggregation": {
+        "arithmetic": {},
+        "geometric": {},
+        "harmonic": {},
+        "generalised": {"p": None},
+        "copeland": {},
+    },
+    "imputation": {
+        "none": {},
+        "mean": {},
+        "median": {},
+        "group_mean": {"group": None},
+        "group_median": {"group": None},
+        "latest_earlier_year": {},
+    },
+    "outliers": {
+        "none": {},
+        "winsorise": {"skew_max": 2.0, "kurtosis_max": 3.5, "max_share": 0.1, "log_fallback": True},
+    },
+}
+NODE_KEYS = {"parent", "label", "unit", "description", "direction", "weight", "denominator", "applies_to",
+             "min_availability_pct", *METHODS}
+DEFAULT_KEYS = {"direction", "weight", "min_availability_pct", *METHODS}
+TOP_KEYS = {"index", "label", "description", "inputs", "year", "units", "weights", "weight_sets", "lookups",
+            "defaults", "levels", "nodes", "ranking", "audit", "answer_types"}
+ANSWER_TYPES = ("scale_1_5", "yes_no", "number")
+UNIT_KEYS = {"include", "minimum", "min_data_availability_pct", "force_in", "force_out", "groups"}
+AUDIT_DEFAULTS = {"redundancy_r": 0.92, "low_availability_pct": 65.0, "skew_max": 2.0, "kurtosis_max": 3.5,
+                  "cronbach_min": 0.7}
+BUILT_IN_DEFAULTS = {"direction": 1, "weight": 1.0, "min_availability_pct": 0.0, "normalisation": "minmax",
+                     "aggregation": "arithmetic", "imputation": "none", "outliers": "none"}
+TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
 
 
 class MethodologyError(ValueError):
-    """A methodology file that does not make sense; the message names the file and the key."""
+    """A methodology file that does not make sense; the message names the file, the line and the key."""
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A YAML loader that remembers the line of every key, so errors can point at it."""
+
+
+def _compose(loader: _LineLoader, node: yaml.Node, path: tuple, lines: dict) -> object:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        out = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if key in out:
+                raise MethodologyError(f"line {key_node.start_mark.line + 1}: {'.'.join(map(str, path + (key,)))}: "
+                                       "given twice")
+            out[key] = _compose(loader, value_node, path + (key,), lines)
+            lines[path + (key,)] = key_node.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_compose(loader, item, path + (i,), lines) for i, item in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+def read_with_lines(path: Path) -> tuple[dict, dict[tuple, int]]:
+    """Return the YAML document and the line of every key path in it."""
+    text = path.read_text(encoding="utf-8")
+    loader = _LineLoader(text)
+    try:
+        root = loader.get_single_node()
+        lines: dict[tuple, int] = {}
+        doc = _compose(loader, root, (), lines) if root is not None else None
+    except yaml.YAMLError as exc:
+        raise MethodologyError(f"{path.name}: not valid YAML: {exc}") from exc
+    except MethodologyError as exc:
+        raise MethodologyError(f"{path.name}:{exc}") from exc
+    finally:
+        loader.dispose()
+    if not isinstance(doc, dict):
+        raise MethodologyError(f"{path.name}: line 1: expected a mapping at the top level")
+    return doc, lines
+
+
+def content_hash(doc: object) -> str:
+    """Return the sha256 of a document's canonical JSON: formatting and comments do not change it."""
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+@dataclass
+class _Checker:
+    path: Path
+    lines: dict[tuple, int]
+
+    def fail(self, key: tuple, problem: str) -> None:
+        line = next((self.lines[key[:n]] for n in range(len(key), -1, -1) if key[:n] in self.lines), 1)
+        raise MethodologyError(f"{self.path.name}:{line}: {'.'.join(map(str, key)) or '(top)'}: {problem}")
+
+    def number(self, key: tuple, value: object, low: float | None = None, high: float | None = None) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+            self.fail(key, f"expected a number, found {value!r}")
+        if (low is not None and value < low) or (high is not None and value > high):
+            span = f"from {low:g} to {high:g}" if high is not None else f"≥ {low:g}"
+            self.fail(key, f"expected a number {span}, found {value!r}")
+        return float(value)
+
+    def known(self, key: tuple, mapping: object, allowed: set[str]) -> dict:
+        if not isinstance(mapping, dict):
+            self.fail(key, f"expected a mapping, found {mapping!r}")
+        unknown = sorted(set(map(str, mapping)) - allowed)
+        if unknown:
+            self.fail(key + (unknown[0],), f"unknown key; known keys: {', '.join(sorted(allowed))}")
+        return mapping
+
+    def method(self, key: tuple, stage: str, spec: object) -> dict:
+        """Return {method, params...} with defaults filled in, or fail naming the unknown method or parameter."""
+        spec = {"method": spec} if isinstance(spec, str) else spec
+        if not isinstance(spec, dict) or "method" not in spec:
+            self.fail(key, f"expected a method name or a mapping with `method`, found {spec!r}")
+        name = spec["method"]
+        if name not in METHODS[stage]:
+            self.fail(key + ("method",), f"unknown {stage} method {name!r}; known: {', '.join(sorted(METHODS[stage]))}")
+        params = METHODS[stage][name]
+        self.known(key, spec, {"method", *params})
+        resolved = {"method": name, **params, **{k: v for k, v in spec.items() if k != "method"}}
+        for param, value in resolved.items():
+            if value is None:
+                self.fail(key, f"{stage} method {name!r} needs `{param}`")
+        return resolved
+
+
+@dataclass
+class IndexMethodology:
+    """One composite index: its checked document, the resolved node table, its lookups and its content hash."""
+
+    code: str
+    path: Path
+    doc: dict
+    nodes: pd.DataFrame
+    lookups: pd.DataFrame
+    hash: str
+    indicator_template: dict = field(repr=False, default_factory=dict)
+    lines: dict = field(repr=False, default_factory=dict)
+
+    @property
+    def root(self) -> str:
+        """Return the code of the node without a parent: the index itself."""
+        return self.nodes.loc[self.nodes["parent_code"].isna(), "node_code"].iloc[0]
+
+    def setting(self, *keys: str, default: object = None) -> object:
+        """Return a nested setting of the document, or `default` when it is absent."""
+        value: object = self.doc
+        for key in keys:
+            if not isinstance(value, dict) or key not in value:
+                return default
+            value = value[key]
+        return value
+
+    def settings_table(self) -> pd.DataFrame:
+        """Return the scalar settings the engine's SQL reads (name, value as text)."""
+        units = self.doc.get("units") or {}
+        audit = {**AUDIT_DEFAULTS, **(self.doc.get("audit") or {})}
+        rows = {"index": self.code, "year": str(self.doc.get("year", "latest")),
+                "min_data_availability_pct": str(float(units.get("min_data_availability_pct", 0)))}
+        rows.update({f"audit.{k}": str(float(v)) for k, v in audit.items()})
+        decimals = self.setting("ranking", "decimals")
+        rows["ranking.decimals"] = "" if decimals is None else str(int(decimals))
+        return pd.DataFrame(sorted(rows.items()), columns=["name", "value"])
+
+    def unit_rules_table(self) -> pd.DataFrame:
+        """Return the unit rules: include (attribute in values), minimum (attribute ≥ value), force in/out."""
+        units = self.doc.get("units") or {}
+        rows = []
+        for attribute, rule in (units.get("include") or {}).items():
+            rule = rule if isinstance(rule, dict) else {"values": rule}
+            rows.append({"rule": "include", "attribute": attribute, "text_values": [str(v).lower() for v in rule["values"]],
+                         "min_value": None, "reason": rule.get("reason")})
+        for attribute, rule in (units.get("minimum") or {}).items():
+            rule = rule if isinstance(rule, dict) else {"min": rule}
+            rows.append({"rule": "minimum", "attribute": attribute, "text_values": None, "min_value": float(rule["min"]),
+                         "reason": rule.get("reason")})
+        rows += [{"rule": rule, "attribute": None, "text_values": [str(u) for u in units.get(rule) or []],
+                  "min_value": None, "reason": None} for rule in ("force_in", "force_out")]
+        frame = pd.DataFrame(rows, columns=["rule", "attribute", "text_values", "min_value", "reason"])
+        return frame.astype({"rule": "object", "attribute": "object", "min_value": "float64", "reason": "object"})
+
+    def groups(self) -> list[str]:
+        """Return the unit attributes within which ranks are also computed (province, island group, ...)."""
+        return list(self.setting("units", "groups", default=[]) or [])
+
+
+def _check_nodes(c: _Checker, doc: dict) -> dict[str, dict]:
+    nodes = doc.get("nodes")
+    if not isinstance(nodes, dict) or not nodes:
+        c.fail(("nodes",), "at least one node is needed: the index, its aggregates and its indicators")
+    for code, spec in nodes.items():
+        if not isinstance(code, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", code):
+            c.fail(("nodes", code), "a node code is letters, digits, `_`, `.` or `-`, starting with a letter")
+        c.known(("nodes", code), spec if spec is not None else {}, NODE_KEYS)
+    nodes = {code: dict(spec or {}) for code, spec in nodes.items()}
+    extra_parents = set()
+    if doc.get("inputs", {}).get("indicators"):
+        extra_parents = set(nodes)  # leaves from a table may hang under any node declared here
+    roots = [code for code, spec in nodes.items() if spec.get("parent") is None]
+    if len(roots) != 1:
+        c.fail(("nodes",), f"exactly one node has no parent (the index); found {len(roots)}: {', '.join(roots) or 'none'}")
+    for code, spec in nodes.items():
+        parent = spec.get("parent")
+        if parent is not None and parent not in nodes:
+            c.fail(("nodes", code, "parent"), f"parent {parent!r} is not a node of this methodology")
+        seen, walk = {code}, parent
+        while walk is not None:
+            if walk in seen:
+                c.fail(("nodes", code, "parent"), f"the parents of {code!r} form a cycle")
+            seen.add(walk)
+            walk = nodes[walk].get("parent")
+    children: dict[str, list[str]] = {}
+    for code, spec in nodes.items():
+        if spec.get("parent") is not None:
+            children.setdefault(spec["parent"], []).append(code)
+    if not children and not extra_parents:
+        c.fail(("nodes",), "the index needs at least one indicator under it")
+    return {code: {**spec, "_children": children.get(code, []), "_leaf_parent": code in extra_parents}
+            for code, spec in nodes.items()}
+
+
+def _heights(nodes: dict[str, dict], leaf_codes: set[str]) -> dict[str, int]:
+    heights: dict[str, int] = {}
+
+    def height(code: str) -> int:
+        if code not in heights:
+            kids = nodes[code]["_children"]
+            heights[code] = 1 if code in leaf_codes else 1 + max((height(k) for k in kids), default=1)
+        return heights[code]
+
+    for code in nodes:
+        height(code)
+    return heights
+
+
+def _level_settings(c: _Checker, doc: dict, height: int) -> tuple[dict, dict[str, tuple]]:
+    """Return the settings a node at this height starts from (level > defaults > built-in) and where each is set."""
+    defaults = {**BUILT_IN_DEFAULTS, **c.known(("defaults",), doc.get("defaults") or {}, DEFAULT_KEYS)}
+    levels = doc.get("levels") or []
+    if not isinstance(levels, list):
+        c.fail(("levels",), "expected a list of levels from the indicators (first) up to the index (last)")
+    for i, level in enumerate(levels):
+        c.known(("levels", i), level, DEFAULT_KEYS | {"name"})
+    level = levels[height - 1] if height - 1 < len(levels) else {}
+    origin = {k: ("levels", height - 1, k) for k in level if k != "name"}
+    return {**defaults, **{k: v for k, v in level.items() if k != "name"}}, origin
+
+
+def _row(c: _Checker, doc: dict, code: str, spec: dict, level: tuple[dict, dict], *, height: int, position: int,
+         is_indicator: bool, weight: float | None = None) -> dict:
+    """Return the resolved row of one node, failing on the first setting that does not make sense."""
+    key = ("nodes", code)
+    merged = {**level[0], **spec, **({"weight": weight} if weight is not None else {})}
+
+    def where(setting: str) -> tuple:
+        return key + (setting,) if setting in spec else level[1].get(setting, ("defaults", setting))
+
+    direction = merged["direction"]
+    if direction not in (1, -1) or isinstance(direction, bool):
+        c.fail(where("direction"), f"direction must be 1 or -1, found {direction!r}")
+    weight = c.number(where("weight"), merged["weight"], low=0)
+    min_avail = c.number(where("min_availability_pct"), merged["min_availability_pct"], low=0, high=100)
+    methods = {stage: c.method(where(stage), stage, merged[stage]) for stage in METHODS}
+    if methods["aggregation"]["method"] == "generalised" and c.number(where("aggregation"), methods["aggregation"]["p"]) == 0:
+        c.fail(where("aggregation"), "p = 0 is the geometric mean: name `geometric` instead")
+    norm = methods["normalisation"]
+    numbers = {k: c.number(where("normalisation"), v) for k, v in norm.items()
+               if k in ("low", "high", "sd", "mean", "target", "scale")}
+    if norm["method"] == "minmax" and numbers["high"] <= numbers["low"]:
+        c.fail(where("normalisation"), "min-max needs low < high")
+    if norm["method"] == "goalposts" and numbers["high"] == numbers["low"]:
+        c.fail(where("normalisation"), "goalposts need two different values")
+    if norm["method"] == "zscore" and numbers["sd"] <= 0:
+        c.fail(where("normalisation"), "z-score needs sd > 0")
+    if norm["method"] == "lookup" and norm["table"] not in (doc.get("lookups") or {}):
+        c.fail(where("normalisation"), f"lookup {norm['table']!r} is not under `lookups`")
+    if is_indicator and direction == -1 and norm["method"] in ("none", "lookup"):
+        c.fail(where("direction"), f"direction -1 cannot reverse normalisation {norm['method']!r}: "
+                                   "reverse the lookup or use goalposts")
+    if methods["outliers"]["method"] == "winsorise":
+        c.number(where("outliers"), methods["outliers"]["max_share"], low=0, high=1)
+    denominator = spec.get("denominator")
+    if denominator is not None and (not isinstance(denominator, str) or denominator == code):
+        c.fail(key + ("denominator",), "a denominator is another indicator or a unit attribute, named as text")
+    applies = spec.get("applies_to")
+    if applies is not None and (not isinstance(applies, dict) or len(applies) != 1
+                                or not isinstance(next(iter(applies.values())), list)):
+        c.fail(key + ("applies_to",), "expected {attribute: [values]}, e.g. {region_type: [kota]}")
+    label = spec.get("label") or {}
+    label = label if isinstance(label, dict) else {"id": str(label), "en": str(label)}
+    return {
+        "node_code": code, "parent_code": spec.get("parent"), "height": height, "position": position,
+        "is_indicator": is_indicator, "direction": int(direction), "weight": weight,
+        "denominator": denominator, "min_availability_pct": min_avail,
+        "applies_attribute": next(iter(applies)) if applies else None,
+        "applies_values": [str(v).lower() for v in next(iter(applies.values()))] if applies else None,
+        "label_id": str(label.get("id", code)), "label_en": str(label.get("en", label.get("id", code))),
+        **{f"{stage}_method": m["method"] for stage, m in methods.items()},
+        "params": json.dumps({stage: {k: v for k, v in m.items() if k != "method"} for stage, m in methods.items()},
+                             sort_keys=True),
+    }
+
+
+def _resolve(c: _Checker, doc: dict, nodes: dict[str, dict]) -> list[dict]:
+    """Return one row per node with every setting resolved: node > level > defaults > built-in."""
+    leaves = {code for code, spec in nodes.items() if not spec["_children"] and not spec["_leaf_parent"]}
+    heights = _heights(nodes, leaves)
+    weight_set = _weight_set(c, doc, nodes)
+    rows = []
+    for position, (code, spec) in enumerate(nodes.items()):
+        spec = {k: v for k, v in spec.items() if not k.startswith("_")}
+        rows.append(_row(c, doc, code, spec, _level_settings(c, doc, heights[code]), height=heights[code],
+                         position=position, is_indicator=code in leaves, weight=weight_set.get(code)))
+    _check_sibling_weights(c, rows)
+    return rows
+
+
+def _weight_set(c: _Checker, doc: dict, nodes: dict) -> dict[str, float]:
+    """Return the weights of the chosen set (`weights: nominal | equal | <name>`), node → weight."""
+    choice = doc.get("weights", "nominal")
+    sets = doc.get("weight_sets") or {}
+    if not isinstance(sets, dict):
+        c.fail(("weight_sets",), "expected a mapping of set name → {node: weight}")
+    for name, weights in sets.items():
+        for node, w in c.known(("weight_sets", name), weights, set(nodes)).items():
+            c.number(("weight_sets", name, node), w, low=0)
+    if choice == "nominal":
+        return {}
+    if choice == "equal":
+        return {code: 1.0 for code in nodes}
+    if choice not in sets:
+        c.fail(("weights",), f"expected nominal, equal or a name under weight_sets ({', '.join(sets) or 'none'}); found {choice!r}")
+    return {code: float(w) for code, w in sets[choice].items()}
+
+
+def _check_sibling_weights(c: _Checker, rows: list[dict]) -> None:
+    totals: dict[str, float] = {}
+    for row in rows:
+        if row["parent_code"] is not None:
+            totals[row["parent_code"]] = totals.get(row["parent_code"], 0.0) + row["weight"]
+    for parent, total in totals.items():
+        if total <= 0:
+            c.fail(("nodes", parent), "the weights of its children sum to zero: at least one must be positive")
+
+
+def _check_top(c: _Checker, doc: dict) -> None:
+    c.known((), doc, TOP_KEYS)
+    if not isinstance(doc.get("index"), str):
+        c.fail(("index",), "name the index (a code such as `screening`)")
+    year = doc.get("year", "latest")
+    if year != "latest" and (isinstance(year, bool) or not isinstance(year, int)):
+        c.fail(("year",), f"expected `latest` or a year, found {year!r}")
+    inputs = c.known(("inputs",), doc.get("inputs") or {}, {"units", "values", "indicators"})
+    for key, table in inputs.items():
+        if not isinstance(table, str) or not TABLE_NAME.fullmatch(table):
+            c.fail(("inputs", key), f"expected a table name such as score.screening_value, found {table!r}")
+    units = c.known(("units",), doc.get("units") or {}, UNIT_KEYS)
+    for attribute, rule in (units.get("include") or {}).items():
+        key = ("units", "include", attribute)
+        values = c.known(key, rule, {"values", "reason"}).get("values") if isinstance(rule, dict) else rule
+        if not isinstance(values, list) or not values:
+            c.fail(key, "expected a list of accepted values, or {values: [...], reason: ...}")
+    for attribute, rule in (units.get("minimum") or {}).items():
+        key = ("units", "minimum", attribute)
+        c.number(key, c.known(key, rule, {"min", "reason"}).get("min") if isinstance(rule, dict) else rule)
+    c.number(("units", "min_data_availability_pct"), units.get("min_data_availability_pct", 0), low=0, high=100)
+    for key in ("force_in", "force_out", "groups"):
+        if not isinstance(units.get(key, []), list):
+            c.fail(("units", key), "expected a list")
+    both = set(units.get("force_in") or []) & set(units.get("force_out") or [])
+    if both:
+        c.fail(("units", "force_out"), f"{', '.join(sorted(map(str, both)))} also forced in")
+    for name, points in (doc.get("lookups") or {}).items():
+        key = ("lookups", name)
+        if not isinstance(points, list) or len(points) < 2:
+            c.fail(key, "a lookup is a list of at least two [from, to] pairs")
+        for i, pair in enumerate(points):
+            if not isinstance(pair, list) or len(pair) != 2:
+                c.fail(key + (i,), f"expected a [from, to] pair, found {pair!r}")
+            c.number(key + (i,), pair[0])
+            c.number(key + (i,), pair[1])
+        xs = [p[0] for p in points]
+        if len(set(xs)) != len(xs):
+            c.fail(key, "each `from` value may appear once")
+    ranking = c.known(("ranking",), doc.get("ranking") or {}, {"decimals"})
+    decimals = ranking.get("decimals")
+    if decimals is not None and (isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0):
+        c.fail(("ranking", "decimals"), f"expected a whole number of decimals ≥ 0, found {decimals!r}")
+    audit = c.known(("audit",), doc.get("audit") or {}, set(AUDIT_DEFAULTS))
+    for key, value in audit.items():
+        c.number(("audit", key), value)
+
+
+def load_index(path: Path) -> IndexMethodology:
+    """Return the checked methodology of one index, or raise MethodologyError naming file, line and key."""
+    doc, lines = read_with_lines(path)
+    c = _Checker(path, lines)
+    _check_top(c, doc)
+    nodes = _check_nodes(c, doc)
+    rows = _resolve(c, doc, nodes)
+    for row in rows:
+        if row["denominator"] in nodes and not next(r for r in rows if r["node_code"] == row["denominator"])["is_indicator"]:
+            c.fail(("nodes", row["node_code"], "denominator"), f"{row['denominator']!r} is an aggregate, not an indicator")
+    lookups = pd.DataFrame([{"lookup": name, "x": float(x), "y": float(y)}
+                            for name, points in (doc.get("lookups") or {}).items() for x, y in points],
+                           columns=["lookup", "x", "y"])
+    template = _row(c, doc, "indicator", {}, _level_settings(c, doc, 1), height=1, position=len(rows), is_indicator=True)
+    return IndexMethodology(code=doc["index"], path=path, doc=doc, nodes=pd.DataFrame(rows), lookups=lookups,
+                            hash=content_hash(doc), indicator_template=template, lines=lines)
 
 
 @dataclass(frozen=True)
 class Methodology:
-    """The framework, screening and readiness methodology, with one content hash over all three."""
+    """The framework and the two indices the refresh computes, with one hash over all three files."""
 
     framework: dict
-    screening: dict
-    readiness: dict
+    screening: IndexMethodology
+    readiness: IndexMethodology
     hash: str
 
-    def parameter_table(self) -> pd.DataFrame:
-        """Return methodology.parameter: one row per scalar setting, named `index.key`."""
-        rows = [(f"{index}.{key}", str(value)) for index, doc in (("screening", self.screening), ("readiness", self.readiness))
-                for key, value in doc.items() if not isinstance(value, (dict, list))]
-        return pd.DataFrame(rows, columns=["name", "value"])
-
-    def indicator_table(self) -> pd.DataFrame:
-        """Return methodology.screening_indicator: one row per indicator with direction, weight and region types."""
-        return pd.DataFrame([
-            {"indicator_code": code, "direction": int(spec["direction"]), "weight": float(spec["weight"]),
-             "applies_kabupaten": "kabupaten" in spec["applies_to"], "applies_kota": "kota" in spec["applies_to"],
-             "label_id": spec["label"]["id"], "label_en": spec["label"]["en"]}
-            for code, spec in self.screening["indicators"].items()])
+    @property
+    def indices(self) -> list[IndexMethodology]:
+        """Return the indices in the order the refresh computes them."""
+        return [self.screening, self.readiness]
 
     def dimension_table(self) -> pd.DataFrame:
         """Return methodology.readiness_dimension: one row per dimension with its weight and labels."""
+        weights = self.readiness.nodes.set_index("node_code")["weight"]
         return pd.DataFrame([
-            {"dimension": d, "weight": float(self.readiness["dimension_weights"][d]), "position": i,
+            {"dimension": d, "weight": float(weights[d]), "position": i,
              "label_id": spec["label"]["id"], "label_en": spec["label"]["en"]}
             for i, (d, spec) in enumerate(self.framework["dimensions"].items())])
 
-    def element_table(self) -> pd.DataFrame:
-        """Return methodology.readiness_element: one row per element with its dimension and weight."""
-        weights = self.readiness.get("element_weights") or {}
-        return pd.DataFrame([
-            {"dimension": d, "element": e, "weight": float(weights.get(e, 1)), "label_id": labels["id"],
-             "label_en": labels["en"]}
-            for d, spec in self.framework["dimensions"].items() for e, labels in spec["elements"].items()])
-
     def aspect_table(self) -> pd.DataFrame:
-        """Return methodology.readiness_aspect: one row per aspect with its weight and labels."""
-        return pd.DataFrame([
-            {"aspect": a, "weight": float(self.readiness["aspect_weights"][a]), "label_id": labels["id"],
-             "label_en": labels["en"]}
-            for a, labels in self.framework["aspects"].items()])
+        """Return methodology.readiness_aspect: one row per aspect with its labels."""
+        return pd.DataFrame([{"aspect": a, "label_id": labels["id"], "label_en": labels["en"]}
+                             for a, labels in self.framework["aspects"].items()])
 
-    def answer_scoring_table(self) -> pd.DataFrame:
-        """Return methodology.answer_scoring: the answer range mapped to 0-100 per answer type."""
-        return pd.DataFrame([{"answer_type": t, "low": float(r["low"]), "high": float(r["high"])}
-                             for t, r in self.readiness["answer_scoring"].items()])
+    def answer_type_table(self) -> pd.DataFrame:
+        """Return methodology.answer_type: the normalisation of each answer type's mean answer."""
+        c = _Checker(self.readiness.path, self.readiness.lines)
+        rows = []
+        for answer_type, spec in self.readiness.doc["answer_types"].items():
+            method = c.method(("answer_types", answer_type), "normalisation", spec) if answer_type != "number" else (
+                {"method": spec["method"] if isinstance(spec, dict) else spec})
+            rows.append({"answer_type": answer_type, "normalisation_method": method["method"],
+                         "normalisation_low": method.get("low"), "normalisation_high": method.get("high")})
+        return pd.DataFrame(rows).astype({"normalisation_low": "float64", "normalisation_high": "float64"})
 
-
-def _fail(path: Path, key: str, problem: str) -> None:
-    raise MethodologyError(f"{path.name}: {key}: {problem}")
-
-
-def _check_weights(path: Path, key: str, weights: dict, expected: list[str]) -> None:
-    missing, unknown = set(expected) - set(weights), set(weights) - set(expected)
-    if missing:
-        _fail(path, key, f"no weight for {', '.join(sorted(missing))}")
-    if unknown:
-        _fail(path, key, f"{', '.join(sorted(unknown))} not in the framework (expected {', '.join(expected)})")
-    for name, w in weights.items():
-        if not isinstance(w, (int, float)) or w < 0:
-            _fail(path, f"{key}.{name}", f"a weight must be a number ≥ 0, found {w!r}")
-    if sum(weights.values()) <= 0:
-        _fail(path, key, "the weights sum to zero: at least one must be positive")
+    def parameter_table(self) -> pd.DataFrame:
+        """Return methodology.parameter: each index's scalar settings, named `index.setting`."""
+        return pd.concat([m.settings_table().assign(name=lambda f, m=m: m.code + "." + f["name"]) for m in self.indices],
+                         ignore_index=True)
 
 
-def _check_common(path: Path, doc: dict, index: str) -> None:
-    if doc.get("index") != index:
-        _fail(path, "index", f"expected {index!r}, found {doc.get('index')!r}")
-    if doc.get("aggregation") not in AGGREGATIONS:
-        _fail(path, "aggregation", f"unknown method {doc.get('aggregation')!r}; known: {', '.join(sorted(AGGREGATIONS))}")
-    year_key = "reference_year" if index == "screening" else "period"
-    if doc.get(year_key) != "latest" and not isinstance(doc.get(year_key), int):
-        _fail(path, year_key, f"expected `latest` or a year, found {doc.get(year_key)!r}")
-
-
-def check_screening(path: Path, doc: dict) -> None:
-    """Raise MethodologyError unless the screening methodology is complete and consistent."""
-    _check_common(path, doc, "screening")
-    if doc.get("normalisation") not in NORMALISATIONS:
-        _fail(path, "normalisation", f"unknown method {doc.get('normalisation')!r}; known: {', '.join(sorted(NORMALISATIONS))}")
-    if doc.get("rank_regions") not in ("autonomous", "all"):
-        _fail(path, "rank_regions", "expected `autonomous` or `all`")
-    if not 0 <= doc.get("min_coverage_pct", -1) <= 100:
-        _fail(path, "min_coverage_pct", "expected a percentage from 0 to 100")
-    indicators = doc.get("indicators") or {}
-    if not indicators:
-        _fail(path, "indicators", "at least one indicator is needed")
-    _check_weights(path, "indicators", {k: v.get("weight") for k, v in indicators.items()}, list(indicators))
-    for code, spec in indicators.items():
-        if spec.get("direction") not in (1, -1):
-            _fail(path, f"indicators.{code}.direction", f"must be 1 or -1, found {spec.get('direction')!r}")
-        types = set(spec.get("applies_to") or [])
-        if not types or not types <= REGION_TYPES:
-            _fail(path, f"indicators.{code}.applies_to", "list kabupaten and/or kota")
-    for region_type in sorted(REGION_TYPES):
-        if not sum(s["weight"] for s in indicators.values() if region_type in s["applies_to"]):
-            _fail(path, "indicators", f"no indicator with a positive weight applies to {region_type}")
-
-
-def check_readiness(path: Path, doc: dict, framework: dict) -> None:
-    """Raise MethodologyError unless the readiness methodology matches the framework."""
-    _check_common(path, doc, "readiness")
-    dims = list(framework["dimensions"])
-    _check_weights(path, "dimension_weights", doc.get("dimension_weights") or {}, dims)
-    elements = [e for d in framework["dimensions"].values() for e in d["elements"]]
-    unknown = set(doc.get("element_weights") or {}) - set(elements)
-    if unknown:
-        _fail(path, "element_weights", f"{', '.join(sorted(unknown))} not an element of the framework")
+def check_readiness_framework(readiness: IndexMethodology, framework: dict) -> None:
+    """Raise MethodologyError unless the readiness nodes are the framework's dimensions and elements; label them."""
+    c = _Checker(readiness.path, readiness.lines)
+    nodes = readiness.nodes.set_index("node_code")
+    labels = {}
     for dim, spec in framework["dimensions"].items():
-        weights = {e: (doc.get("element_weights") or {}).get(e, 1) for e in spec["elements"]}
-        _check_weights(path, f"element_weights ({dim})", weights, list(spec["elements"]))
-    _check_weights(path, "aspect_weights", doc.get("aspect_weights") or {}, list(framework["aspects"]))
-    if not isinstance(doc.get("min_dimensions_scored"), int) or not 1 <= doc["min_dimensions_scored"] <= len(dims):
-        _fail(path, "min_dimensions_scored", f"expected a whole number from 1 to {len(dims)}")
-    for key in ("min_opd_submissions", "min_answered_pct"):
-        if not isinstance(doc.get(key), (int, float)) or doc[key] < 0:
-            _fail(path, key, "expected a number ≥ 0")
-    scoring = doc.get("answer_scoring") or {}
-    for answer_type in ("scale_1_5", "yes_no"):
-        r = scoring.get(answer_type) or {}
-        if not isinstance(r.get("low"), (int, float)) or not isinstance(r.get("high"), (int, float)) or r["high"] <= r["low"]:
-            _fail(path, f"answer_scoring.{answer_type}", "needs numbers low < high")
+        if dim not in nodes.index or nodes.at[dim, "parent_code"] != readiness.root:
+            c.fail(("nodes", dim), f"dimension {dim!r} of the framework must be a node under {readiness.root!r}")
+        labels[dim] = spec["label"]
+        for element, element_labels in spec["elements"].items():
+            if element not in nodes.index or nodes.at[element, "parent_code"] != dim:
+                c.fail(("nodes", element), f"element {element!r} of the framework must be a node under {dim!r}")
+            labels[element] = element_labels
+    for code in nodes.index:
+        if code != readiness.root and code not in labels:
+            c.fail(("nodes", code), "not a dimension or element of the framework (methodology/framework.yaml)")
+    if "inputs" not in readiness.doc or "indicators" not in readiness.doc["inputs"]:
+        c.fail(("inputs",), "the questions come from a table: set inputs.indicators")
+    answer_types = c.known(("answer_types",), readiness.doc.get("answer_types") or {}, set(ANSWER_TYPES))
+    for answer_type in ANSWER_TYPES:
+        if answer_type not in answer_types:
+            c.fail(("answer_types",), f"say how answers of type {answer_type!r} become 0-100")
+        spec = answer_types[answer_type]
+        if answer_type == "number":
+            if (spec.get("method") if isinstance(spec, dict) else spec) != "goalposts":
+                c.fail(("answer_types", "number"), "numbers use goalposts from the question bank: {method: goalposts}")
+        else:
+            c.method(("answer_types", answer_type), "normalisation", spec)
+    for column in ("label_id", "label_en"):
+        readiness.nodes[column] = [labels[code][column[-2:]] if code in labels else value
+                                   for code, value in zip(readiness.nodes["node_code"], readiness.nodes[column])]
 
 
 def load(methodology_dir: Path) -> Methodology:
     """Return the checked methodology from methodology/{framework,screening,readiness}.yaml."""
-    paths = {name: methodology_dir / f"{name}.yaml" for name in ("framework", "screening", "readiness")}
-    docs = {name: load_yaml(path) for name, path in paths.items()}
-    check_screening(paths["screening"], docs["screening"])
-    check_readiness(paths["readiness"], docs["readiness"], docs["framework"])
-    digest = hashlib.sha256(json.dumps(docs, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-    return Methodology(hash=digest, **docs)
+    framework, _ = read_with_lines(methodology_dir / "framework.yaml")
+    screening = load_index(methodology_dir / "screening.yaml")
+    readiness = load_index(methodology_dir / "readiness.yaml")
+    check_readiness_framework(readiness, framework)
+    digest = content_hash({"framework": framework, "screening": screening.doc, "readiness": readiness.doc})
+    return Methodology(framework=framework, screening=screening, readiness=readiness, hash=digest)

@@ -10,15 +10,17 @@ import duckdb
 import pandas as pd
 
 from pipelines.ingest import reference
+from pipelines.score import engine
 from pipelines.score.methodology import Methodology
 from pipelines.settings import Settings
 
 MODELS_DIR = Path(__file__).parent / "models"
-# Run order: each model reads only tables loaded before it or earlier models.
-MODELS = ["indicator_values", "screening_indicator", "region_screening", "readiness_period", "question_region",
-          "region_element", "region_dimension", "region_aspect", "region_readiness", "region_ranking"]
-SCORE_COLUMNS = {"screening_indicator": "indicator_score", "region_screening": "screening_index",
-                 "question_region": "question_score", "region_element": "element_score",
+# Run order: the engine's inputs, then (after the engine has run every index) the region views of its results.
+INPUT_MODELS = ["screening_unit", "screening_value", "readiness_period", "readiness_unit", "readiness_indicator",
+                "readiness_value"]
+RESULT_MODELS = ["region_screening", "region_element", "region_dimension", "region_aspect", "region_readiness",
+                 "region_ranking"]
+SCORE_COLUMNS = {"region_screening": "screening_index", "region_element": "element_score",
                  "region_dimension": "dimension_score", "region_aspect": "aspect_score",
                  "region_readiness": "readiness_index"}
 RANKS = {"region_screening": ("screening_index", "screening_rank"),
@@ -47,11 +49,11 @@ def load_inputs(con: duckdb.DuckDBPyConnection, settings: Settings, methodology:
         "reference.regions": reference.regions(settings.reference_dir),
         "reference.provinces": reference.provinces(settings.reference_dir),
         "methodology.parameter": methodology.parameter_table(),
-        "methodology.screening_indicator": methodology.indicator_table(),
+        "methodology.node": pd.concat([m.nodes.assign(index_code=m.code, methodology_hash=m.hash)
+                                       for m in methodology.indices], ignore_index=True),
         "methodology.readiness_dimension": methodology.dimension_table(),
-        "methodology.readiness_element": methodology.element_table(),
         "methodology.readiness_aspect": methodology.aspect_table(),
-        "methodology.answer_scoring": methodology.answer_scoring_table(),
+        "methodology.answer_type": methodology.answer_type_table(),
         "methodology.run": pd.DataFrame([{"methodology_hash": methodology.hash, "inputs_hash": inputs_hash}]),
     }
     for name, frame in frames.items():
@@ -65,30 +67,54 @@ def load_inputs(con: duckdb.DuckDBPyConnection, settings: Settings, methodology:
         con.execute(f"CREATE VIEW curated.{path.stem} AS SELECT * FROM read_parquet('{literal}')")
 
 
-def run_models(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+def run_models(con: duckdb.DuckDBPyConnection, models: list[str]) -> dict[str, int]:
     """Create score.<model> from each models/<model>.sql in order; return rows per table."""
     con.execute((MODELS_DIR / "_macros.sql").read_text(encoding="utf-8"))
     rows = {}
-    for model in MODELS:
+    for model in models:
         sql = (MODELS_DIR / f"{model}.sql").read_text(encoding="utf-8")
         con.execute(f"CREATE TABLE score.{model} AS {sql}")
-        rows[model] = con.execute(f"SELECT count(*) FROM score.{model}").fetchone()[0]
+        rows[model] = con.execute(f"SELECT count(*) FROM score.{model}").fetchall()[0][0]
     return rows
+
+
+def run_indices(con: duckdb.DuckDBPyConnection, methodology: Methodology, inputs_hash: str) -> dict[str, int]:
+    """Run the engine for every index of the methodology and publish its results to score.index_*."""
+    rows: dict[str, int] = {}
+    for method in methodology.indices:
+        inputs = method.doc["inputs"]
+        engine.build(con, method, inputs["units"], inputs["values"], inputs.get("indicators"))
+        for table, count in engine.publish(con, method, inputs_hash).items():
+            rows[table] = rows.get(table, 0) + count
+    return rows
+
+
+def keep_history(con: duckdb.DuckDBPyConnection) -> int:
+    """Append this run's node scores to history.index_node unless the same inputs and methodology are there."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS history")
+    con.execute("CREATE TABLE IF NOT EXISTS history.index_node AS "
+                "SELECT *, now() AS scored_at FROM score.index_node WITH NO DATA")
+    con.execute("""INSERT INTO history.index_node BY NAME
+                   SELECT n.*, now() AS scored_at FROM score.index_node n
+                   WHERE NOT EXISTS (SELECT 1 FROM history.index_node h
+                                     WHERE h.index_code = n.index_code AND h.methodology_hash = n.methodology_hash
+                                       AND h.inputs_hash = n.inputs_hash)""")
+    return con.execute("SELECT count(DISTINCT (index_code, methodology_hash, inputs_hash)) FROM history.index_node").fetchall()[0][0]
 
 
 def check_scores(con: duckdb.DuckDBPyConnection) -> None:
     """Raise ScoreCheckError unless scores are within [0, 100], ranks are complete and no region was lost."""
     problems = []
     for table, column in SCORE_COLUMNS.items():
-        bad = con.execute(f"SELECT count(*) FROM score.{table} WHERE {column} < 0 OR {column} > 100 OR isnan({column})").fetchone()[0]
+        bad = con.execute(f"SELECT count(*) FROM score.{table} WHERE {column} < 0 OR {column} > 100 OR isnan({column})").fetchall()[0][0]
         if bad:
             problems.append(f"score.{table}: {bad} values of {column} outside [0, 100]")
     for table, (index, rank) in RANKS.items():
-        bad = con.execute(f"SELECT count(*) FROM score.{table} WHERE (({index}) IS NULL) <> (({rank}) IS NULL)").fetchone()[0]
+        bad = con.execute(f"SELECT count(*) FROM score.{table} WHERE (({index}) IS NULL) <> (({rank}) IS NULL)").fetchall()[0][0]
         if bad:
             problems.append(f"score.{table}: {bad} rows where {index} and {rank} disagree on being present")
     regions, ranked = con.execute(
-        "SELECT (SELECT count(*) FROM reference.regions), (SELECT count(DISTINCT region_code) FROM score.region_ranking)").fetchone()
+        "SELECT (SELECT count(*) FROM reference.regions), (SELECT count(DISTINCT region_code) FROM score.region_ranking)").fetchall()[0]
     if regions != ranked:
         problems.append(f"score.region_ranking has {ranked} regions, the reference {regions}")
     if problems:
@@ -101,6 +127,9 @@ def score(settings: Settings, methodology: Methodology) -> Scored:
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(settings.warehouse_path)) as con:
         load_inputs(con, settings, methodology, manifest["inputs_hash"])
-        rows = run_models(con)
+        rows = run_models(con, INPUT_MODELS)
+        rows.update(run_indices(con, methodology, manifest["inputs_hash"]))
+        rows.update(run_models(con, RESULT_MODELS))
         check_scores(con)
+        keep_history(con)
     return Scored(rows=rows, methodology_hash=methodology.hash, inputs_hash=manifest["inputs_hash"])

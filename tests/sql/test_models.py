@@ -28,11 +28,12 @@ def _stats(rows, value_column, extra=None):
 
 def _questionnaires(levels_by_region: dict[str, tuple[int, float]]):
     bank = pd.DataFrame([{"question_code": f"Q{i:02d}", "dimension": d, "element": e, "aspect": ASPECTS[i % 3],
-                          "answer_type": "scale_1_5", "weight": 1.0, "direction": 1, "goal_low": None, "goal_high": None}
+                          "answer_type": "scale_1_5", "weight": 1.0, "direction": 1, "goal_low": None, "goal_high": None,
+                          "text_id": f"Pertanyaan {i}", "text_en": f"Question {i}"}
                          for i, (d, e) in enumerate(ELEMENTS)])
     bank.loc[len(bank)] = {"question_code": "QN", "dimension": "governance", "element": "public_service",
                            "aspect": "infrastructure", "answer_type": "number", "weight": 1.0, "direction": -1,
-                           "goal_low": 0.0, "goal_high": 50.0}
+                           "goal_low": 0.0, "goal_high": 50.0, "text_id": "Aplikasi", "text_en": "Apps"}
     submissions, answers = [], []
     for region, (opds, level) in levels_by_region.items():
         for k in range(opds):
@@ -90,8 +91,10 @@ def test_minmax_gives_0_and_100_and_kabupaten_are_reweighted_not_zeroed(scored):
 
 def test_missing_value_is_dropped_with_its_weight_not_scored(scored):
     _, t = scored
-    indicators = t["screening_indicator"].set_index(["region_code", "indicator_code"])
-    assert pd.isna(indicators.loc[(KAB_E, "government_performance"), "indicator_score"])
+    nodes = t["index_node"].set_index(["index_code", "unit_code", "node_code"])
+    assert pd.isna(nodes.loc[("screening", KAB_E, "government_performance"), "score"])
+    assert not nodes.loc[("screening", KAB_E, "government_performance"), "is_absent"]
+    assert nodes.loc[("screening", KAB_E, "sustainability_ikb"), "is_absent"]   # a kabupaten: absent, not missing
     screening = t["region_screening"].set_index("region_code")
     assert screening.loc[KAB_E, "coverage_pct"] == pytest.approx(50.0)
     assert screening.loc[KAB_E, "screening_index"] == pytest.approx(50.0)
@@ -103,7 +106,7 @@ def test_regions_without_data_are_not_ranked_and_ranks_are_dense_at_the_top(scor
     assert ranks == {KOTA_B: 1, KAB_C: 2, KAB_E: 2, KOTA_D: 4, KAB_A: 5}
     ranking = t["region_ranking"].set_index("region_code")
     assert len(ranking) == 514
-    assert ranking.loc["31.71", "screening_status"] == "not ranked: not an autonomous region"
+    assert ranking.loc["31.71", "screening_status"] == "not ranked: not an autonomous region: is_autonomous is false"
     assert ranking.loc["11.01", "screening_status"] == "not ranked: data for 0 of 2 indicators"
     assert ranking.loc[KOTA_B, "smart_city_year_joined"] == 2017
 
@@ -125,15 +128,21 @@ def test_too_few_opds_means_no_readiness_score(scored):
     readiness = t["region_readiness"].set_index("region_code")
     assert pd.isna(readiness.loc[KAB_C, "readiness_index"]) and readiness.loc[KAB_C, "opd_submissions"] == 2
     ranking = t["region_ranking"].set_index("region_code")
-    assert ranking.loc[KAB_C, "readiness_status"] == "not ranked: 2 OPD submissions"
+    assert ranking.loc[KAB_C, "readiness_status"] == "not ranked: too few OPD submissions: opd_submissions is 2, minimum 3"
     assert ranking.loc["11.01", "readiness_status"] == "no questionnaire"
 
 
 def test_every_score_table_carries_the_hashes(scored):
     result, t = scored
-    for name in ("screening_indicator", "region_screening", "region_dimension", "region_readiness", "region_ranking"):
-        assert set(t[name]["methodology_hash"]) == {result.methodology_hash}
-        assert set(t[name]["inputs_hash"]) == {"test-inputs"}
+    methodology = load(ROOT / "methodology")
+    assert set(t["region_ranking"]["methodology_hash"]) == {result.methodology_hash}
+    for name in ("index_node", "index_indicator", "index_contribution", "region_screening", "region_dimension",
+                 "region_readiness", "region_ranking"):
+        assert set(t[name]["inputs_hash"]) == {"test-inputs"}, name
+    for index in methodology.indices:
+        assert set(t["index_node"].loc[t["index_node"]["index_code"] == index.code, "methodology_hash"]) == {index.hash}
+    assert set(t["region_screening"]["methodology_hash"]) == {methodology.screening.hash}
+    assert set(t["region_dimension"]["methodology_hash"]) == {methodology.readiness.hash}
 
 
 def test_a_region_scored_on_fewer_dimensions_than_required_gets_no_index(scored):

@@ -1,18 +1,12 @@
--- score.region_dimension: one row per region × dimension; dimension_score 0-100 is the element-weighted
--- mean of its element scores (a missing element drops out with its weight).
+-- score.region_dimension: one row per scored region × dimension: dimension_score 0-100 from the engine (the
+-- element-weighted mean of its element scores) and the number of its elements scored.
 WITH elements AS (
-    SELECT e.region_code, e.dimension, e.element_score, w.weight
-    FROM score.region_element e
-    JOIN methodology.readiness_element w USING (dimension, element)
-),
-by_dimension AS (
-    SELECT region_code, dimension,
-           weighted_mean(element_score, weight) AS dimension_score,
-           count(element_score) AS elements_scored
-    FROM elements
-    GROUP BY region_code, dimension
+    SELECT unit_code, parent_code AS dimension, count(score) AS elements_scored
+    FROM (SELECT * FROM score.index_node WHERE index_code = 'readiness' AND height = 2)
+    GROUP BY unit_code, parent_code
 )
-SELECT d.region_code, d.dimension, d.dimension_score, d.elements_scored, run.methodology_hash, run.inputs_hash
-FROM by_dimension d
-CROSS JOIN methodology.run run
-ORDER BY d.region_code, d.dimension
+SELECT d.unit_code AS region_code, d.node_code AS dimension, d.score AS dimension_score, e.elements_scored,
+       d.methodology_hash, d.inputs_hash
+FROM (SELECT * FROM score.index_node WHERE index_code = 'readiness' AND height = 3) d
+JOIN elements e ON e.unit_code = d.unit_code AND e.dimension = d.node_code
+ORDER BY region_code, dimension

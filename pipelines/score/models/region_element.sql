@@ -1,16 +1,7 @@
--- score.region_element: one row per region × element; element_score 0-100 is the question-weighted mean
--- of its question scores, NULL when less than readiness.min_answered_pct of the question weight is answered.
-WITH by_element AS (
-    SELECT region_code, dimension, element,
-           weighted_mean(question_score, weight) AS weighted_score,
-           weight_coverage_pct(question_score, weight) AS answered_pct
-    FROM score.question_region
-    GROUP BY region_code, dimension, element
-)
-SELECT e.region_code, e.dimension, e.element,
-       CASE WHEN e.answered_pct >= CAST(param('readiness.min_answered_pct') AS DOUBLE) THEN e.weighted_score END
-           AS element_score,
-       e.answered_pct, run.methodology_hash, run.inputs_hash
-FROM by_element e
-CROSS JOIN methodology.run run
-ORDER BY e.region_code, e.dimension, e.element
+-- score.region_element: one row per scored region × element: element_score 0-100 from the engine (the
+-- question-weighted mean of its question scores; NULL when less than the element's min_availability_pct of
+-- its question weight is answered) and the share answered.
+SELECT unit_code AS region_code, parent_code AS dimension, node_code AS element, score AS element_score,
+       availability_pct AS answered_pct, methodology_hash, inputs_hash
+FROM (SELECT * FROM score.index_node WHERE index_code = 'readiness' AND height = 2)
+ORDER BY region_code, dimension, element

@@ -11,14 +11,13 @@ SELECT r.region_code, r.region_name, r.region_type, r.province_code, r.province_
        m.smart_city_year_joined,
        s.screening_index, s.screening_rank, s.coverage_pct AS screening_coverage_pct,
        CASE WHEN s.screening_index IS NOT NULL THEN 'ranked'
-            WHEN s.region_code IS NULL THEN 'not ranked: not an autonomous region'
+            WHEN NOT s.is_scored THEN 'not ranked: ' || s.scope_reason
             ELSE 'not ranked: data for ' || s.indicators_used || ' of ' || s.indicators_applicable || ' indicators'
        END AS screening_status,
        q.readiness_index, q.readiness_rank, q.opd_submissions,
        CASE WHEN q.readiness_index IS NOT NULL THEN 'ranked'
             WHEN q.region_code IS NULL THEN 'no questionnaire'
-            WHEN q.opd_submissions < CAST(param('readiness.min_opd_submissions') AS INTEGER)
-                THEN 'not ranked: ' || q.opd_submissions || ' OPD submissions'
+            WHEN NOT q.is_scored THEN 'not ranked: ' || q.scope_reason
             ELSE 'not ranked: ' || q.dimensions_scored || ' of 6 dimensions scored'
        END AS readiness_status,
        run.methodology_hash, run.inputs_hash

@@ -1,29 +1,20 @@
--- score.region_screening: one row per ranked region; screening_index 0-100 and its rank (1 = best).
--- Only the indicators that apply to the region type count: a kabupaten is scored on fewer indicators,
--- re-weighted, never given a zero for a missing sustainability index.
-WITH applicable AS (
+-- score.region_screening: one row per kabupaten/kota: screening_index 0-100 from the engine and its rank
+-- (1 = best), the share of its applicable indicator weight with data, and why it is not scored if it is not.
+WITH index_score AS (
     SELECT *
-    FROM score.screening_indicator
-    WHERE is_applicable
+    FROM score.index_node
+    WHERE index_code = 'screening' AND parent_code IS NULL
 ),
-by_region AS (
-    SELECT region_code,
-           weighted_mean(indicator_score, weight) AS weighted_score,
-           weight_coverage_pct(indicator_score, weight) AS coverage_pct,
-           count(indicator_score) AS indicators_used,
-           count(*) AS indicators_applicable
-    FROM applicable
-    GROUP BY region_code
-),
-scored AS (
-    SELECT *,
-           CASE WHEN coverage_pct >= CAST(param('screening.min_coverage_pct') AS DOUBLE) THEN weighted_score END
-               AS screening_index
-    FROM by_region
+indicators AS (
+    SELECT unit_code, count(score) AS indicators_used, count(*) FILTER (WHERE NOT is_absent) AS indicators_applicable
+    FROM (SELECT * FROM score.index_node WHERE index_code = 'screening' AND height = 1)
+    GROUP BY unit_code
 )
-SELECT s.region_code, s.screening_index, s.coverage_pct, s.indicators_used, s.indicators_applicable,
-       rank_desc(s.screening_index) AS screening_rank,
-       run.methodology_hash, run.inputs_hash
-FROM scored s
-CROSS JOIN methodology.run run
-ORDER BY s.region_code
+SELECT u.unit_code AS region_code, i.score AS screening_index, i.availability_pct AS coverage_pct,
+       d.indicators_used, d.indicators_applicable, i.node_rank AS screening_rank, u.is_scored, u.scope_reason,
+       u.methodology_hash, u.inputs_hash
+FROM score.index_unit u
+LEFT JOIN index_score i USING (unit_code)
+LEFT JOIN indicators d USING (unit_code)
+WHERE u.index_code = 'screening'
+ORDER BY u.unit_code

@@ -1,4 +1,5 @@
--- score.indicator_values: one row per region × indicator × year, each value in its source's own unit.
+-- score.screening_value: the screening engine's values: one row per region × indicator × year, each value
+-- in its source's own unit.
 -- Sustainability indices are kept apart by name (sustainability_ikb, sustainability_iklh, ...).
 WITH fiscal AS (
     SELECT region_code, 'fiscal_capacity' AS indicator_code, year, fiscal_capacity_value AS indicator_value
@@ -20,11 +21,11 @@ further AS (
     WHERE indicator_code NOT IN ('fiscal_capacity', 'government_performance')
       AND NOT starts_with(indicator_code, 'sustainability_')
 )
-SELECT region_code, indicator_code, CAST(year AS INTEGER) AS year, indicator_value
+SELECT region_code AS unit_code, indicator_code, CAST(year AS INTEGER) AS year, indicator_value AS value
 FROM (
     SELECT * FROM fiscal
     UNION ALL SELECT * FROM performance
     UNION ALL SELECT * FROM sustainability
     UNION ALL SELECT * FROM further
 )
-ORDER BY region_code, indicator_code, year
+ORDER BY unit_code, indicator_code, year

@@ -1,0 +1,299 @@
+"""The composite-indicator engine: one methodology file + a units table + a values table → scores, in DuckDB.
+
+Each stage is a function of the engine's tables (eng_*) in a DuckDB connection and runs one SQL file of
+stages/; `build` runs them in order and `publish` appends the results to the warehouse's score.index_* tables.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipelines.score.methodology import METHODS, IndexMethodology
+
+STAGES_DIR = Path(__file__).parent / "stages"
+# Enough winsorisation steps for any limit: each step moves at least one point of at least one indicator.
+MAX_WINSORISE_STEPS = 10_000
+# What `publish` writes: score.<table> ← engine result, one SQL file or table each.
+RESULTS = {
+    "index_unit": "SELECT unit_code, unit_name, data_availability_pct, is_scored, scope_reason FROM eng_scope",
+    "index_indicator": "indicator_stages",
+    "index_indicator_statistics": "indicator_statistics_treated",
+    "index_node": "node_scores",
+    "index_group_rank": "SELECT unit_code, node_code, group_attribute, group_value, group_rank FROM eng_rank "
+                        "WHERE group_attribute IS NOT NULL",
+    "index_contribution": "SELECT * FROM eng_contribution",
+    "index_weight": "SELECT w.*, n.label_id, n.label_en, n.height, n.position FROM eng_weight w JOIN eng_node n USING (node_code)",
+    "index_correlation": "SELECT * FROM eng_correlation",
+    "index_cronbach": "SELECT * FROM eng_cronbach",
+    "index_flag": "SELECT * FROM eng_flag",
+}
+INDICATOR_COLUMNS = {"indicator_code", "parent_code", "weight", "direction"}
+
+
+class EngineError(ValueError):
+    """Inputs the methodology cannot be applied to; the message names the table, the unit and the node."""
+
+
+def stage_sql(stage: str) -> str:
+    """Return the SQL of one stage (stages/<stage>.sql)."""
+    return (STAGES_DIR / f"{stage}.sql").read_text(encoding="utf-8")
+
+
+def _create(con: duckdb.DuckDBPyConnection, table: str, stage: str) -> None:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {stage_sql(stage)}")
+
+
+def _relation_sql(name_or_sql: str) -> str:
+    return name_or_sql if name_or_sql.lstrip().upper().startswith("SELECT") else stage_sql(name_or_sql)
+
+
+def _load_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, select: str = "*") -> None:
+    con.register("eng_incoming", frame)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {select} FROM eng_incoming")
+    con.unregister("eng_incoming")
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _indicator_rows(con: duckdb.DuckDBPyConnection, method: IndexMethodology, table: str) -> list[dict]:
+    """Return resolved node rows for the indicators a table declares (e.g. the questions of the question bank)."""
+    frame = con.sql(f"SELECT * FROM {table}").df()
+    missing = INDICATOR_COLUMNS - set(frame.columns)
+    if missing:
+        raise EngineError(f"{table}: needs columns {', '.join(sorted(missing))}")
+    declared = set(method.nodes["node_code"])
+    rows = []
+    for i, rec in enumerate(frame.to_dict("records"), start=1):
+        code = rec["indicator_code"]
+        where = f"{table} row {i} ({code})"
+        if code in declared:
+            raise EngineError(f"{where}: the code is already a node of {method.path.name}")
+        if rec["parent_code"] not in declared:
+            raise EngineError(f"{where}: parent {rec['parent_code']!r} is not a node of {method.path.name}")
+        if rec["direction"] not in (1, -1) or pd.isna(rec["weight"]) or rec["weight"] < 0:
+            raise EngineError(f"{where}: direction must be 1 or -1 and weight ≥ 0")
+        params = json.loads(method.indicator_template["params"])
+        norm_method = rec.get("normalisation_method")
+        row = {**method.indicator_template, "node_code": code, "parent_code": rec["parent_code"],
+               "weight": float(rec["weight"]), "direction": int(rec["direction"]), "position": len(declared) + i,
+               "label_id": rec.get("label_id") or code, "label_en": rec.get("label_en") or rec.get("label_id") or code}
+        if isinstance(norm_method, str):
+            if norm_method not in METHODS["normalisation"]:
+                raise EngineError(f"{where}: unknown normalisation method {norm_method!r}")
+            given = {k: rec[f"normalisation_{k}"] for k in METHODS["normalisation"][norm_method]
+                     if f"normalisation_{k}" in rec and not pd.isna(rec[f"normalisation_{k}"])}
+            params["normalisation"] = {**METHODS["normalisation"][norm_method], **given}
+            if any(v is None for v in params["normalisation"].values()):
+                raise EngineError(f"{where}: normalisation {norm_method!r} needs "
+                                  + ", ".join(k for k, v in params["normalisation"].items() if v is None))
+            row["normalisation_method"] = norm_method
+        if row["direction"] == -1 and row["normalisation_method"] in ("none", "lookup"):
+            raise EngineError(f"{where}: direction -1 cannot reverse normalisation {row['normalisation_method']!r}")
+        row["params"] = json.dumps(params, sort_keys=True)
+        rows.append(row)
+    return rows
+
+
+def _check_references(con: duckdb.DuckDBPyConnection, method: IndexMethodology, attributes: set[str]) -> None:
+    """Raise EngineError for a unit, attribute or denominator the methodology names but the inputs lack."""
+    units = {r[0] for r in con.execute("SELECT unit_code FROM eng_unit").fetchall()}
+    value_codes = {r[0] for r in con.execute("SELECT DISTINCT indicator_code FROM eng_value").fetchall()}
+    name = method.path.name
+    for rule in ("force_in", "force_out"):
+        unknown = sorted(set(map(str, method.setting("units", rule, default=[]) or [])) - units)
+        if unknown:
+            raise EngineError(f"{name}: units.{rule}: {', '.join(unknown)} not among the units")
+    for attribute in [*method.groups(), *(method.setting("units", "include", default={}) or {}),
+                      *(method.setting("units", "minimum", default={}) or {})]:
+        if attribute not in attributes:
+            raise EngineError(f"{name}: units: {attribute!r} is not a column of the units table")
+    nodes = con.execute("SELECT node_code, denominator, applies_attribute, params FROM eng_node").fetchall()
+    for code, denominator, applies, params in nodes:
+        params = json.loads(params)
+        if denominator and denominator not in value_codes and denominator not in attributes:
+            raise EngineError(f"{name}: nodes.{code}.denominator: {denominator!r} is neither an indicator "
+                              "with values nor a column of the units table")
+        if applies and applies not in attributes:
+            raise EngineError(f"{name}: nodes.{code}.applies_to: {applies!r} is not a column of the units table")
+        group = params["imputation"].get("group")
+        if group and group not in attributes:
+            raise EngineError(f"{name}: nodes.{code}.imputation.group: {group!r} is not a column of the units table")
+        unit = params["normalisation"].get("unit")
+        if unit is not None and str(unit) not in units:
+            raise EngineError(f"{name}: nodes.{code}.normalisation.unit: {unit!r} is not among the units")
+
+
+def prepare(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units: str, values: str,
+            indicators: str | None = None) -> None:
+    """Load the methodology and the inputs (table or view names in `con`) into the engine's eng_* tables."""
+    _load_frame(con, "eng_setting", method.settings_table())
+    con.execute(stage_sql("_macros"))
+    nodes = method.nodes.to_dict("records")
+    if indicators:
+        nodes += _indicator_rows(con, method, indicators)
+    frame = pd.DataFrame(nodes)
+    frame["applies_values"] = frame["applies_values"].map(lambda v: json.dumps(v) if isinstance(v, list) else None)
+    _load_frame(con, "eng_node", frame, select="* REPLACE (from_json(applies_values, '[\"VARCHAR\"]') AS applies_values)")
+    _load_frame(con, "eng_lookup", method.lookups)
+    rules = method.unit_rules_table()
+    rules["text_values"] = rules["text_values"].map(lambda v: json.dumps(v) if isinstance(v, list) else None)
+    _load_frame(con, "eng_unit_rule", rules, select="* REPLACE (from_json(text_values, '[\"VARCHAR\"]') AS text_values)")
+    _load_frame(con, "eng_group", pd.DataFrame({"attribute": method.groups()}, dtype="object"))
+
+    columns = [r[0] for r in con.execute(f"DESCRIBE {units}").fetchall()]
+    if "unit_code" not in columns:
+        raise EngineError(f"{units}: needs a unit_code column")
+    name = "unit_name" if "unit_name" in columns else "unit_code"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE eng_unit AS SELECT CAST(unit_code AS VARCHAR) AS unit_code, "
+                f"CAST({name} AS VARCHAR) AS unit_name FROM {units}")
+    duplicated = con.execute("SELECT unit_code FROM eng_unit GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 3").fetchall()
+    if duplicated:
+        raise EngineError(f"{units}: unit {duplicated[0][0]!r} appears more than once")
+    attributes = [c for c in columns if c not in ("unit_code", "unit_name")]
+    parts = [f"SELECT CAST(unit_code AS VARCHAR) AS unit_code, '{c.replace(chr(39), chr(39) * 2)}' AS attribute, "
+             f"CAST({_quote(c)} AS VARCHAR) AS text_value, TRY_CAST({_quote(c)} AS DOUBLE) AS num_value FROM {units}"
+             for c in attributes]
+    con.execute("CREATE OR REPLACE TEMP TABLE eng_attribute AS "
+                + (" UNION ALL ".join(parts) if parts else
+                   "SELECT ''::VARCHAR AS unit_code, ''::VARCHAR AS attribute, ''::VARCHAR AS text_value, "
+                   "0::DOUBLE AS num_value WHERE false"))
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE eng_value AS
+                    SELECT CAST(unit_code AS VARCHAR) AS unit_code, CAST(indicator_code AS VARCHAR) AS indicator_code,
+                           CAST(year AS INTEGER) AS year, CAST(value AS DOUBLE) AS value
+                    FROM {values} WHERE value IS NOT NULL""")
+    duplicated = con.execute("""SELECT unit_code, indicator_code, year FROM eng_value GROUP BY ALL HAVING count(*) > 1
+                                ORDER BY ALL LIMIT 1""").fetchall()
+    if duplicated:
+        unit, indicator, year = duplicated[0]
+        raise EngineError(f"{values}: two values for unit {unit}, indicator {indicator}, year {year}")
+    _check_references(con, method, set(attributes))
+
+
+def screen_units(con: duckdb.DuckDBPyConnection) -> None:
+    """Build eng_grid (unit × indicator: applicability, year, raw value) and eng_scope (which units are scored)."""
+    _create(con, "eng_grid", "grid")
+    _create(con, "eng_scope", "scope")
+
+
+def describe_indicators(con: duckdb.DuckDBPyConnection) -> None:
+    """Build eng_statistics: availability, zeros, unique values, skew and kurtosis of every indicator."""
+    _create(con, "eng_statistics", "indicator_statistics")
+
+
+def denominate(con: duckdb.DuckDBPyConnection) -> None:
+    """Build eng_denominated: values divided by their denominator, every year."""
+    _create(con, "eng_denominated", "denominated")
+
+
+def impute(con: duckdb.DuckDBPyConnection) -> None:
+    """Build eng_imputed: the scored year's values with missing ones imputed per the indicator's method."""
+    _create(con, "eng_imputed", "imputed")
+
+
+def treat_outliers(con: duckdb.DuckDBPyConnection) -> int:
+    """Build eng_treated (winsorised step by step, log fallback) and eng_treatment; return the steps taken."""
+    _create(con, "eng_treated", "treated_start")
+    steps = 0
+    for steps in range(1, MAX_WINSORISE_STEPS + 1):
+        _create(con, "eng_treated_next", "winsorise_step")
+        changed = con.execute("""SELECT count(*) FROM eng_treated_next n JOIN eng_treated o USING (unit_code, indicator_code)
+                                 WHERE n.value <> o.value""").fetchall()[0][0]
+        con.execute("DROP TABLE eng_treated; ALTER TABLE eng_treated_next RENAME TO eng_treated")
+        if not changed:
+            break
+    _create(con, "eng_treated_final", "treated")
+    con.execute("DROP TABLE eng_treated; ALTER TABLE eng_treated_final RENAME TO eng_treated")
+    _create(con, "eng_treatment", "treatment_summary")
+    return steps - 1
+
+
+def normalise(con: duckdb.DuckDBPyConnection) -> None:
+    """Build eng_normalised: each indicator on its normalisation's scale, direction applied."""
+    _create(con, "eng_normalised", "normalised")
+
+
+def aggregate(con: duckdb.DuckDBPyConnection) -> None:
+    """Build eng_score level by level, from the indicators up to the index; refuse values a mean cannot take."""
+    _create(con, "eng_score", "leaf_scores")
+    top = con.execute("SELECT max(height) FROM eng_node").fetchall()[0][0]
+    for height in range(2, top + 1):
+        con.execute(f"SET VARIABLE height = {height}")
+        problems = con.execute(stage_sql("aggregation_problems")).fetchall()
+        if problems:
+            unit, node, how, child, value = problems[0]
+            raise EngineError(
+                f"node {node}: the {how} mean cannot take {child} = {value:g} for unit {unit} "
+                f"({len(problems)} such values); normalise to a strictly positive range such as minmax "
+                "{low: 1, high: 100}, or choose another aggregation")
+        con.execute(f"INSERT INTO eng_score BY NAME {stage_sql('aggregated_level')}")
+
+
+def rank(con: duckdb.DuckDBPyConnection) -> None:
+    """Build eng_rank: ranks of every node overall and within each group attribute (ties share the best rank)."""
+    _create(con, "eng_rank", "ranked")
+
+
+def explain(con: duckdb.DuckDBPyConnection) -> None:
+    """Build eng_contribution (each child's share of each score) and eng_weight (effective weights)."""
+    _create(con, "eng_contribution", "contribution")
+    _create(con, "eng_weight", "effective_weight")
+
+
+def audit(con: duckdb.DuckDBPyConnection) -> None:
+    """Build eng_correlation, eng_cronbach and eng_flag: the statistical audit of the index."""
+    _create(con, "eng_correlation", "audit_correlation")
+    _create(con, "eng_cronbach", "audit_cronbach")
+    _create(con, "eng_flag", "audit_flag")
+
+
+def build(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units: str, values: str,
+          indicators: str | None = None) -> None:
+    """Run every stage of the engine for one methodology on the given input tables."""
+    prepare(con, method, units, values, indicators)
+    screen_units(con)
+    describe_indicators(con)
+    denominate(con)
+    impute(con)
+    treat_outliers(con)
+    normalise(con)
+    aggregate(con)
+    rank(con)
+    explain(con)
+    audit(con)
+
+
+def result(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
+    """Return one of the engine's results (a key of RESULTS) as a DataFrame."""
+    return con.sql(_relation_sql(RESULTS[name])).df()
+
+
+def build_frames(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units: pd.DataFrame,
+                 values: pd.DataFrame, indicators: pd.DataFrame | None = None) -> None:
+    """Run the engine on DataFrames (units: unit_code + attributes; values: unit_code, indicator_code, year, value)."""
+    _load_frame(con, "eng_input_units", units)
+    _load_frame(con, "eng_input_values", values)
+    if indicators is not None:
+        _load_frame(con, "eng_input_indicators", indicators)
+    build(con, method, "eng_input_units", "eng_input_values", "eng_input_indicators" if indicators is not None else None)
+
+
+def publish(con: duckdb.DuckDBPyConnection, method: IndexMethodology, inputs_hash: str, schema: str = "score") -> dict[str, int]:
+    """Append the engine's results to <schema>.index_* tagged with the index and both hashes; return rows per table."""
+    rows = {}
+    existing = {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [schema]).fetchall()}
+    for name, source in RESULTS.items():
+        select = (f"SELECT '{method.code}' AS index_code, r.*, '{method.hash}' AS methodology_hash, "
+                  f"'{inputs_hash}' AS inputs_hash FROM ({_relation_sql(source)}) r")
+        if name in existing:
+            con.execute(f"INSERT INTO {schema}.{name} BY NAME {select}")
+        else:
+            con.execute(f"CREATE TABLE {schema}.{name} AS {select}")
+        rows[name] = con.execute(f"SELECT count(*) FROM {schema}.{name} WHERE index_code = ?", [method.code]).fetchall()[0][0]
+    return rows

@@ -1,0 +1,12 @@
+-- Children whose value the mean of their parent cannot take: zero or negative under a geometric or harmonic
+-- mean, negative under a generalised mean, zero under a generalised mean with p < 0.
+SELECT s.unit_code, p.node_code, p.aggregation_method, c.node_code AS child_code, s.score
+FROM eng_node p
+JOIN eng_node c ON c.parent_code = p.node_code
+JOIN eng_score s ON s.node_code = c.node_code
+WHERE p.height = getvariable('height')
+  AND s.score IS NOT NULL
+  AND ((p.aggregation_method IN ('geometric', 'harmonic') AND s.score <= 0)
+       OR (p.aggregation_method = 'generalised'
+           AND (s.score < 0 OR (s.score = 0 AND param(p.params, 'aggregation', 'p') < 0))))
+ORDER BY p.node_code, s.unit_code, c.node_code

@@ -1,0 +1,58 @@
+-- eng_imputed: one row per scored unit × applicable indicator for the scored year: the denominated value,
+-- or where it is missing the value the indicator's imputation method gives, with how it was obtained.
+WITH base AS (
+    SELECT g.unit_code, g.indicator_code, g.year, d.value, n.imputation_method AS method,
+           param_text(n.params, 'imputation', 'group') AS group_attribute
+    FROM eng_grid g
+    JOIN eng_scope s ON s.unit_code = g.unit_code AND s.is_scored
+    JOIN eng_node n ON n.node_code = g.indicator_code
+    LEFT JOIN eng_denominated d
+           ON d.unit_code = g.unit_code AND d.indicator_code = g.indicator_code AND d.year IS NOT DISTINCT FROM g.year
+    WHERE g.is_applicable
+),
+grouped AS (
+    SELECT b.*, a.text_value AS group_value
+    FROM base b
+    LEFT JOIN eng_attribute a ON a.unit_code = b.unit_code AND a.attribute = b.group_attribute
+),
+overall AS (
+    SELECT indicator_code, avg(value) AS mean_value, median(value) AS median_value
+    FROM base
+    GROUP BY indicator_code
+),
+by_group AS (
+    SELECT indicator_code, group_value, avg(value) AS mean_value, median(value) AS median_value
+    FROM grouped
+    WHERE group_value IS NOT NULL
+    GROUP BY indicator_code, group_value
+),
+earlier AS (
+    SELECT b.unit_code, b.indicator_code, arg_max(d.value, d.year) AS value, max(d.year) AS year
+    FROM base b
+    JOIN eng_denominated d
+      ON d.unit_code = b.unit_code AND d.indicator_code = b.indicator_code AND d.year < b.year AND d.value IS NOT NULL
+    WHERE b.value IS NULL AND b.method = 'latest_earlier_year'
+    GROUP BY b.unit_code, b.indicator_code
+),
+filled AS (
+    SELECT g.unit_code, g.indicator_code, g.value AS denominated_value, g.method, g.group_attribute, g.group_value,
+           e.year AS earlier_year,
+           CASE WHEN g.value IS NOT NULL THEN g.value
+                WHEN g.method = 'mean' THEN o.mean_value
+                WHEN g.method = 'median' THEN o.median_value
+                WHEN g.method = 'group_mean' THEN bg.mean_value
+                WHEN g.method = 'group_median' THEN bg.median_value
+                WHEN g.method = 'latest_earlier_year' THEN e.value END AS value
+    FROM grouped g
+    LEFT JOIN overall o USING (indicator_code)
+    LEFT JOIN by_group bg ON bg.indicator_code = g.indicator_code AND bg.group_value = g.group_value
+    LEFT JOIN earlier e ON e.unit_code = g.unit_code AND e.indicator_code = g.indicator_code
+)
+SELECT unit_code, indicator_code, value,
+       CASE WHEN denominated_value IS NOT NULL THEN NULL
+            WHEN value IS NULL THEN 'missing'
+            WHEN method IN ('group_mean', 'group_median')
+                THEN replace(method, '_', ' ') || ' of ' || group_attribute || ' = ' || group_value
+            WHEN method = 'latest_earlier_year' THEN 'value of ' || CAST(earlier_year AS VARCHAR)
+            ELSE method END AS imputation
+FROM filled

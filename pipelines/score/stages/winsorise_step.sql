@@ -1,0 +1,30 @@
+-- eng_treated after one winsorisation step: for every indicator still failing its skew and kurtosis test
+-- with points left to winsorise, the points at the extreme on the side of the skew take the next value in.
+WITH moments AS (
+    SELECT indicator_code, skewness(value) AS skew, kurtosis(value) AS kurt, max(value) AS high,
+           min(value) AS low, count(*) FILTER (WHERE winsorised) AS points, count(*) AS n
+    FROM eng_treated
+    GROUP BY indicator_code
+),
+failing AS (
+    SELECT m.indicator_code, m.high, m.low, m.skew >= 0 AS at_high
+    FROM moments m
+    JOIN eng_node n ON n.node_code = m.indicator_code
+    WHERE n.outliers_method = 'winsorise'
+      AND abs(m.skew) > param(n.params, 'outliers', 'skew_max')
+      AND m.kurt > param(n.params, 'outliers', 'kurtosis_max')
+      AND m.points < ceil(round(param(n.params, 'outliers', 'max_share') * m.n, 9))
+),
+replacement AS (
+    SELECT f.indicator_code, f.at_high, CASE WHEN f.at_high THEN f.high ELSE f.low END AS extreme,
+           CASE WHEN f.at_high THEN max(t.value) FILTER (WHERE t.value < f.high)
+                ELSE min(t.value) FILTER (WHERE t.value > f.low) END AS next_value
+    FROM failing f
+    JOIN eng_treated t USING (indicator_code)
+    GROUP BY f.indicator_code, f.at_high, f.high, f.low
+)
+SELECT t.unit_code, t.indicator_code, t.original,
+       CASE WHEN t.value = r.extreme AND r.next_value IS NOT NULL THEN r.next_value ELSE t.value END AS value,
+       t.winsorised OR coalesce(t.value = r.extreme AND r.next_value IS NOT NULL, false) AS winsorised
+FROM eng_treated t
+LEFT JOIN replacement r USING (indicator_code)
