@@ -96,5 +96,26 @@ def expectations() -> None:
         console.print(f"wrote {path}")
 
 
+@app.command("check-methodology")
+def check_methodology(paths: list[Path] = typer.Argument(..., help="Methodology YAML files to check.")) -> None:
+    """Check methodology files without running anything: print each one's tree summary and hash, or the error."""
+    from pipelines.score.methodology import MethodologyError, load_index
+
+    failed = False
+    for path in paths:
+        try:
+            method = load_index(path)
+        except (MethodologyError, OSError) as exc:
+            console.print(f"[red]✗ {exc}[/red]")
+            failed = True
+            continue
+        nodes = method.nodes
+        levels = ", ".join(f"level {h}: {n}" for h, n in nodes.groupby("height").size().items())
+        console.print(f"✓ {path}: index {method.code!r}, {len(nodes)} nodes ({levels}), "
+                      f"hash {method.hash[:16]}")
+    if failed:
+        raise typer.Exit(code=1)
+
+
 if __name__ == "__main__":
     app()

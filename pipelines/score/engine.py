@@ -32,6 +32,8 @@ RESULTS = {
     "index_flag": "SELECT * FROM eng_flag",
 }
 INDICATOR_COLUMNS = {"indicator_code", "parent_code", "weight", "direction"}
+TEXT_PARAMETERS = {"unit", "table", "group"}
+FLAG_PARAMETERS = {"truncate", "log_fallback"}
 
 
 class EngineError(ValueError):
@@ -80,8 +82,10 @@ def _indicator_rows(con: duckdb.DuckDBPyConnection, method: IndexMethodology, ta
             raise EngineError(f"{where}: direction must be 1 or -1 and weight ≥ 0")
         params = json.loads(method.indicator_template["params"])
         norm_method = rec.get("normalisation_method")
-        row = {**method.indicator_template, "node_code": code, "parent_code": rec["parent_code"],
-               "weight": float(rec["weight"]), "direction": int(rec["direction"]), "position": len(declared) + i,
+        # `weights: equal` makes every weight 1, the table's indicators' too; named sets name declared nodes only.
+        weight = 1.0 if method.setting("weights") == "equal" else float(rec["weight"])
+        row = {**method.indicator_template, "node_code": code, "parent_code": rec["parent_code"], "weight": weight,
+               "direction": int(rec["direction"]), "position": len(declared) + i,
                "label_id": rec.get("label_id") or code, "label_en": rec.get("label_en") or rec.get("label_id") or code}
         if isinstance(norm_method, str):
             if norm_method not in METHODS["normalisation"]:
@@ -129,6 +133,18 @@ def _check_references(con: duckdb.DuckDBPyConnection, method: IndexMethodology, 
             raise EngineError(f"{name}: nodes.{code}.normalisation.unit: {unit!r} is not among the units")
 
 
+def _with_parameter_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the node table with one typed column per method parameter (<stage>_<parameter>), for the SQL."""
+    params = frame["params"].map(json.loads)
+    for stage, methods in METHODS.items():
+        for name in sorted({p for spec in methods.values() for p in spec}):
+            values = params.map(lambda p, stage=stage, name=name: p[stage].get(name))
+            kind = "object" if name in TEXT_PARAMETERS else "boolean" if name in FLAG_PARAMETERS else "float64"
+            frame[f"{stage}_{name}"] = (values.map(lambda v: None if v is None else str(v)) if kind == "object"
+                                        else values.astype(kind))
+    return frame
+
+
 def prepare(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units: str, values: str,
             indicators: str | None = None) -> None:
     """Load the methodology and the inputs (table or view names in `con`) into the engine's eng_* tables."""
@@ -137,7 +153,7 @@ def prepare(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units: str
     nodes = method.nodes.to_dict("records")
     if indicators:
         nodes += _indicator_rows(con, method, indicators)
-    frame = pd.DataFrame(nodes)
+    frame = _with_parameter_columns(pd.DataFrame(nodes))
     frame["applies_values"] = frame["applies_values"].map(lambda v: json.dumps(v) if isinstance(v, list) else None)
     _load_frame(con, "eng_node", frame, select="* REPLACE (from_json(applies_values, '[\"VARCHAR\"]') AS applies_values)")
     _load_frame(con, "eng_lookup", method.lookups)
@@ -229,7 +245,7 @@ def aggregate(con: duckdb.DuckDBPyConnection) -> None:
             unit, node, how, child, value = problems[0]
             raise EngineError(
                 f"node {node}: the {how} mean cannot take {child} = {value:g} for unit {unit} "
-                f"({len(problems)} such values); normalise to a strictly positive range such as minmax "
+                f"({len(problems)} value{'s' if len(problems) > 1 else ''} in all); normalise to a strictly positive range such as minmax "
                 "{low: 1, high: 100}, or choose another aggregation")
         con.execute(f"INSERT INTO eng_score BY NAME {stage_sql('aggregated_level')}")
 

@@ -77,7 +77,7 @@ def _compose(loader: _LineLoader, node: yaml.Node, path: tuple, lines: dict) -> 
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
             if key in out:
-                raise MethodologyError(f"line {key_node.start_mark.line + 1}: {'.'.join(map(str, path + (key,)))}: "
+                raise MethodologyError(f"{key_node.start_mark.line + 1}: {'.'.join(map(str, path + (key,)))}: "
                                        "given twice")
             out[key] = _compose(loader, value_node, path + (key,), lines)
             lines[path + (key,)] = key_node.start_mark.line + 1
@@ -308,6 +308,9 @@ def _row(c: _Checker, doc: dict, code: str, spec: dict, level: tuple[dict, dict]
                                    "reverse the lookup or use goalposts")
     if methods["outliers"]["method"] == "winsorise":
         c.number(where("outliers"), methods["outliers"]["max_share"], low=0, high=1)
+    for setting in ("denominator", "applies_to"):
+        if setting in spec and not is_indicator:
+            c.fail(key + (setting,), f"{setting} applies to indicators only; {code!r} is an aggregate")
     denominator = spec.get("denominator")
     if denominator is not None and (not isinstance(denominator, str) or denominator == code):
         c.fail(key + ("denominator",), "a denominator is another indicator or a unit attribute, named as text")
@@ -509,7 +512,10 @@ def check_readiness_framework(readiness: IndexMethodology, framework: dict) -> N
             if (spec.get("method") if isinstance(spec, dict) else spec) != "goalposts":
                 c.fail(("answer_types", "number"), "numbers use goalposts from the question bank: {method: goalposts}")
         else:
-            c.method(("answer_types", answer_type), "normalisation", spec)
+            method = c.method(("answer_types", answer_type), "normalisation", spec)
+            if method["method"] in ("lookup", "target", "reference_unit"):
+                c.fail(("answer_types", answer_type), "an answer type takes a method set by low and high only, "
+                                                       "such as goalposts")
     for column in ("label_id", "label_en"):
         readiness.nodes[column] = [labels[code][column[-2:]] if code in labels else value
                                    for code, value in zip(readiness.nodes["node_code"], readiness.nodes[column])]

@@ -126,10 +126,13 @@ def score(settings: Settings, methodology: Methodology) -> Scored:
     manifest = json.loads((settings.curated_dir / "manifest.json").read_text(encoding="utf-8"))
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(settings.warehouse_path)) as con:
+        # One transaction: the warehouse has either this run's scores or the last run's, never half of each.
+        con.execute("BEGIN TRANSACTION")
         load_inputs(con, settings, methodology, manifest["inputs_hash"])
         rows = run_models(con, INPUT_MODELS)
         rows.update(run_indices(con, methodology, manifest["inputs_hash"]))
         rows.update(run_models(con, RESULT_MODELS))
         check_scores(con)
         keep_history(con)
+        con.execute("COMMIT")
     return Scored(rows=rows, methodology_hash=methodology.hash, inputs_hash=manifest["inputs_hash"])

@@ -99,6 +99,8 @@ def test_bad_screening_methodology_is_refused_naming_file_line_and_key(methodolo
     (lambda d: d["nodes"]["public_service"].update(parent="economy"), "element 'public_service' of the framework"),
     (lambda d: d["answer_types"].pop("yes_no"), "answers of type 'yes_no'"),
     (lambda d: d["answer_types"].update(number="minmax"), "numbers use goalposts"),
+    (lambda d: d["answer_types"].update(yes_no={"method": "target", "target": 1}), "set by low and high only"),
+    (lambda d: d["nodes"]["governance"].update(denominator="population"), "denominator applies to indicators only"),
 ])
 def test_readiness_must_match_the_framework(methodology_dir, change, message):
     _edit(methodology_dir, "readiness", change)
@@ -110,5 +112,18 @@ def test_readiness_must_match_the_framework(methodology_dir, change, message):
 def test_a_key_given_twice_is_refused_with_its_line(methodology_dir):
     path = methodology_dir / "screening.yaml"
     path.write_text(path.read_text() + "year: 2024\n")
-    with pytest.raises(MethodologyError, match=r"screening\.yaml:line \d+: year: given twice"):
+    with pytest.raises(MethodologyError, match=r"screening\.yaml:\d+: year: given twice"):
         load(methodology_dir)
+
+
+def test_check_methodology_command_prints_the_tree_or_the_error(methodology_dir):
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    ok = CliRunner().invoke(app, ["check-methodology", str(ROOT / "methodology" / "examples" / "coinr_asem.yaml")])
+    assert ok.exit_code == 0
+    assert "index 'asem', 60 nodes (level 1: 49, level 2: 8, level 3: 2, level 4: 1)" in ok.output
+    _edit(methodology_dir, "screening", lambda d: d["nodes"]["fiscal_capacity"].update(direction=0))
+    bad = CliRunner().invoke(app, ["check-methodology", str(methodology_dir / "screening.yaml")])
+    assert bad.exit_code == 1 and "nodes.fiscal_capacity.direction: direction must be 1 or -1, found 0" in bad.output

@@ -2,7 +2,7 @@
 -- aggregate's own mean. Missing children drop out with their weight while the weight available reaches
 -- the node's min_availability_pct; structurally absent children count neither as data nor as missing.
 WITH children AS (
-    SELECT s.unit_code, p.node_code, p.aggregation_method AS method, param(p.params, 'aggregation', 'p') AS p,
+    SELECT s.unit_code, p.node_code, p.aggregation_method AS method, p.aggregation_p AS p,
            p.min_availability_pct, c.node_code AS child_code, c.weight, s.score, s.is_absent
     FROM eng_node p
     JOIN eng_node c ON c.parent_code = p.node_code

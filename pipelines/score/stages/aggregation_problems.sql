@@ -8,5 +8,5 @@ WHERE p.height = getvariable('height')
   AND s.score IS NOT NULL
   AND ((p.aggregation_method IN ('geometric', 'harmonic') AND s.score <= 0)
        OR (p.aggregation_method = 'generalised'
-           AND (s.score < 0 OR (s.score = 0 AND param(p.params, 'aggregation', 'p') < 0))))
+           AND (s.score < 0 OR (s.score = 0 AND p.aggregation_p < 0))))
 ORDER BY p.node_code, s.unit_code, c.node_code

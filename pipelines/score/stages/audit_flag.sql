@@ -19,7 +19,7 @@ SELECT r.indicator_code, 'skew_kurtosis',
        'skew ' || CAST(round(r.skew_after, 2) AS VARCHAR) || ', kurtosis ' || CAST(round(r.kurtosis_after, 2) AS VARCHAR)
        || ' after treatment (' || r.treatment || ')'
 FROM eng_treatment r, thresholds t
-WHERE abs(r.skew_after) > t.skew_max AND r.kurtosis_after > t.kurtosis_max
+WHERE abs(r.skew_after) >= t.skew_max AND r.kurtosis_after >= t.kurtosis_max
 UNION ALL
 SELECT c.node_code, 'redundant',
        'r = ' || CAST(round(c.pearson_r, 3) AS VARCHAR) || ' with sibling ' || c.other_code

@@ -4,7 +4,7 @@
 -- (ln x, x^p, 1/x) for the geometric, generalised and harmonic means. Copeland scores do not decompose.
 WITH parts AS (
     SELECT s.unit_code, p.node_code, c.node_code AS child_code, c.weight, cs.score AS child_score,
-           s.score AS node_score, p.aggregation_method AS method, param(p.params, 'aggregation', 'p') AS p
+           s.score AS node_score, p.aggregation_method AS method, p.aggregation_p AS p
     FROM eng_score s
     JOIN eng_node p ON p.node_code = s.node_code
     JOIN eng_node c ON c.parent_code = p.node_code

@@ -6,7 +6,7 @@ WITH RECURSIVE shares AS (
     FROM eng_node
 ),
 paths AS (
-    SELECT node_code, 1.0 AS effective_weight
+    SELECT node_code, CAST(1 AS DOUBLE) AS effective_weight
     FROM shares
     WHERE parent_code IS NULL
     UNION ALL

@@ -2,7 +2,7 @@
 -- or where it is missing the value the indicator's imputation method gives, with how it was obtained.
 WITH base AS (
     SELECT g.unit_code, g.indicator_code, g.year, d.value, n.imputation_method AS method,
-           param_text(n.params, 'imputation', 'group') AS group_attribute
+           n.imputation_group AS group_attribute
     FROM eng_grid g
     JOIN eng_scope s ON s.unit_code = g.unit_code AND s.is_scored
     JOIN eng_node n ON n.node_code = g.indicator_code

@@ -3,7 +3,9 @@
 -- (min, max, mean, sd, ranks) are over the scored units the indicator applies to.
 WITH directed AS (
     SELECT t.unit_code, t.indicator_code, t.value, n.direction * t.value AS x, n.direction,
-           n.normalisation_method AS method, n.params
+           n.normalisation_method AS method, n.normalisation_low, n.normalisation_high, n.normalisation_mean,
+           n.normalisation_sd, n.normalisation_target, n.normalisation_unit, n.normalisation_scale,
+           n.normalisation_truncate, n.normalisation_table
     FROM eng_treated t
     JOIN eng_node n ON n.node_code = t.indicator_code
 ),
@@ -16,7 +18,7 @@ stats AS (
 reference_unit AS (
     SELECT indicator_code, x AS reference_x
     FROM directed
-    WHERE method = 'reference_unit' AND unit_code = param_text(params, 'normalisation', 'unit')
+    WHERE method = 'reference_unit' AND unit_code = normalisation_unit
 ),
 ranked AS (
     SELECT d.*, rank() OVER per_indicator AS rank_low_first, percent_rank() OVER per_indicator AS percentile
@@ -36,23 +38,23 @@ looked_up AS (
                 ELSE s.y0 + (s.y1 - s.y0) * (d.value - s.x0) / (s.x1 - s.x0) END AS lookup_value
     FROM directed d
     JOIN segments s
-      ON s.lookup = param_text(d.params, 'normalisation', 'table')
+      ON s.lookup = d.normalisation_table
      AND ((d.value >= s.x0 AND (d.value < s.x1 OR s.x1 IS NULL)) OR (s.is_first AND d.value < s.x0))
     WHERE d.method = 'lookup'
 ),
 bounded AS (
     -- goalposts, target and reference unit as [from, to] on the directed scale
     SELECT r.*, s.lo, s.hi, s.mu, s.sd, s.value_min, s.value_max,
-           param(r.params, 'normalisation', 'scale') AS scale,
-           coalesce(CAST(param_text(r.params, 'normalisation', 'truncate') AS BOOLEAN), false) AS truncate,
+           r.normalisation_scale AS scale,
+           coalesce(r.normalisation_truncate, false) AS truncate,
            CASE r.method
-               WHEN 'goalposts' THEN least(r.direction * param(r.params, 'normalisation', 'low'),
-                                           r.direction * param(r.params, 'normalisation', 'high'))
+               WHEN 'goalposts' THEN least(r.direction * r.normalisation_low,
+                                           r.direction * r.normalisation_high)
                ELSE s.lo END AS from_x,
            CASE r.method
-               WHEN 'goalposts' THEN greatest(r.direction * param(r.params, 'normalisation', 'low'),
-                                              r.direction * param(r.params, 'normalisation', 'high'))
-               WHEN 'target' THEN r.direction * param(r.params, 'normalisation', 'target')
+               WHEN 'goalposts' THEN greatest(r.direction * r.normalisation_low,
+                                              r.direction * r.normalisation_high)
+               WHEN 'target' THEN r.direction * r.normalisation_target
                WHEN 'reference_unit' THEN ref.reference_x END AS to_x
     FROM ranked r
     JOIN stats s USING (indicator_code)
@@ -62,11 +64,11 @@ normalised AS (
     SELECT b.unit_code, b.indicator_code,
            CASE b.method
                WHEN 'minmax' THEN CASE WHEN b.hi > b.lo
-                   THEN param(b.params, 'normalisation', 'low') + (param(b.params, 'normalisation', 'high')
-                        - param(b.params, 'normalisation', 'low')) * (b.x - b.lo) / (b.hi - b.lo)
-                   ELSE (param(b.params, 'normalisation', 'low') + param(b.params, 'normalisation', 'high')) / 2 END
-               WHEN 'zscore' THEN param(b.params, 'normalisation', 'mean') + CASE WHEN b.sd > 0
-                   THEN param(b.params, 'normalisation', 'sd') * (b.x - b.mu) / b.sd ELSE 0 END
+                   THEN b.normalisation_low + (b.normalisation_high
+                        - b.normalisation_low) * (b.x - b.lo) / (b.hi - b.lo)
+                   ELSE (b.normalisation_low + b.normalisation_high) / 2 END
+               WHEN 'zscore' THEN b.normalisation_mean + CASE WHEN b.sd > 0
+                   THEN b.normalisation_sd * (b.x - b.mu) / b.sd ELSE 0 END
                WHEN 'goalposts' THEN b.scale * CASE WHEN b.truncate
                    THEN greatest(0.0, least(1.0, (b.x - b.from_x) / (b.to_x - b.from_x)))
                    ELSE (b.x - b.from_x) / (b.to_x - b.from_x) END

@@ -1,5 +1,5 @@
 -- eng_rank: one row per scored unit × node with a score: its rank among all scored units (1 = best,
--- ties share the lowest rank) and within each group attribute of the methodology (province, ...).
+-- ties share the lowest rank) and, for aggregates, within each group attribute of the methodology (province, ...).
 -- With ranking.decimals set, ranks are of the scores rounded as published, so published ties stay ties.
 WITH ranked_score AS (
     SELECT unit_code, node_code,
@@ -16,6 +16,7 @@ grouped AS (
     SELECT o.unit_code, o.node_code, g.attribute AS group_attribute, a.text_value AS group_value,
            rank() OVER (PARTITION BY o.node_code, g.attribute, a.text_value ORDER BY o.score DESC) AS group_rank
     FROM overall o
+    JOIN eng_node n ON n.node_code = o.node_code AND NOT n.is_indicator
     JOIN eng_attribute a ON a.unit_code = o.unit_code
     JOIN eng_group g ON g.attribute = a.attribute
 )

@@ -45,7 +45,8 @@ SELECT unit_code, unit_name, data_availability_pct,
        CASE WHEN forced = 'force_in' THEN 'forced in'
             WHEN forced = 'force_out' THEN 'forced out'
             WHEN reason IS NOT NULL THEN reason
-            WHEN too_sparse THEN 'data for ' || CAST(round(coalesce(data_availability_pct, 0), 1) AS VARCHAR)
-                                 || '% of its indicators, below ' || setting('min_data_availability_pct') || '%'
+            WHEN too_sparse THEN 'data for ' || number_text(round(coalesce(data_availability_pct, 0), 1))
+                                 || '% of its indicators, below '
+                                 || number_text(CAST(setting('min_data_availability_pct') AS DOUBLE)) || '%'
             ELSE 'scored' END AS scope_reason
 FROM decided

@@ -12,9 +12,9 @@ logged AS (
     FROM moments m
     JOIN eng_node n ON n.node_code = m.indicator_code
     WHERE n.outliers_method = 'winsorise'
-      AND CAST(param_text(n.params, 'outliers', 'log_fallback') AS BOOLEAN)
-      AND abs(m.skew) > param(n.params, 'outliers', 'skew_max')
-      AND m.kurt > param(n.params, 'outliers', 'kurtosis_max')
+      AND n.outliers_log_fallback
+      AND abs(m.skew) >= n.outliers_skew_max
+      AND m.kurt >= n.outliers_kurtosis_max
 )
 SELECT t.unit_code, t.indicator_code, t.original,
        CASE WHEN l.positive_skew THEN ln(t.original - l.low + 0.01 * (l.high - l.low))

@@ -11,9 +11,9 @@ failing AS (
     FROM moments m
     JOIN eng_node n ON n.node_code = m.indicator_code
     WHERE n.outliers_method = 'winsorise'
-      AND abs(m.skew) > param(n.params, 'outliers', 'skew_max')
-      AND m.kurt > param(n.params, 'outliers', 'kurtosis_max')
-      AND m.points < ceil(round(param(n.params, 'outliers', 'max_share') * m.n, 9))
+      AND abs(m.skew) >= n.outliers_skew_max
+      AND m.kurt >= n.outliers_kurtosis_max
+      AND m.points < ceil(round(n.outliers_max_share * m.n, 9))
 ),
 replacement AS (
     SELECT f.indicator_code, f.at_high, CASE WHEN f.at_high THEN f.high ELSE f.low END AS extreme,

@@ -1,0 +1,324 @@
+"""The composite-indicator engine on tiny inline methodologies, checked against numbers computed by hand."""
+
+from __future__ import annotations
+
+import math
+
+import duckdb
+import pandas as pd
+import pytest
+import yaml
+
+from pipelines.score import engine
+from pipelines.score.engine import EngineError
+from pipelines.score.methodology import load_index
+
+YEAR = 2024
+NAN = math.nan
+NONE = {"normalisation": "none"}  # scores equal raw values, so means can be checked by hand
+
+
+def run(tmp_path, nodes, values, unit_frame=None, **top):
+    """Return a connection with the engine built on values {indicator: {unit: value}} or (unit, indicator, year, value)."""
+    path = tmp_path / "m.yaml"
+    path.write_text(yaml.safe_dump({"index": "t", **top, "nodes": nodes}))
+    if isinstance(values, dict):
+        values = [(u, i, YEAR, v) for i, by_unit in values.items() for u, v in by_unit.items()]
+    values = pd.DataFrame(values, columns=["unit_code", "indicator_code", "year", "value"]).astype({"value": "float64"})
+    if unit_frame is None:
+        unit_frame = pd.DataFrame({"unit_code": sorted(set(values["unit_code"]))})
+    con = duckdb.connect()
+    engine.build_frames(con, load_index(path), unit_frame, values)
+    return con
+
+
+def tree(*codes, root=None, **spec):
+    """Return nodes: an index I over indicators `codes`, each with `spec`."""
+    return {"I": root or {}, **{c: {"parent": "I", **spec} for c in codes}}
+
+
+def by_unit(con, result, code, column, key="indicator_code"):
+    frame = engine.result(con, result)
+    frame = frame[frame[key] == code]
+    values = frame[column]
+    if pd.api.types.is_string_dtype(values):  # text: missing as None
+        values = values.astype(object).where(values.notna(), None)
+    return dict(zip(frame["unit_code"], values))
+
+
+def stage(con, indicator, column="normalised_value"):
+    return by_unit(con, "index_indicator", indicator, column)
+
+
+def score(con, node="I", column="score"):
+    return by_unit(con, "index_node", node, column, key="node_code")
+
+
+LOOKUPS = {"steps": [[0, 0], [10, 50], [20, 100]]}
+ABC = {"A": 10, "B": 30, "C": 70}
+
+
+@pytest.mark.parametrize("spec, direction, values, expected", [
+    # 100·(4−2)/(10−2) = 25; on [1, 10]: 1 + 9·2/8 = 3.25; direction −1: 100·(−4+10)/(−2+10) = 75
+    pytest.param("minmax", 1, {"A": 2, "B": 4, "C": 10}, {"A": 0, "B": 25, "C": 100}, id="minmax"),
+    pytest.param({"method": "minmax", "low": 1, "high": 10}, 1, {"A": 2, "B": 4, "C": 10},
+                 {"A": 1, "B": 3.25, "C": 10}, id="minmax-1-10"),
+    pytest.param("minmax", -1, {"A": 2, "B": 4, "C": 10}, {"A": 100, "B": 75, "C": 0}, id="minmax-down"),
+    # mean 5, sample sd √((9+1+16)/2) = √13: 10 + 2·(2−5)/√13, 10 + 2·(4−5)/√13, 10 + 2·(9−5)/√13
+    pytest.param({"method": "zscore", "mean": 10, "sd": 2}, 1, {"A": 2, "B": 4, "C": 9},
+                 {"A": 8.3358994, "B": 9.4452998, "C": 12.2188008}, id="zscore"),
+    pytest.param({"method": "goalposts", "low": 0, "high": 50}, 1, {"A": -10, "B": 20, "C": 80},
+                 {"A": 0, "B": 40, "C": 100}, id="goalposts-truncated"),  # −0.2 → 0, 20/50, 1.6 → 1
+    pytest.param({"method": "goalposts", "low": 0, "high": 50, "truncate": False}, 1, {"A": -10, "B": 20, "C": 80},
+                 {"A": -20, "B": 40, "C": 160}, id="goalposts-untruncated"),
+    # direction −1: 100·(50 − v)/50 → A 120 → 100, B 60, C −60 → 0
+    pytest.param({"method": "goalposts", "low": 0, "high": 50}, -1, {"A": -10, "B": 20, "C": 80},
+                 {"A": 100, "B": 60, "C": 0}, id="goalposts-down-truncated"),
+    pytest.param({"method": "goalposts", "low": 0, "high": 50, "truncate": False}, -1, {"A": -10, "B": 20, "C": 80},
+                 {"A": 120, "B": 60, "C": -60}, id="goalposts-down-untruncated"),
+    # 100·(x − min)/(target − min): (30−10)/(50−10) = 0.5; C (70−10)/40 = 1.5, capped at 1
+    pytest.param({"method": "target", "target": 50}, 1, ABC, {"A": 0, "B": 50, "C": 100}, id="target-capped"),
+    pytest.param({"method": "target", "target": 50, "truncate": False}, 1, ABC, {"A": 0, "B": 50, "C": 150},
+                 id="target-uncapped"),
+    # 100·(x − min)/(x_B − min): (70−10)/(30−10) = 3
+    pytest.param({"method": "reference_unit", "unit": "B"}, 1, ABC, {"A": 0, "B": 100, "C": 300}, id="reference-unit"),
+    pytest.param("fraction_of_max", 1, {"A": 10, "B": 30, "C": 60}, {"A": 100 / 6, "B": 50, "C": 100},
+                 id="fraction-of-max"),  # 100·x/60
+    pytest.param("fraction_of_max", -1, {"A": 10, "B": 30, "C": 60}, {"A": 100, "B": 100 / 3, "C": 100 / 6},
+                 id="fraction-of-max-down"),  # 100·10/x
+    pytest.param("rank", 1, {"A": 5, "B": 7, "C": 5, "D": 9}, {"A": 1, "B": 3, "C": 1, "D": 4}, id="rank-ties-min"),
+    pytest.param("percentile_rank", 1, {"A": 5, "B": 7, "C": 5, "D": 9}, {"A": 0, "B": 200 / 3, "C": 0, "D": 100},
+                 id="percentile-rank"),  # 100·(rank − 1)/(n − 1)
+    pytest.param("borda", 1, {"A": 5, "B": 7, "C": 5, "D": 9}, {"A": 0, "B": 2, "C": 0, "D": 3}, id="borda"),
+    # points (0,0) (10,50) (20,100): 5 → 25, 15 → 75, 10 → 50; below the first → 0, above the last → 100
+    pytest.param({"method": "lookup", "table": "steps"}, 1, {"A": -5, "B": 5, "C": 15, "D": 30, "E": 10},
+                 {"A": 0, "B": 25, "C": 75, "D": 100, "E": 50}, id="lookup"),
+    pytest.param("none", 1, {"A": -3.5, "B": 7}, {"A": -3.5, "B": 7}, id="none"),
+])
+def test_normalisation_methods_give_the_hand_computed_values(tmp_path, spec, direction, values, expected):
+    con = run(tmp_path, tree("x", normalisation=spec, direction=direction), {"x": values}, lookups=LOOKUPS)
+    assert stage(con, "x") == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("method, expected", [
+    ("arithmetic", 6.5),  # (1·2 + 3·8)/4
+    ("geometric", 2 ** 2.5),  # 2^(1/4)·8^(3/4) = 2^(1/4 + 9/4)
+    ("harmonic", 32 / 7),  # 4/(1/2 + 3/8)
+    ({"method": "generalised", "p": 2}, 7.0),  # √((1·2² + 3·8²)/4) = √49
+])
+def test_means_weigh_children_and_their_contributions_add_up_to_the_score(tmp_path, method, expected):
+    nodes = {"I": {"aggregation": method}, "a": {"parent": "I", "weight": 1}, "b": {"parent": "I", "weight": 3}}
+    con = run(tmp_path, nodes, {"a": {"A": 2}, "b": {"A": 8}}, defaults=NONE)
+    assert score(con) == pytest.approx({"A": expected})
+    contributions = engine.result(con, "index_contribution").set_index("child_code")
+    assert contributions["weight_share"].to_dict() == pytest.approx({"a": 0.25, "b": 0.75})
+    assert contributions["contribution"].sum() == pytest.approx(expected)
+
+
+def test_copeland_counts_pairwise_wins_over_children_by_weight(tmp_path):
+    nodes = {"I": {"aggregation": "copeland"}, "a": {"parent": "I", "weight": 2}, "b": {"parent": "I", "weight": 1}}
+    con = run(tmp_path, nodes, {"a": {"A": 1, "B": 2, "C": 3}, "b": {"A": 3, "B": 1, "C": 2}}, defaults=NONE)
+    # B vs A: 2·(+1) + 1·(−1) > 0, B vs C: 2·(−1) + 1·(−1) < 0, C vs A: 2·(+1) + 1·(−1) > 0
+    assert score(con) == {"A": -2, "B": 0, "C": 2}
+
+
+@pytest.mark.parametrize("threshold, expected_a", [(40, 20.0), (50, NAN)])
+def test_a_missing_child_drops_out_with_its_weight_until_availability_falls_below_the_threshold(
+        tmp_path, threshold, expected_a):
+    nodes = {"I": {"min_availability_pct": threshold}, "a": {"parent": "I"}, "b": {"parent": "I", "weight": 3},
+             "c": {"parent": "I"}}
+    con = run(tmp_path, nodes, {"a": {"A": 10, "B": 20}, "b": {"A": None, "B": 40}, "c": {"A": 30, "B": 60}},
+              defaults=NONE)
+    # A: (10 + 30)/2 over weight 2 of 5 = 40 %; B: (20 + 3·40 + 60)/5
+    assert score(con) == pytest.approx({"A": expected_a, "B": 40.0}, nan_ok=True)
+    assert score(con, column="availability_pct") == pytest.approx({"A": 40.0, "B": 100.0})
+
+
+@pytest.mark.parametrize("threshold, expected_a", [(60, NAN), (50, 10.0)])
+def test_a_structurally_absent_indicator_does_not_count_as_missing(tmp_path, threshold, expected_a):
+    nodes = tree("a", "b", root={"min_availability_pct": threshold})
+    nodes["c"] = {"parent": "I", "applies_to": {"type": ["kota"]}}
+    units = pd.DataFrame({"unit_code": ["A", "B"], "type": ["kabupaten", "kota"]})
+    con = run(tmp_path, nodes, {"a": {"A": 10, "B": 10}, "b": {"A": None, "B": 20}, "c": {"B": 30}}, units,
+              defaults=NONE)
+    # A: c does not apply, b is missing: 1 of 2 applicable weights = 50 %
+    assert score(con) == pytest.approx({"A": expected_a, "B": 20.0}, nan_ok=True)
+    assert score(con, "I", "availability_pct")["A"] == pytest.approx(50.0)
+    assert score(con, "c", "is_absent") == {"A": True, "B": False}
+    unit = engine.result(con, "index_unit").set_index("unit_code")
+    assert unit["data_availability_pct"].to_dict() == pytest.approx({"A": 50.0, "B": 100.0})
+
+
+def test_mean_median_and_group_imputation(tmp_path):
+    units = pd.DataFrame({"unit_code": list("ABCDEFG"), "island": ["java"] * 4 + ["bali"] * 2 + ["papua"]})
+    column = {"A": 10, "B": 20, "C": 60, "D": None, "E": 100, "F": None, "G": None}
+    methods = {"m": "mean", "md": "median", "gm": {"method": "group_mean", "group": "island"},
+               "gmd": {"method": "group_median", "group": "island"}}
+    nodes = {"I": {}, **{code: {"parent": "I", "imputation": how} for code, how in methods.items()}}
+    con = run(tmp_path, nodes, {code: column for code in methods}, units)
+    # overall: mean (10+20+60+100)/4 = 47.5, median (20+60)/2 = 40; java: mean 30, median 20; bali: 100; papua: none
+    expected = {"m": (47.5, 47.5, 47.5), "md": (40, 40, 40), "gm": (30, 100, NAN), "gmd": (20, 100, NAN)}
+    for code, (d, f, g) in expected.items():
+        imputed = stage(con, code, "imputed_value")
+        assert [imputed[u] for u in "DFG"] == pytest.approx([d, f, g], nan_ok=True), code
+        assert imputed["A"] == 10
+    assert stage(con, "gm", "imputation") == {"A": None, "B": None, "C": None, "D": "group mean of island = java",
+                                              "E": None, "F": "group mean of island = bali", "G": "missing"}
+    assert stage(con, "md", "imputation")["D"] == "median" and stage(con, "gmd", "imputation")["G"] == "missing"
+
+
+def test_latest_earlier_year_takes_the_most_recent_earlier_value(tmp_path):
+    rows = [("A", "x", 2020, 5), ("A", "x", 2021, 7), ("B", "x", 2020, 1), ("B", "x", 2022, 9), ("D", "x", 2020, 3)]
+    units = pd.DataFrame({"unit_code": list("ABCD")})
+    con = run(tmp_path, tree("x", imputation="latest_earlier_year"), rows, units)
+    # the scored year is 2022 (the latest); A has 2021, D only 2020, C nothing at all
+    assert stage(con, "x", "imputed_value") == pytest.approx({"A": 7, "B": 9, "C": NAN, "D": 3}, nan_ok=True)
+    assert stage(con, "x", "imputation") == {"A": "value of 2021", "B": None, "C": "missing", "D": "value of 2020"}
+
+
+def test_denomination_by_a_unit_attribute_and_by_another_indicator_and_a_zero_denominator(tmp_path):
+    units = pd.DataFrame({"unit_code": ["A", "B", "C"], "population": [50, 100, 0]})
+    nodes = {"I": {}, "a": {"parent": "I", "denominator": "population"}, "b": {"parent": "I", "denominator": "gdp"}}
+    values = {"a": {"A": 100, "B": 300, "C": 10}, "b": {"A": 10, "B": 30, "C": 5}, "gdp": {"A": 4, "B": 10, "C": 0}}
+    con = run(tmp_path, nodes, values, units)
+    # a: 100/50, 300/100, 10/0 → missing; b: 10/4, 30/10, 5/0 → missing
+    assert stage(con, "a", "denominated_value") == pytest.approx({"A": 2, "B": 3, "C": NAN}, nan_ok=True)
+    assert stage(con, "b", "denominated_value") == pytest.approx({"A": 2.5, "B": 3, "C": NAN}, nan_ok=True)
+    assert stage(con, "a", "imputation")["C"] == "missing" and math.isnan(stage(con, "a")["C"])
+
+
+def _skewed(values):
+    return {"x": {f"U{i:02d}": v for i, v in enumerate(values, start=1)}}
+
+
+def test_winsorisation_pulls_the_outlier_in_until_skew_and_kurtosis_pass(tmp_path):
+    # 1..19, 200: skew 4.35 > 2 and kurtosis 19.2 > 3.5 → 200 becomes 19; then 1..19, 19 has skew −0.04: stop
+    con = run(tmp_path, tree("x", outliers="winsorise"), _skewed([*range(1, 20), 200]))
+    assert stage(con, "x", "treated_value")["U20"] == 19
+    assert stage(con, "x", "is_winsorised") == {f"U{i:02d}": i == 20 for i in range(1, 21)}
+    statistics = engine.result(con, "index_indicator_statistics").set_index("indicator_code")
+    assert statistics.loc["x", ["winsorised_high", "winsorised_low", "treatment"]].tolist() == [
+        1, 0, "winsorised 1 point"]
+    assert statistics.loc["x", ["skewness", "kurtosis"]].tolist() == pytest.approx([4.3508289, 19.2438967])
+    assert [stage(con, "x")[u] for u in ("U01", "U10", "U20")] == pytest.approx([0, 50, 100])  # 100·(10−1)/(19−1)
+
+
+def test_log_fallback_when_the_winsorisation_limit_is_too_small(tmp_path):
+    outliers = {"method": "winsorise", "max_share": 0.01}
+    con = run(tmp_path, tree("x", outliers=outliers), _skewed([*range(1, 19), 200, 300]))
+    # ⌈0.01·20⌉ = 1 point: 300 → 200; 1..18, 200, 200 still has skew 2.85 and kurtosis 6.89, so the original
+    # values are logged: ln(x − min + 0.01·(max − min)) = ln(x − 1 + 2.99)
+    treated = stage(con, "x", "treated_value")
+    assert [treated[u] for u in ("U01", "U10", "U19", "U20")] == pytest.approx(
+        [math.log(2.99), math.log(11.99), math.log(201.99), math.log(301.99)])
+    assert all(stage(con, "x", "is_logged").values()) and not any(stage(con, "x", "is_winsorised").values())
+    assert engine.result(con, "index_indicator_statistics")["treatment"].tolist() == ["log-transformed"]
+
+
+def test_unit_rules_availability_threshold_and_forcing_decide_who_is_scored(tmp_path):
+    units = pd.DataFrame({"unit_code": list("ABCDEF"), "autonomous": [True, False, True, True, False, True],
+                          "population": [5000, 5000, 500, 5000, 5000, 5000]})
+    rules = {"include": {"autonomous": {"values": [True], "reason": "not autonomous"}},
+             "minimum": {"population": 1000}, "min_data_availability_pct": 60, "force_in": ["B"], "force_out": ["A"]}
+    values = {"a": {u: 1.0 for u in "ABCDEF"}, "b": {u: 2.0 for u in "ABCEF"}}
+    con = run(tmp_path, tree("a", "b"), values, units, units=rules)
+    scope = engine.result(con, "index_unit").set_index("unit_code")
+    assert scope["scope_reason"].to_dict() == {
+        "A": "forced out", "B": "forced in", "C": "below the minimum: population is 500, minimum 1000",
+        "D": "data for 50% of its indicators, below 60%", "E": "not autonomous: autonomous is false",
+        "F": "scored"}
+    assert scope["is_scored"].to_dict() == {"A": False, "B": True, "C": False, "D": False, "E": False, "F": True}
+    assert set(engine.result(con, "index_node")["unit_code"]) == {"B", "F"}
+
+
+def test_ties_share_the_best_rank_overall_and_within_groups(tmp_path):
+    units = pd.DataFrame({"unit_code": list("ABCD"), "island": ["java", "java", "bali", "bali"]})
+    con = run(tmp_path, tree("x"), {"x": {"A": 50, "B": 80, "C": 80, "D": 20}}, units, defaults=NONE,
+              units={"groups": ["island"]})
+    assert score(con, column="node_rank") == {"A": 3, "B": 1, "C": 1, "D": 4}
+    groups = engine.result(con, "index_group_rank")
+    groups = groups[groups["node_code"] == "I"]
+    assert dict(zip(groups["unit_code"], groups["group_rank"])) == {"A": 2, "B": 1, "C": 1, "D": 2}
+    assert set(groups["group_attribute"]) == {"island"}
+
+
+@pytest.mark.parametrize("decimals, expected", [(None, {"A": 1, "B": 2, "C": 3}), (2, {"A": 1, "B": 1, "C": 3})])
+def test_ranks_of_rounded_scores_keep_published_ties(tmp_path, decimals, expected):
+    ranking = {"decimals": decimals} if decimals is not None else {}
+    con = run(tmp_path, tree("x"), {"x": {"A": 1.004, "B": 1.001, "C": 0.5}}, defaults=NONE, ranking=ranking)
+    assert score(con, column="node_rank") == expected  # 1.004 and 1.001 both round to 1.00
+
+
+@pytest.mark.parametrize("choice, expected", [("nominal", 15.0), ("equal", 20.0), ("alt", 25.0)])
+def test_weight_choice_equal_or_a_named_set_overrides_the_nominal_weights(tmp_path, choice, expected):
+    nodes = {"I": {}, "a": {"parent": "I", "weight": 3}, "b": {"parent": "I", "weight": 1}}
+    con = run(tmp_path, nodes, {"a": {"A": 10}, "b": {"A": 30}}, defaults=NONE, weights=choice,
+              weight_sets={"alt": {"a": 1, "b": 3}})
+    assert score(con) == pytest.approx({"A": expected})  # (3·10 + 30)/4, (10 + 30)/2, (10 + 3·30)/4
+
+
+def test_effective_weights_multiply_the_shares_down_the_tree(tmp_path):
+    nodes = {"I": {}, "P": {"parent": "I", "weight": 3}, "Q": {"parent": "I", "weight": 1}, "a": {"parent": "P"},
+             "b": {"parent": "P"}, "c": {"parent": "Q", "weight": 2}, "d": {"parent": "Q", "weight": 3}}
+    con = run(tmp_path, nodes, {code: {"A": 1.0} for code in "abcd"})
+    weights = engine.result(con, "index_weight").set_index("node_code")
+    # P 3/4, Q 1/4; a, b 3/4·1/2; c 1/4·2/5, d 1/4·3/5
+    assert weights["effective_weight"].to_dict() == pytest.approx(
+        {"I": 1.0, "P": 0.75, "Q": 0.25, "a": 0.375, "b": 0.375, "c": 0.1, "d": 0.15})
+    assert weights.loc["c", "weight_in_parent"] == pytest.approx(0.4)
+
+
+def test_cronbach_alpha_of_three_children(tmp_path):
+    values = {"a": {"A": 1, "B": 2, "C": 3, "D": 4}, "b": {"A": 2, "B": 3, "C": 3, "D": 5},
+              "c": {"A": 2, "B": 3, "C": 4, "D": 4}}
+    con = run(tmp_path, tree("a", "b", "c"), values, defaults=NONE)
+    # item variances 5/3 + 19/12 + 11/12 = 25/6; totals 5, 8, 10, 13 have variance 34/3
+    # alpha = 3/2·(1 − (25/6)/(34/3)) = 129/136
+    alpha = engine.result(con, "index_cronbach").set_index("node_code")
+    assert alpha.loc["I", ["children", "complete_units"]].tolist() == [3, 4]
+    assert alpha.loc["I", "cronbach_alpha"] == pytest.approx(129 / 136)
+
+
+def test_a_redundant_sibling_pair_and_a_constant_indicator_are_flagged(tmp_path):
+    values = {"a": {"A": 1, "B": 2, "C": 3, "D": 4}, "b": {"A": 3, "B": 5, "C": 7, "D": 9},
+              "c": {"A": 4, "B": 1, "C": 3, "D": 2}, "k": {u: 7 for u in "ABCD"}, "k10": {u: 7 for u in "ABCD"}}
+    nodes = tree("a", "b", "c", "k")
+    nodes["k10"] = {"parent": "I", "normalisation": {"method": "minmax", "low": 1, "high": 10}}
+    con = run(tmp_path, nodes, values)
+    flags = engine.result(con, "index_flag")
+    # b = 2a + 1: r = 1 ≥ 0.92; r(a, c) = −2/(√5·√5) = −0.4
+    assert flags[flags["flag"] == "redundant"][["node_code", "detail"]].values.tolist() == [
+        ["a", "r = 1.0 with sibling b"]]
+    assert sorted(flags.loc[flags["flag"] == "constant", "node_code"]) == ["k", "k10"]
+    assert stage(con, "k") == pytest.approx({u: 50.0 for u in "ABCD"})  # middle of [0, 100]
+    assert stage(con, "k10") == pytest.approx({u: 5.5 for u in "ABCD"})  # middle of [1, 10]
+
+
+def test_one_unit_only_scores_the_middle_and_ranks_first(tmp_path):
+    con = run(tmp_path, tree("a", "b"), {"a": {"A": 3}, "b": {"A": 8}})
+    assert stage(con, "a") == {"A": 50.0} and score(con) == {"A": 50.0}
+    assert score(con, column="node_rank") == {"A": 1}
+
+
+@pytest.mark.parametrize("normalisation, values, message", [
+    # min-max puts A's a and B's b at 0; the first problem is reported with the count
+    ("minmax", {"a": {"A": 1, "B": 5}, "b": {"A": 3, "B": 2}},
+     "node I: the geometric mean cannot take a = 0 for unit A (2 values in all)"),
+    ("none", {"a": {"A": -2, "B": 5}, "b": {"A": 3, "B": 2}},
+     "node I: the geometric mean cannot take a = -2 for unit A (1 value in all)"),
+])
+def test_geometric_mean_of_a_zero_or_negative_child_raises_naming_node_child_and_unit(
+        tmp_path, normalisation, values, message):
+    with pytest.raises(EngineError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        run(tmp_path, tree("a", "b", root={"aggregation": "geometric"}, normalisation=normalisation), values)
+
+
+def test_a_denominator_that_is_neither_an_indicator_nor_a_unit_column_raises(tmp_path):
+    with pytest.raises(EngineError, match="nodes.a.denominator: 'nowhere' is neither an indicator"):
+        run(tmp_path, tree("a", denominator="nowhere"), {"a": {"A": 1, "B": 2}})
+
+
+def test_two_values_for_the_same_unit_indicator_and_year_raise(tmp_path):
+    rows = [("A", "a", YEAR, 1.0), ("A", "a", YEAR, 2.0), ("B", "a", YEAR, 3.0)]
+    with pytest.raises(EngineError, match=f"two values for unit A, indicator a, year {YEAR}"):
+        run(tmp_path, tree("a"), rows)
