@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+import yaml
 import numpy as np
 import pandas as pd
 import pytest
@@ -143,3 +144,38 @@ def test_full_precision_ranks_differ_from_the_published_only_at_the_two_known_ne
     assert {node for _, node in differ} == {"ConEcFin", "Instit"}
     assert {unit for unit, node in differ if node == "ConEcFin"} >= {"RUS"}
     assert {unit for unit, node in differ if node == "Instit"} >= {"PRT"}
+
+
+def test_latest_earlier_year_imputation_on_the_five_year_panel(tmp_path):
+    doc = yaml.safe_load((ROOT / "methodology" / "examples" / "coinr_asem.yaml").read_text())
+    doc.update(year=2022, defaults={**doc["defaults"], "imputation": "latest_earlier_year", "outliers": "none"})
+    for spec in doc["nodes"].values():
+        spec.pop("denominator", None)
+    path = tmp_path / "asem_panel.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    panel = pd.read_csv(CASE / "asem_iData_panel.csv").sort_values(["uCode", "Time"])
+    # The panel's 63 gaps are the same cells every year, so nothing earlier can fill them; blank 40 more
+    # cells of 2022 (seeded) that earlier years do have.
+    latest = panel["Time"] == 2022
+    present = _long(panel[latest], "uCode", INDICATORS, "v").dropna()
+    blanked = present.sample(40, random_state=5)[["unit_code", "indicator_code"]]
+    values = pd.concat([_long(panel[panel["Time"] == year], "uCode", INDICATORS, "value").assign(year=int(year))
+                        for year in sorted(panel["Time"].unique())])
+    drop = values.merge(blanked.assign(year=2022), how="left", indicator=True)["_merge"].eq("both").to_numpy()
+    units = panel.drop_duplicates("uCode")[["uCode", "uName", "EurAsia_group", "GDP_group"]]
+    con = duckdb.connect()
+    engine.build_frames(con, load_index(path), units.rename(columns={"uCode": "unit_code", "uName": "unit_name"}),
+                        values[~drop])
+    stages = engine.result(con, "index_indicator").set_index(["unit_code", "indicator_code"])
+    # By hand: within each unit, the most recent earlier year's value (pandas forward fill over the years).
+    filled = panel[INDICATORS].copy()
+    for unit, indicator in blanked.itertuples(index=False):
+        filled.loc[latest & (panel["uCode"] == unit), indicator] = np.nan
+    expected = filled.groupby(panel["uCode"]).ffill().assign(uCode=panel["uCode"])[latest]
+    expected = _long(expected, "uCode", INDICATORS, "expected").set_index(["unit_code", "indicator_code"])["expected"]
+    imputed = stages["imputed_value"].reindex(expected.index)
+    assert stages["raw_value"].isna().sum() == 63 + 40
+    assert (imputed.isna() == expected.isna()).all() and ((imputed - expected).abs().fillna(0) < 1e-12).all()
+    notes = stages.loc[list(blanked.itertuples(index=False, name=None)), "imputation"]
+    assert notes.str.fullmatch(r"value of 20(18|19|20|21)").all()
+    assert (stages.loc[stages["raw_value"].isna(), "imputation"] == "missing").sum() == 63
