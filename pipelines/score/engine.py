@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines.score.methodology import METHODS, IndexMethodology
+from pipelines.score.methodology import METHODS, IndexMethodology, parameter_columns, parameter_dtypes
 
 STAGES_DIR = Path(__file__).parent / "stages"
 # Enough winsorisation steps for any limit: each step moves at least one point of at least one indicator.
@@ -32,8 +32,6 @@ RESULTS = {
     "index_flag": "SELECT * FROM eng_flag",
 }
 INDICATOR_COLUMNS = {"indicator_code", "parent_code", "weight", "direction"}
-TEXT_PARAMETERS = {"unit", "table", "group"}
-FLAG_PARAMETERS = {"truncate", "log_fallback"}
 
 
 class EngineError(ValueError):
@@ -80,7 +78,6 @@ def _indicator_rows(con: duckdb.DuckDBPyConnection, method: IndexMethodology, ta
             raise EngineError(f"{where}: parent {rec['parent_code']!r} is not a node of {method.path.name}")
         if rec["direction"] not in (1, -1) or pd.isna(rec["weight"]) or rec["weight"] < 0:
             raise EngineError(f"{where}: direction must be 1 or -1 and weight ≥ 0")
-        params = json.loads(method.indicator_template["params"])
         norm_method = rec.get("normalisation_method")
         # `weights: equal` makes every weight 1, the table's indicators' too; named sets name declared nodes only.
         weight = 1.0 if method.setting("weights") == "equal" else float(rec["weight"])
@@ -92,14 +89,13 @@ def _indicator_rows(con: duckdb.DuckDBPyConnection, method: IndexMethodology, ta
                 raise EngineError(f"{where}: unknown normalisation method {norm_method!r}")
             given = {k: rec[f"normalisation_{k}"] for k in METHODS["normalisation"][norm_method]
                      if f"normalisation_{k}" in rec and not pd.isna(rec[f"normalisation_{k}"])}
-            params["normalisation"] = {**METHODS["normalisation"][norm_method], **given}
-            if any(v is None for v in params["normalisation"].values()):
+            resolved = {**METHODS["normalisation"][norm_method], **given}
+            if any(v is None for v in resolved.values()):
                 raise EngineError(f"{where}: normalisation {norm_method!r} needs "
-                                  + ", ".join(k for k, v in params["normalisation"].items() if v is None))
-            row["normalisation_method"] = norm_method
+                                  + ", ".join(k for k, v in resolved.items() if v is None))
+            row.update(parameter_columns("normalisation", resolved), normalisation_method=norm_method)
         if row["direction"] == -1 and row["normalisation_method"] in ("none", "lookup"):
             raise EngineError(f"{where}: direction -1 cannot reverse normalisation {row['normalisation_method']!r}")
-        row["params"] = json.dumps(params, sort_keys=True)
         rows.append(row)
     return rows
 
@@ -117,32 +113,18 @@ def _check_references(con: duckdb.DuckDBPyConnection, method: IndexMethodology, 
                       *(method.setting("units", "minimum", default={}) or {})]:
         if attribute not in attributes:
             raise EngineError(f"{name}: units: {attribute!r} is not a column of the units table")
-    nodes = con.execute("SELECT node_code, denominator, applies_attribute, params FROM eng_node").fetchall()
-    for code, denominator, applies, params in nodes:
-        params = json.loads(params)
+    nodes = con.execute("SELECT node_code, denominator, applies_attribute, imputation_group, normalisation_unit "
+                        "FROM eng_node").fetchall()
+    for code, denominator, applies, group, unit in nodes:
         if denominator and denominator not in value_codes and denominator not in attributes:
             raise EngineError(f"{name}: nodes.{code}.denominator: {denominator!r} is neither an indicator "
                               "with values nor a column of the units table")
         if applies and applies not in attributes:
             raise EngineError(f"{name}: nodes.{code}.applies_to: {applies!r} is not a column of the units table")
-        group = params["imputation"].get("group")
         if group and group not in attributes:
             raise EngineError(f"{name}: nodes.{code}.imputation.group: {group!r} is not a column of the units table")
-        unit = params["normalisation"].get("unit")
-        if unit is not None and str(unit) not in units:
+        if unit is not None and unit not in units:
             raise EngineError(f"{name}: nodes.{code}.normalisation.unit: {unit!r} is not among the units")
-
-
-def _with_parameter_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return the node table with one typed column per method parameter (<stage>_<parameter>), for the SQL."""
-    params = frame["params"].map(json.loads)
-    for stage, methods in METHODS.items():
-        for name in sorted({p for spec in methods.values() for p in spec}):
-            values = params.map(lambda p, stage=stage, name=name: p[stage].get(name))
-            kind = "object" if name in TEXT_PARAMETERS else "boolean" if name in FLAG_PARAMETERS else "float64"
-            frame[f"{stage}_{name}"] = (values.map(lambda v: None if v is None else str(v)) if kind == "object"
-                                        else values.astype(kind))
-    return frame
 
 
 def prepare(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units: str, values: str,
@@ -153,7 +135,7 @@ def prepare(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units: str
     nodes = method.nodes.to_dict("records")
     if indicators:
         nodes += _indicator_rows(con, method, indicators)
-    frame = _with_parameter_columns(pd.DataFrame(nodes))
+    frame = pd.DataFrame(nodes).astype(parameter_dtypes())
     frame["applies_values"] = frame["applies_values"].map(lambda v: json.dumps(v) if isinstance(v, list) else None)
     _load_frame(con, "eng_node", frame, select="* REPLACE (from_json(applies_values, '[\"VARCHAR\"]') AS applies_values)")
     _load_frame(con, "eng_lookup", method.lookups)
@@ -215,18 +197,20 @@ def impute(con: duckdb.DuckDBPyConnection) -> None:
 def treat_outliers(con: duckdb.DuckDBPyConnection) -> int:
     """Build eng_treated (winsorised step by step, log fallback) and eng_treatment; return the steps taken."""
     _create(con, "eng_treated", "treated_start")
+    wanted = con.execute("SELECT count(*) FROM eng_node WHERE is_indicator AND outliers_method = 'winsorise'").fetchall()[0][0]
     steps = 0
-    for steps in range(1, MAX_WINSORISE_STEPS + 1):
+    while wanted and steps < MAX_WINSORISE_STEPS:
         _create(con, "eng_treated_next", "winsorise_step")
         changed = con.execute("""SELECT count(*) FROM eng_treated_next n JOIN eng_treated o USING (unit_code, indicator_code)
                                  WHERE n.value <> o.value""").fetchall()[0][0]
         con.execute("DROP TABLE eng_treated; ALTER TABLE eng_treated_next RENAME TO eng_treated")
         if not changed:
             break
+        steps += 1
     _create(con, "eng_treated_final", "treated")
     con.execute("DROP TABLE eng_treated; ALTER TABLE eng_treated_final RENAME TO eng_treated")
     _create(con, "eng_treatment", "treatment_summary")
-    return steps - 1
+    return steps
 
 
 def normalise(con: duckdb.DuckDBPyConnection) -> None:

@@ -7,6 +7,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -47,6 +48,8 @@ METHODS: dict[str, dict[str, dict]] = {
         "winsorise": {"skew_max": 2.0, "kurtosis_max": 3.5, "max_share": 0.1, "log_fallback": True},
     },
 }
+TEXT_PARAMETERS = {"unit", "table", "group"}
+FLAG_PARAMETERS = {"truncate", "log_fallback"}
 NODE_KEYS = {"parent", "label", "unit", "description", "direction", "weight", "denominator", "applies_to",
              "min_availability_pct", *METHODS}
 DEFAULT_KEYS = {"direction", "weight", "min_availability_pct", *METHODS}
@@ -59,6 +62,22 @@ AUDIT_DEFAULTS = {"redundancy_r": 0.92, "low_availability_pct": 65.0, "skew_max"
 BUILT_IN_DEFAULTS = {"direction": 1, "weight": 1.0, "min_availability_pct": 0.0, "normalisation": "minmax",
                      "aggregation": "arithmetic", "imputation": "none", "outliers": "none"}
 TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
+
+
+def parameter_dtypes() -> dict[str, str]:
+    """Return the dtype of every method-parameter column of a node table (<stage>_<parameter>)."""
+    return {f"{stage}_{name}": "object" if name in TEXT_PARAMETERS else "boolean" if name in FLAG_PARAMETERS else "float64"
+            for stage, methods in METHODS.items() for spec in methods.values() for name in spec}
+
+
+def parameter_columns(stage: str, resolved: dict) -> dict:
+    """Return one column per parameter any method of the stage has, set from a resolved method (None if unused)."""
+    columns = {}
+    for name in {p for spec in METHODS[stage].values() for p in spec}:
+        value = resolved.get(name)
+        columns[f"{stage}_{name}"] = (None if value is None else str(value) if name in TEXT_PARAMETERS
+                                      else bool(value) if name in FLAG_PARAMETERS else float(value))
+    return columns
 
 
 class MethodologyError(ValueError):
@@ -166,7 +185,7 @@ class IndexMethodology:
     indicator_template: dict = field(repr=False, default_factory=dict)
     lines: dict = field(repr=False, default_factory=dict)
 
-    @property
+    @cached_property
     def root(self) -> str:
         """Return the code of the node without a parent: the index itself."""
         return self.nodes.loc[self.nodes["parent_code"].isna(), "node_code"].iloc[0]
@@ -328,8 +347,7 @@ def _row(c: _Checker, doc: dict, code: str, spec: dict, level: tuple[dict, dict]
         "applies_values": [str(v).lower() for v in next(iter(applies.values()))] if applies else None,
         "label_id": str(label.get("id", code)), "label_en": str(label.get("en", label.get("id", code))),
         **{f"{stage}_method": m["method"] for stage, m in methods.items()},
-        "params": json.dumps({stage: {k: v for k, v in m.items() if k != "method"} for stage, m in methods.items()},
-                             sort_keys=True),
+        **{k: v for stage, m in methods.items() for k, v in parameter_columns(stage, m).items()},
     }
 
 
@@ -469,14 +487,12 @@ class Methodology:
                              for a, labels in self.framework["aspects"].items()])
 
     def answer_type_table(self) -> pd.DataFrame:
-        """Return methodology.answer_type: the normalisation of each answer type's mean answer."""
-        c = _Checker(self.readiness.path, self.readiness.lines)
+        """Return methodology.answer_type: the normalisation of each answer type's mean answer (checked on load)."""
         rows = []
         for answer_type, spec in self.readiness.doc["answer_types"].items():
-            method = c.method(("answer_types", answer_type), "normalisation", spec) if answer_type != "number" else (
-                {"method": spec["method"] if isinstance(spec, dict) else spec})
-            rows.append({"answer_type": answer_type, "normalisation_method": method["method"],
-                         "normalisation_low": method.get("low"), "normalisation_high": method.get("high")})
+            spec = spec if isinstance(spec, dict) else {"method": spec}
+            rows.append({"answer_type": answer_type, "normalisation_method": spec["method"],
+                         "normalisation_low": spec.get("low"), "normalisation_high": spec.get("high")})
         return pd.DataFrame(rows).astype({"normalisation_low": "float64", "normalisation_high": "float64"})
 
     def parameter_table(self) -> pd.DataFrame:
