@@ -219,8 +219,7 @@ def normalise(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def aggregate(con: duckdb.DuckDBPyConnection) -> None:
-    """Build eng_score level by level, from the indicators up to the index; refuse values a mean cannot take."""
-    _create(con, "eng_score", "leaf_scores")
+    """Add to eng_score (the indicators' scores) level by level up to the index; refuse values a mean cannot take."""
     top = con.execute("SELECT max(height) FROM eng_node").fetchall()[0][0]
     for height in range(2, top + 1):
         con.execute(f"SET VARIABLE height = {height}")
@@ -252,16 +251,32 @@ def audit(con: duckdb.DuckDBPyConnection) -> None:
     _create(con, "eng_flag", "audit_flag")
 
 
-def build(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units: str, values: str,
-          indicators: str | None = None) -> None:
-    """Run every stage of the engine for one methodology on the given input tables."""
+def override_indicators(con: duckdb.DuckDBPyConnection, stage: str, resolved: dict) -> None:
+    """Set one stage's method (a resolved {method, params...}) on every indicator of eng_node."""
+    columns = {f"{stage}_method": resolved["method"], **parameter_columns(stage, resolved)}
+    assignments = ", ".join(f"{_quote(column)} = ?" for column in columns)
+    con.execute(f"UPDATE eng_node SET {assignments} WHERE is_indicator", list(columns.values()))
+
+
+def build_indicators(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units: str, values: str,
+                     indicators: str | None = None, overrides: dict[str, dict] | None = None) -> None:
+    """Run the stages up to the indicators' scores (eng_score at height 1), with stage methods overridden."""
     prepare(con, method, units, values, indicators)
+    for stage, resolved in (overrides or {}).items():
+        override_indicators(con, stage, resolved)
     screen_units(con)
     describe_indicators(con)
     denominate(con)
     impute(con)
     treat_outliers(con)
     normalise(con)
+    _create(con, "eng_score", "leaf_scores")
+
+
+def build(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units: str, values: str,
+          indicators: str | None = None) -> None:
+    """Run every stage of the engine for one methodology on the given input tables."""
+    build_indicators(con, method, units, values, indicators)
     aggregate(con)
     rank(con)
     explain(con)
@@ -273,14 +288,20 @@ def result(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
     return con.sql(_relation_sql(RESULTS[name])).df()
 
 
-def build_frames(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units: pd.DataFrame,
-                 values: pd.DataFrame, indicators: pd.DataFrame | None = None) -> None:
-    """Run the engine on DataFrames (units: unit_code + attributes; values: unit_code, indicator_code, year, value)."""
+def load_frames(con: duckdb.DuckDBPyConnection, units: pd.DataFrame, values: pd.DataFrame,
+                indicators: pd.DataFrame | None = None) -> tuple[str, str, str | None]:
+    """Load input DataFrames as eng_input_* tables; return their names as (units, values, indicators)."""
     _load_frame(con, "eng_input_units", units)
     _load_frame(con, "eng_input_values", values)
     if indicators is not None:
         _load_frame(con, "eng_input_indicators", indicators)
-    build(con, method, "eng_input_units", "eng_input_values", "eng_input_indicators" if indicators is not None else None)
+    return "eng_input_units", "eng_input_values", "eng_input_indicators" if indicators is not None else None
+
+
+def build_frames(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units: pd.DataFrame,
+                 values: pd.DataFrame, indicators: pd.DataFrame | None = None) -> None:
+    """Run the engine on DataFrames (units: unit_code + attributes; values: unit_code, indicator_code, year, value)."""
+    build(con, method, *load_frames(con, units, values, indicators))
 
 
 def publish(con: duckdb.DuckDBPyConnection, method: IndexMethodology, inputs_hash: str, schema: str = "score") -> dict[str, int]:

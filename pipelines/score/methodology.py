@@ -45,16 +45,18 @@ METHODS: dict[str, dict[str, dict]] = {
     },
     "outliers": {
         "none": {},
-        "winsorise": {"skew_max": 2.0, "kurtosis_max": 3.5, "max_share": 0.1, "log_fallback": True},
+        "winsorise": {"skew_max": 2.0, "kurtosis_max": 3.5, "max_share": 0.1, "max_points": 0.0, "log_fallback": True},
     },
 }
+# The stages whose method the Monte Carlo may draw (weights are drawn too, see _check_uncertainty).
+UNCERTAIN_STAGES = ("imputation", "outliers", "normalisation", "aggregation")
 TEXT_PARAMETERS = {"unit", "table", "group"}
 FLAG_PARAMETERS = {"truncate", "log_fallback"}
 NODE_KEYS = {"parent", "label", "unit", "description", "direction", "weight", "denominator", "applies_to",
              "min_availability_pct", *METHODS}
 DEFAULT_KEYS = {"direction", "weight", "min_availability_pct", *METHODS}
 TOP_KEYS = {"index", "label", "description", "inputs", "year", "units", "weights", "weight_sets", "lookups",
-            "defaults", "levels", "nodes", "ranking", "audit", "answer_types"}
+            "defaults", "levels", "nodes", "ranking", "audit", "answer_types", "uncertainty"}
 ANSWER_TYPES = ("scale_1_5", "yes_no", "number")
 UNIT_KEYS = {"include", "minimum", "min_data_availability_pct", "force_in", "force_out", "groups"}
 AUDIT_DEFAULTS = {"redundancy_r": 0.92, "low_availability_pct": 65.0, "skew_max": 2.0, "kurtosis_max": 3.5,
@@ -131,7 +133,9 @@ def content_hash(doc: object) -> str:
 
 
 @dataclass
-class _Checker:
+class Checker:
+    """Checks values of one YAML document; every failure names the file, the line and the key."""
+
     path: Path
     lines: dict[tuple, int]
 
@@ -184,6 +188,7 @@ class IndexMethodology:
     hash: str
     indicator_template: dict = field(repr=False, default_factory=dict)
     lines: dict = field(repr=False, default_factory=dict)
+    uncertainty: dict = field(repr=False, default_factory=dict)
 
     @cached_property
     def root(self) -> str:
@@ -232,7 +237,7 @@ class IndexMethodology:
         return list(self.setting("units", "groups", default=[]) or [])
 
 
-def _check_nodes(c: _Checker, doc: dict) -> dict[str, dict]:
+def _check_nodes(c: Checker, doc: dict) -> dict[str, dict]:
     nodes = doc.get("nodes")
     if not isinstance(nodes, dict) or not nodes:
         c.fail(("nodes",), "at least one node is needed: the index, its aggregates and its indicators")
@@ -281,7 +286,7 @@ def _heights(nodes: dict[str, dict], leaf_codes: set[str]) -> dict[str, int]:
     return heights
 
 
-def _level_settings(c: _Checker, doc: dict, height: int) -> tuple[dict, dict[str, tuple]]:
+def _level_settings(c: Checker, doc: dict, height: int) -> tuple[dict, dict[str, tuple]]:
     """Return the settings a node at this height starts from (level > defaults > built-in) and where each is set."""
     defaults = {**BUILT_IN_DEFAULTS, **c.known(("defaults",), doc.get("defaults") or {}, DEFAULT_KEYS)}
     levels = doc.get("levels") or []
@@ -294,7 +299,25 @@ def _level_settings(c: _Checker, doc: dict, height: int) -> tuple[dict, dict[str
     return {**defaults, **{k: v for k, v in level.items() if k != "name"}}, origin
 
 
-def _row(c: _Checker, doc: dict, code: str, spec: dict, level: tuple[dict, dict], *, height: int, position: int,
+def _check_parameters(c: Checker, key: tuple, resolved: dict, doc: dict) -> None:
+    """Fail unless the parameters of a resolved normalisation or outlier method make sense together."""
+    name = resolved["method"]
+    numbers = {k: c.number(key, v) for k, v in resolved.items()
+               if k in ("low", "high", "sd", "mean", "target", "scale", "max_share", "max_points")}
+    if name == "minmax" and numbers["high"] <= numbers["low"]:
+        c.fail(key, "min-max needs low < high")
+    if name == "goalposts" and numbers["high"] == numbers["low"]:
+        c.fail(key, "goalposts need two different values")
+    if name == "zscore" and numbers["sd"] <= 0:
+        c.fail(key, "z-score needs sd > 0")
+    if name == "lookup" and resolved["table"] not in (doc.get("lookups") or {}):
+        c.fail(key, f"lookup {resolved['table']!r} is not under `lookups`")
+    if name == "winsorise":
+        c.number(key, numbers["max_share"], low=0, high=1)
+        c.number(key, numbers["max_points"], low=0)
+
+
+def _row(c: Checker, doc: dict, code: str, spec: dict, level: tuple[dict, dict], *, height: int, position: int,
          is_indicator: bool, weight: float | None = None) -> dict:
     """Return the resolved row of one node, failing on the first setting that does not make sense."""
     key = ("nodes", code)
@@ -311,22 +334,12 @@ def _row(c: _Checker, doc: dict, code: str, spec: dict, level: tuple[dict, dict]
     methods = {stage: c.method(where(stage), stage, merged[stage]) for stage in METHODS}
     if methods["aggregation"]["method"] == "generalised" and c.number(where("aggregation"), methods["aggregation"]["p"]) == 0:
         c.fail(where("aggregation"), "p = 0 is the geometric mean: name `geometric` instead")
+    for stage in ("normalisation", "outliers"):
+        _check_parameters(c, where(stage), methods[stage], doc)
     norm = methods["normalisation"]
-    numbers = {k: c.number(where("normalisation"), v) for k, v in norm.items()
-               if k in ("low", "high", "sd", "mean", "target", "scale")}
-    if norm["method"] == "minmax" and numbers["high"] <= numbers["low"]:
-        c.fail(where("normalisation"), "min-max needs low < high")
-    if norm["method"] == "goalposts" and numbers["high"] == numbers["low"]:
-        c.fail(where("normalisation"), "goalposts need two different values")
-    if norm["method"] == "zscore" and numbers["sd"] <= 0:
-        c.fail(where("normalisation"), "z-score needs sd > 0")
-    if norm["method"] == "lookup" and norm["table"] not in (doc.get("lookups") or {}):
-        c.fail(where("normalisation"), f"lookup {norm['table']!r} is not under `lookups`")
     if is_indicator and direction == -1 and norm["method"] in ("none", "lookup"):
         c.fail(where("direction"), f"direction -1 cannot reverse normalisation {norm['method']!r}: "
                                    "reverse the lookup or use goalposts")
-    if methods["outliers"]["method"] == "winsorise":
-        c.number(where("outliers"), methods["outliers"]["max_share"], low=0, high=1)
     for setting in ("denominator", "applies_to"):
         if setting in spec and not is_indicator:
             c.fail(key + (setting,), f"{setting} applies to indicators only; {code!r} is an aggregate")
@@ -351,7 +364,7 @@ def _row(c: _Checker, doc: dict, code: str, spec: dict, level: tuple[dict, dict]
     }
 
 
-def _resolve(c: _Checker, doc: dict, nodes: dict[str, dict]) -> list[dict]:
+def _resolve(c: Checker, doc: dict, nodes: dict[str, dict]) -> list[dict]:
     """Return one row per node with every setting resolved: node > level > defaults > built-in."""
     leaves = {code for code, spec in nodes.items() if not spec["_children"] and not spec["_leaf_parent"]}
     heights = _heights(nodes, leaves)
@@ -365,7 +378,7 @@ def _resolve(c: _Checker, doc: dict, nodes: dict[str, dict]) -> list[dict]:
     return rows
 
 
-def _weight_set(c: _Checker, doc: dict, nodes: dict) -> dict[str, float]:
+def _weight_set(c: Checker, doc: dict, nodes: dict) -> dict[str, float]:
     """Return the weights of the chosen set (`weights: nominal | equal | <name>`), node → weight."""
     choice = doc.get("weights", "nominal")
     sets = doc.get("weight_sets") or {}
@@ -383,7 +396,7 @@ def _weight_set(c: _Checker, doc: dict, nodes: dict) -> dict[str, float]:
     return {code: float(w) for code, w in sets[choice].items()}
 
 
-def _check_sibling_weights(c: _Checker, rows: list[dict]) -> None:
+def _check_sibling_weights(c: Checker, rows: list[dict]) -> None:
     totals: dict[str, float] = {}
     for row in rows:
         if row["parent_code"] is not None:
@@ -393,7 +406,7 @@ def _check_sibling_weights(c: _Checker, rows: list[dict]) -> None:
             c.fail(("nodes", parent), "the weights of its children sum to zero: at least one must be positive")
 
 
-def _check_top(c: _Checker, doc: dict) -> None:
+def _check_top(c: Checker, doc: dict) -> None:
     c.known((), doc, TOP_KEYS)
     if not isinstance(doc.get("index"), str):
         c.fail(("index",), "name the index (a code such as `screening`)")
@@ -441,10 +454,53 @@ def _check_top(c: _Checker, doc: dict) -> None:
         c.number(("audit", key), value)
 
 
+def _check_uncertainty(c: Checker, doc: dict) -> dict:
+    """Return the resolved `uncertainty` section: alternatives per stage, and how weights vary."""
+    spec = c.known(("uncertainty",), doc.get("uncertainty") or {}, {"weights", *UNCERTAIN_STAGES})
+    out: dict = {}
+    for stage in UNCERTAIN_STAGES:
+        if stage not in spec:
+            continue
+        key = ("uncertainty", stage)
+        if not isinstance(spec[stage], list) or not spec[stage]:
+            c.fail(key, "expected a list of alternative methods (the nominal one too, if it should be drawn)")
+        out[stage] = [c.method(key + (i,), stage, alternative) for i, alternative in enumerate(spec[stage])]
+        for i, resolved in enumerate(out[stage]):
+            if stage in ("normalisation", "outliers"):
+                _check_parameters(c, key + (i,), resolved, doc)
+            if resolved["method"] == "copeland":
+                c.fail(key + (i,), "Copeland compares every pair of units: it cannot be drawn in the Monte Carlo")
+            if resolved["method"] == "generalised" and c.number(key + (i,), resolved["p"]) == 0:
+                c.fail(key + (i,), "p = 0 is the geometric mean: name `geometric` instead")
+    if "weights" in spec:
+        key = ("uncertainty", "weights")
+        weights = c.known(key, spec["weights"], {"noise_pct", "levels", "draws", "sets"})
+        if ("sets" in weights) == ("noise_pct" in weights):
+            c.fail(key, "give either `sets` (named weight sets to draw from) or `noise_pct` with `levels`")
+        if "sets" in weights:
+            names = weights["sets"]
+            known = {"nominal", "equal", *(doc.get("weight_sets") or {})}
+            if not isinstance(names, list) or not names or any(n not in known for n in names):
+                c.fail(key + ("sets",), f"expected a list of weight sets among {', '.join(sorted(known))}")
+            out["weights"] = {"sets": {n: {} if n == "nominal" else "equal" if n == "equal" else doc["weight_sets"][n]
+                                       for n in names}}
+        else:
+            level_names = [level.get("name") for level in doc.get("levels") or []]
+            levels = weights.get("levels")
+            if not isinstance(levels, list) or not levels or any(v not in level_names for v in levels):
+                c.fail(key + ("levels",), f"expected a list of level names among {', '.join(map(str, level_names))}")
+            draws = weights.get("draws", 100)
+            if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
+                c.fail(key + ("draws",), f"expected a whole number of weight draws ≥ 1, found {draws!r}")
+            out["weights"] = {"noise_pct": c.number(key + ("noise_pct",), weights["noise_pct"], low=0, high=100),
+                              "heights": sorted(level_names.index(v) + 1 for v in levels), "draws": draws}
+    return out
+
+
 def load_index(path: Path) -> IndexMethodology:
     """Return the checked methodology of one index, or raise MethodologyError naming file, line and key."""
     doc, lines = read_with_lines(path)
-    c = _Checker(path, lines)
+    c = Checker(path, lines)
     _check_top(c, doc)
     nodes = _check_nodes(c, doc)
     rows = _resolve(c, doc, nodes)
@@ -456,7 +512,8 @@ def load_index(path: Path) -> IndexMethodology:
                            columns=["lookup", "x", "y"])
     template = _row(c, doc, "indicator", {}, _level_settings(c, doc, 1), height=1, position=len(rows), is_indicator=True)
     return IndexMethodology(code=doc["index"], path=path, doc=doc, nodes=pd.DataFrame(rows), lookups=lookups,
-                            hash=content_hash(doc), indicator_template=template, lines=lines)
+                            hash=content_hash(doc), indicator_template=template, lines=lines,
+                            uncertainty=_check_uncertainty(c, doc))
 
 
 @dataclass(frozen=True)
@@ -503,7 +560,7 @@ class Methodology:
 
 def check_readiness_framework(readiness: IndexMethodology, framework: dict) -> None:
     """Raise MethodologyError unless the readiness nodes are the framework's dimensions and elements; label them."""
-    c = _Checker(readiness.path, readiness.lines)
+    c = Checker(readiness.path, readiness.lines)
     nodes = readiness.nodes.set_index("node_code")
     labels = {}
     for dim, spec in framework["dimensions"].items():

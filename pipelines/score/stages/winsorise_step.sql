@@ -13,7 +13,9 @@ failing AS (
     WHERE n.outliers_method = 'winsorise'
       AND abs(m.skew) >= n.outliers_skew_max
       AND m.kurt >= n.outliers_kurtosis_max
-      AND m.points < ceil(round(n.outliers_max_share * m.n, 9))
+      -- max_points > 0 is a fixed number of points (COINr's winmax); otherwise a share of the units
+      AND m.points < CASE WHEN n.outliers_max_points > 0 THEN n.outliers_max_points
+                          ELSE ceil(round(n.outliers_max_share * m.n, 9)) END
 ),
 replacement AS (
     SELECT f.indicator_code, f.at_high, CASE WHEN f.at_high THEN f.high ELSE f.low END AS extreme,
