@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from prefect import flow, get_run_logger, task
+from collections.abc import Callable
+
+from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 
@@ -53,11 +55,37 @@ def validate_task(staged: Staged, settings: Settings) -> Curated:
     return curated
 
 
+@task(name="monte-carlo-chunk", cache_policy=NONE, persist_result=False)
+def monte_carlo_chunk(function: Callable, chunk):
+    """Run one chunk of the cohort Monte Carlo's replications."""
+    return function(chunk)
+
+
+@flow(name="monte-carlo", log_prints=False)
+def monte_carlo(function: Callable, chunks: list) -> list:
+    """Map the chunks of replications over the flow's task runner and return their results in order."""
+    return [f.result() for f in monte_carlo_chunk.map(unmapped(function), chunks)]
+
+
+def dask_mapper(workers: int) -> Callable[[Callable, list], list]:
+    """Return a mapper that runs Monte Carlo chunks as Prefect tasks on a local Dask cluster of `workers` processes."""
+    from prefect_dask import DaskTaskRunner
+
+    runner = DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "dashboard_address": None})
+
+    def mapper(function: Callable, chunks: list) -> list:
+        return monte_carlo.with_options(task_runner=runner)(function, chunks)
+
+    return mapper
+
+
 @task(name="score", cache_policy=NONE, persist_result=False)
 def score_task(settings: Settings) -> Scored:
-    """Score the curated layer in DuckDB with the methodology files."""
+    """Score the curated layer in DuckDB with the methodology files, and choose the cohort."""
     logger = get_run_logger()
-    scored = score(settings, load_methodology(settings.methodology_dir))
+    executor = settings.monte_carlo.get("executor", "local")
+    mapper = dask_mapper(int(settings.monte_carlo.get("dask_workers", 2))) if executor == "dask" else None
+    scored = score(settings, load_methodology(settings.methodology_dir), mapper=mapper)
     logger.info("score: %s (methodology %s, inputs %s)", ", ".join(f"{k}={v}" for k, v in scored.rows.items()),
                 scored.methodology_hash[:12], scored.inputs_hash[:12])
     return scored
@@ -85,9 +113,9 @@ def _summary_markdown(result: RefreshResult) -> str:
 
 
 @flow(name="refresh", log_prints=True)
-def refresh(data_dir: str | None = None) -> RefreshResult:
+def refresh(data_dir: str | None = None, methodology_dir: str | None = None) -> RefreshResult:
     """Ingest → validate → score → report over data/raw/, publishing to data/reports/."""
-    settings = Settings.default(data_dir)
+    settings = Settings.default(data_dir, methodology_dir=methodology_dir)
     staged = ingest_task(settings)
     curated = validate_task(staged, settings)
     scored = score_task(settings, wait_for=[curated])

@@ -24,17 +24,23 @@ class Settings:
     root: Path
     data_dir: Path
     validation: dict = field(default_factory=dict)
+    methodology: Path | None = None
+    monte_carlo: dict = field(default_factory=dict)
 
     @classmethod
-    def default(cls, data_dir: Path | str | None = None, **validation) -> "Settings":
+    def default(cls, data_dir: Path | str | None = None, methodology_dir: Path | str | None = None,
+                **validation) -> "Settings":
         """Return settings rooted at the project, with data under `data_dir` (default: <root>/data).
 
-        Keyword arguments override config/run.yaml's `validation` settings.
+        `methodology_dir` replaces <root>/methodology (to try other rules); keyword arguments override
+        config/run.yaml's `validation` settings.
         """
         root = project_root()
-        configured = load_yaml(root / "config" / "run.yaml")["validation"]
+        configured = load_yaml(root / "config" / "run.yaml")
         return cls(root=root, data_dir=Path(data_dir).resolve() if data_dir else root / "data",
-                   validation={**configured, **validation})
+                   validation={**configured["validation"], **validation},
+                   methodology=Path(methodology_dir).resolve() if methodology_dir else None,
+                   monte_carlo=configured.get("monte_carlo") or {})
 
     def with_validation(self, **validation) -> "Settings":
         """Return a copy with some validation settings changed."""
@@ -71,7 +77,7 @@ class Settings:
 
     @property
     def methodology_dir(self) -> Path:
-        return self.root / "methodology"
+        return self.methodology or self.root / "methodology"
 
     @property
     def expectations_dir(self) -> Path:

@@ -137,7 +137,10 @@ def prepare(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units: str
         nodes += _indicator_rows(con, method, indicators)
     frame = pd.DataFrame(nodes).astype(parameter_dtypes())
     frame["applies_values"] = frame["applies_values"].map(lambda v: json.dumps(v) if isinstance(v, list) else None)
-    _load_frame(con, "eng_node", frame, select="* REPLACE (from_json(applies_values, '[\"VARCHAR\"]') AS applies_values)")
+    # Text parameters that no node uses arrive as all-NULL columns: type them, so overrides can set them.
+    text = [c for c, dtype in parameter_dtypes().items() if dtype == "object"]
+    _load_frame(con, "eng_node", frame, select="* REPLACE (from_json(applies_values, '[\"VARCHAR\"]') AS applies_values, "
+                + ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in text) + ")")
     _load_frame(con, "eng_lookup", method.lookups)
     rules = method.unit_rules_table()
     rules["text_values"] = rules["text_values"].map(lambda v: json.dumps(v) if isinstance(v, list) else None)

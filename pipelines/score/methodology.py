@@ -9,9 +9,13 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import yaml
+
+if TYPE_CHECKING:
+    from pipelines.score.cohort import CohortRules
 
 # Every method an analyst may name, with its parameters and their defaults (None = required).
 METHODS: dict[str, dict[str, dict]] = {
@@ -518,11 +522,12 @@ def load_index(path: Path) -> IndexMethodology:
 
 @dataclass(frozen=True)
 class Methodology:
-    """The framework and the two indices the refresh computes, with one hash over all three files."""
+    """The framework, the two indices the refresh computes and the cohort rules, with one hash over all four files."""
 
     framework: dict
     screening: IndexMethodology
     readiness: IndexMethodology
+    cohort: CohortRules
     hash: str
 
     @property
@@ -554,8 +559,8 @@ class Methodology:
 
     def parameter_table(self) -> pd.DataFrame:
         """Return methodology.parameter: each index's scalar settings, named `index.setting`."""
-        return pd.concat([m.settings_table().assign(name=lambda f, m=m: m.code + "." + f["name"]) for m in self.indices],
-                         ignore_index=True)
+        return pd.concat([*(m.settings_table().assign(name=lambda f, m=m: m.code + "." + f["name"]) for m in self.indices),
+                          self.cohort.parameter_table()], ignore_index=True)
 
 
 def check_readiness_framework(readiness: IndexMethodology, framework: dict) -> None:
@@ -595,10 +600,14 @@ def check_readiness_framework(readiness: IndexMethodology, framework: dict) -> N
 
 
 def load(methodology_dir: Path) -> Methodology:
-    """Return the checked methodology from methodology/{framework,screening,readiness}.yaml."""
+    """Return the checked methodology from methodology/{framework,screening,readiness,cohort}.yaml."""
+    from pipelines.score.cohort import load_rules  # cohort.py builds on this module's checker
+
     framework, _ = read_with_lines(methodology_dir / "framework.yaml")
     screening = load_index(methodology_dir / "screening.yaml")
     readiness = load_index(methodology_dir / "readiness.yaml")
     check_readiness_framework(readiness, framework)
-    digest = content_hash({"framework": framework, "screening": screening.doc, "readiness": readiness.doc})
-    return Methodology(framework=framework, screening=screening, readiness=readiness, hash=digest)
+    cohort = load_rules(methodology_dir / "cohort.yaml")
+    digest = content_hash({"framework": framework, "screening": screening.doc, "readiness": readiness.doc,
+                           "cohort": cohort.doc})
+    return Methodology(framework=framework, screening=screening, readiness=readiness, cohort=cohort, hash=digest)

@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.ingest import reference
-from pipelines.score import engine
+from pipelines.score import engine, selection
 from pipelines.score.methodology import Methodology
 from pipelines.settings import Settings
 
@@ -19,7 +19,7 @@ MODELS_DIR = Path(__file__).parent / "models"
 INPUT_MODELS = ["screening_unit", "screening_value", "readiness_period", "readiness_unit", "readiness_indicator",
                 "readiness_value"]
 RESULT_MODELS = ["region_screening", "region_element", "region_dimension", "region_aspect", "region_readiness",
-                 "region_ranking"]
+                 "region_ranking", "cohort_shortlist"]
 SCORE_COLUMNS = {"region_screening": "screening_index", "region_element": "element_score",
                  "region_dimension": "dimension_score", "region_aspect": "aspect_score",
                  "region_readiness": "readiness_index"}
@@ -121,8 +121,11 @@ def check_scores(con: duckdb.DuckDBPyConnection) -> None:
         raise ScoreCheckError("; ".join(problems))
 
 
-def score(settings: Settings, methodology: Methodology) -> Scored:
-    """Return row counts of the score tables after building them in data/warehouse.duckdb."""
+def score(settings: Settings, methodology: Methodology, mapper: selection.Mapper | None = None) -> Scored:
+    """Return row counts of the score tables after building them in data/warehouse.duckdb.
+
+    `mapper` runs the cohort Monte Carlo's chunks (default: one after the other in this process).
+    """
     manifest = json.loads((settings.curated_dir / "manifest.json").read_text(encoding="utf-8"))
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(settings.warehouse_path)) as con:
@@ -133,6 +136,7 @@ def score(settings: Settings, methodology: Methodology) -> Scored:
         rows.update(run_indices(con, methodology, manifest["inputs_hash"]))
         rows.update(run_models(con, RESULT_MODELS))
         check_scores(con)
+        rows.update(selection.run(con, methodology, manifest["inputs_hash"], **({"mapper": mapper} if mapper else {})))
         keep_history(con)
         con.execute("COMMIT")
     return Scored(rows=rows, methodology_hash=methodology.hash, inputs_hash=manifest["inputs_hash"])

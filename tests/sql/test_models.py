@@ -9,6 +9,7 @@ import pytest
 from pipelines.score.methodology import load
 from pipelines.score.run import score
 from pipelines.settings import Settings, load_yaml
+from tests.conftest import SMALL_COHORT, methodology_copy
 from tests.conftest import ROOT
 
 FRAMEWORK = load_yaml(ROOT / "methodology" / "framework.yaml")
@@ -71,7 +72,7 @@ def scored(tmp_path):
     for name, frame in tables.items():
         frame.to_parquet(curated / f"{name}.parquet", index=False)
     (curated / "manifest.json").write_text(json.dumps({"inputs_hash": "test-inputs"}))
-    result = score(settings, load(ROOT / "methodology"))
+    result = score(settings, load(methodology_copy(tmp_path, **{**SMALL_COHORT, "size": 1, "quotas": []})))
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         yield result, {t: con.sql(f"SELECT * FROM score.{t}").df() for t in result.rows}
 
