@@ -60,12 +60,66 @@ def print_summary(result) -> None:
     console.print(f"[bold]Report:[/bold] {result.report}")
 
 
+def print_cohort(warehouse: Path, rows: int) -> None:
+    """Print the proposed cohort with its uncertainty, the regions nearest the cut-off and the sensitivity indices."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        run = con.sql("SELECT * FROM score.cohort_run").df().iloc[0]
+        proposed = con.sql("SELECT * FROM score.cohort_proposed").df()
+        near = con.sql("""SELECT region_code, region_name, selection_rank, adjusted_score, gap_to_cutoff, how_selected,
+                                 what_it_would_take, selection_probability_pct
+                          FROM score.cohort_selection WHERE NOT is_selected AND selection_rank IS NOT NULL
+                          ORDER BY selection_rank LIMIT ?""", params=[rows]).df()
+        sensitivity = con.sql("SELECT * FROM score.cohort_sensitivity WHERE output = 'cohort_changes' "
+                              "ORDER BY total DESC").df()
+    table = Table(title=f"Proposed cohort: {len(proposed)} of {run['selectable']} selectable shortlisted regions; "
+                        f"{run['replications']} replications (seed {run['seed']}); {run['flagged']} flagged")
+    for column in ("rank", "region", "province", "score", "how", "P(selected) %", "rank 5-95%", "flag"):
+        table.add_column(column, justify="right" if column in ("rank", "score", "P(selected) %") else "left")
+    for r in proposed.itertuples():
+        table.add_row(f"{r.selection_rank:.0f}", f"{r.region_code} {r.region_name}", r.province_name,
+                      f"{r.adjusted_score:.2f}", r.how_selected, f"{r.selection_probability_pct:.1f}",
+                      f"{r.q05_rank:.0f}-{r.q95_rank:.0f}", "[bold yellow]unstable" if r.is_flagged else "")
+    console.print(table)
+    gaps = Table(title=f"Nearest below the cut-off ({run['cutoff_score']:.2f}): what it would take")
+    for column in ("rank", "region", "score", "gap", "why", "what it would take", "P(selected) %"):
+        gaps.add_column(column)
+    for r in near.itertuples():
+        gaps.add_row(f"{r.selection_rank:.0f}", f"{r.region_code} {r.region_name}", f"{r.adjusted_score:.2f}",
+                     f"{r.gap_to_cutoff:.2f}", r.how_selected, r.what_it_would_take or "", f"{r.selection_probability_pct:.1f}")
+    console.print(gaps)
+    sens = Table(title="What the cohort depends on most (Sobol indices of the number of regions that change)")
+    for column in ("uncertain input", "alternatives", "first-order", "total"):
+        sens.add_column(column)
+    for r in sensitivity.itertuples():
+        sens.add_row(r.factor, str(r.alternatives), f"{r.first_order:.3f} ± {r.first_order_conf:.3f}",
+                     f"{r.total:.3f} ± {r.total_conf:.3f}")
+    console.print(sens)
+
+
+MethodologyDir = typer.Option(None, "--methodology", help="Methodology folder to use instead of ./methodology.")
+
+
 @app.command()
-def refresh(data_dir: Optional[Path] = DataDir) -> None:
+def refresh(data_dir: Optional[Path] = DataDir, methodology: Optional[Path] = MethodologyDir) -> None:
     """Run the refresh flow (ingest → validate → score → report) on data/raw/."""
     from pipelines.flows import refresh as refresh_flow
 
-    print_summary(refresh_flow(data_dir=str(data_dir) if data_dir else None))
+    print_summary(refresh_flow(data_dir=str(data_dir) if data_dir else None,
+                               methodology_dir=str(methodology) if methodology else None))
+
+
+@app.command()
+def select(data_dir: Optional[Path] = DataDir, methodology: Optional[Path] = MethodologyDir,
+           rows: int = typer.Option(10, help="Regions below the cut-off to show.")) -> None:
+    """Refresh, then print the proposed cohort with its uncertainty and what it would take for the next regions."""
+    from pipelines.flows import refresh as refresh_flow
+
+    result = refresh_flow(data_dir=str(data_dir) if data_dir else None,
+                          methodology_dir=str(methodology) if methodology else None)
+    console.print(f"methodology {result.scored.methodology_hash[:16]} · inputs {result.scored.inputs_hash[:16]}")
+    print_cohort(Settings.default(data_dir).warehouse_path, rows)
 
 
 @app.command("generate-demo")

@@ -91,7 +91,7 @@ def test_same_inputs_give_byte_identical_outputs(small_demo, tmp_path):
     again = Settings.default(tmp_path)
     shutil.copytree(settings.raw_dir, again.raw_dir)
     shutil.copyfile(settings.data_dir / ".pii_salt", again.data_dir / ".pii_salt")
-    refresh(data_dir=str(again.data_dir))
+    refresh(data_dir=str(again.data_dir), methodology_dir=str(settings.methodology_dir))
     for name in ("index.html", "ranking.csv", "quarantine.csv", "manifest.json"):
         assert (again.reports_dir / name).read_bytes() == (settings.reports_dir / name).read_bytes(), name
     for name in ("questionnaire_answers.parquet", "government_performance.parquet", "quarantine.parquet"):
@@ -115,7 +115,7 @@ def test_a_region_given_the_best_answers_ranks_first(small_demo, tmp_path):
     rows = [{"Timestamp": "30/12/2024 09:00:00", "Kode Wilayah": worst, "Perangkat Daerah": opd, "Periode": 2024,
              **best_answer} for opd in opds]
     pd.DataFrame(rows).to_csv(best.raw_dir / "questionnaires" / "resubmission.csv", index=False, sep=";")
-    refresh(data_dir=str(best.data_dir))
+    refresh(data_dir=str(best.data_dir), methodology_dir=str(settings.methodology_dir))
     after = _ranking(best)
     assert after.loc[worst, "readiness_rank"] == 1
     assert after.loc[worst, "readiness_index"] == pytest.approx(100.0)
@@ -133,3 +133,30 @@ def test_plain_pandas_reference_agrees_with_the_sql_models(small_demo):
     got = pandas_readiness(settings.curated_dir, load(settings.methodology_dir)).set_index("region_code")
     assert got["readiness_index"].dropna().index.sort_values().tolist() == expected.index.sort_values().tolist()
     assert (got["readiness_index"].reindex(expected.index) - expected).abs().max() < 1e-9
+
+
+def test_refresh_proposes_a_cohort_with_uncertainty_and_provenance(small_demo):
+    import duckdb
+
+    settings, result = small_demo
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        shortlist = con.sql("SELECT * FROM score.cohort_shortlist").df()
+        selection = con.sql("SELECT * FROM score.cohort_selection").df()
+        proposed = con.sql("SELECT * FROM score.cohort_proposed").df()
+        stats = con.sql("SELECT * FROM score.cohort_rank_statistics").df()
+        run = con.sql("SELECT * FROM score.cohort_run").df().iloc[0]
+    assert len(shortlist) == 514 and shortlist["shortlist_reason"].notna().all()
+    assert (shortlist.loc[~shortlist["is_eligible"], "shortlist_reason"].str.startswith("not eligible: ")).all()
+    members = pd.read_parquet(settings.curated_dir / "cohorts.parquet")
+    assert not shortlist[shortlist["region_code"].isin(members["region_code"])]["is_eligible"].any()
+    assert len(selection) == shortlist["is_shortlisted"].sum() and len(proposed) == 2
+    assert selection["selection_status"].notna().all()
+    # The small cohort rules: at most one seat per province.
+    assert proposed.merge(selection, on="region_code")["province_code"].is_unique
+    assert run["replications"] == 16 * (len(run["factors"].split(", ")) + 2)
+    assert ((stats["q05_rank"] <= stats["median_rank"]) & (stats["median_rank"] <= stats["q95_rank"])).all()
+    assert stats["probability_pct"].between(0, 100).all()
+    assert selection.loc[selection["is_selected"], "selection_probability_pct"].gt(0).all()
+    for frame in (shortlist, selection, proposed, stats):
+        assert frame["methodology_hash"].eq(result.scored.methodology_hash).all()
+        assert frame["inputs_hash"].eq(result.scored.inputs_hash).all()
