@@ -58,3 +58,21 @@ def scatter(ranking: pd.DataFrame) -> go.Figure:
                       yaxis_title="Indeks kesiapan / readiness index (0-100)", height=520,
                       xaxis_range=[0, 100], yaxis_range=[0, 100], margin={"t": 30})
     return fig
+
+
+def rank_intervals(selection: pd.DataFrame, size: int) -> go.Figure:
+    """Return each selectable region's nominal selection rank with its 5-95% Monte Carlo interval, best first."""
+    shown = selection.dropna(subset=["selection_rank"]).sort_values(["selection_rank", "region_code"])
+    labels = [f"{r:.0f}. {name}" for r, name in zip(shown["selection_rank"], shown["region_name"])]
+    colours = ["#d62728" if selected else "#7f7f7f" for selected in shown["is_selected"]]
+    fig = go.Figure(go.Scatter(
+        x=shown["selection_rank"], y=labels, mode="markers", marker={"color": colours, "size": 8},
+        error_x={"type": "data", "symmetric": False, "array": shown["q95_rank"] - shown["selection_rank"],
+                 "arrayminus": shown["selection_rank"] - shown["q05_rank"], "color": "#999"},
+        customdata=shown[["q05_rank", "q95_rank", "selection_probability_pct"]].to_numpy(),
+        hovertemplate="%{y}<br>rank %{x} (5-95%: %{customdata[0]}-%{customdata[1]})<br>"
+                      "P(selected) %{customdata[2]:.1f}%<extra></extra>"))
+    fig.add_vline(x=size + 0.5, line_dash="dash", line_color="#d62728")
+    fig.update_layout(xaxis_title="Peringkat seleksi / selection rank (nominal, 5-95%)", height=max(400, 16 * len(shown) + 120),
+                      yaxis={"autorange": "reversed"}, margin={"l": 280, "r": 20, "t": 30, "b": 40})
+    return fig

@@ -36,6 +36,8 @@ class ReportTables:
     raw_files: pd.DataFrame
     source_status: pd.DataFrame
     hashes: dict
+    selection: pd.DataFrame
+    cohort_run: dict
 
 
 def report_tables(warehouse: Path) -> ReportTables:
@@ -57,6 +59,8 @@ def report_tables(warehouse: Path) -> ReportTables:
             raw_files=q("SELECT * FROM curated.raw_files ORDER BY source, source_file"),
             source_status=q("SELECT * FROM curated.source_status ORDER BY \"table\""),
             hashes=q("SELECT * FROM methodology.run").iloc[0].to_dict(),
+            selection=q("SELECT * FROM score.cohort_selection ORDER BY selection_rank NULLS LAST, region_code"),
+            cohort_run=q("SELECT * FROM score.cohort_run").iloc[0].to_dict(),
         )
 
 
@@ -91,6 +95,8 @@ def build_report(settings: Settings) -> Path:
                                                       "Top 25: indeks kesiapan / readiness index"), "fig-readiness-top"),
         "radar": _figure_html(figures.radar(tables.dimensions, radar_region, labels), "fig-radar") if radar_region else "",
         "scatter": _figure_html(figures.scatter(ranking), "fig-scatter"),
+        "rank_intervals": _figure_html(figures.rank_intervals(tables.selection, int(tables.cohort_run["size"])),
+                                       "fig-rank-intervals"),
     }
     quarantine_rows = tables.quarantine.head(QUARANTINE_SHOWN)
     by_rule = (tables.quarantine.groupby(["source", "rule", "scope"]).size().rename("rows").reset_index()
@@ -98,6 +104,8 @@ def build_report(settings: Settings) -> Path:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
     env.filters["fmt"] = _fmt
     html = env.get_template("index.html.j2").render(
+        selection=tables.selection.astype(object).where(tables.selection.notna(), None).to_dict("records"),
+        cohort_run=tables.cohort_run,
         ranking=ranking.to_dict("records"), figs=figs, radar_region=radar_region,
         radar_data=json.dumps(radar_data, ensure_ascii=False, sort_keys=True),
         radar_regions=assessed.sort_values("region_name")[["region_code", "region_name"]].to_dict("records"),
@@ -123,10 +131,16 @@ def build_report(settings: Settings) -> Path:
     published = ranking[RANKING_CSV_COLUMNS].sort_values(["screening_rank", "region_code"], na_position="last")
     published.to_csv(out / "ranking.csv", index=False, float_format="%.6f")
     tables.quarantine.to_csv(out / "quarantine.csv", index=False)
+    # The cohort as the warehouse has it (each row carries the methodology and inputs hashes).
+    cohort_files = {"cohort_selection.csv": tables.selection,
+                    "cohort_proposed.csv": tables.selection[tables.selection["is_selected"]]}
+    for name, frame in cohort_files.items():
+        frame.to_csv(out / name, index=False, float_format="%.6f")
     manifest = {
         "layer": "report", "code_version": __version__, **tables.hashes,
         "outputs": {"index.html": {}, "ranking.csv": {"rows": len(published)},
-                    "quarantine.csv": {"rows": len(tables.quarantine)}},
+                    "quarantine.csv": {"rows": len(tables.quarantine)},
+                    **{name: {"rows": len(frame)} for name, frame in cohort_files.items()}},
         "inputs": tables.raw_files[["source_file", "sha256"]].to_dict("records"),
         "is_synthetic": bool(tables.raw_files["is_synthetic"].any()),
     }

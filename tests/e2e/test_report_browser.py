@@ -49,8 +49,13 @@ def test_report_is_self_contained(small_demo):
 
 def test_page_renders_every_figure_without_errors(page):
     plots = page.find_elements(By.CSS_SELECTOR, ".js-plotly-plot")
-    assert sorted(p.get_attribute("id") for p in plots) == ["fig-radar", "fig-readiness-top", "fig-scatter",
-                                                          "fig-screening-top"]
+    assert sorted(p.get_attribute("id") for p in plots) == ["fig-radar", "fig-rank-intervals", "fig-readiness-top",
+                                                          "fig-scatter", "fig-screening-top"]
+    # One point with its 5-95% whiskers per selectable region, as many as rows of the probability table.
+    points = page.execute_script("return document.getElementById('fig-rank-intervals').data[0].y.length")
+    rows = page.find_elements(By.CSS_SELECTOR, "#selection tbody tr")
+    assert points > 0 and len(rows) >= points
+    assert len(page.find_elements(By.CSS_SELECTOR, "#selection tbody tr.selected")) == 2
     bars = page.execute_script("return document.getElementById('fig-screening-top').data[0].y.length")
     assert bars == 25
     errors = [e for e in page.get_log("browser") if e["level"] == "SEVERE"]
