@@ -67,3 +67,46 @@ def pandas_readiness(curated_dir: Path, methodology) -> pd.DataFrame:
     minimum = readiness.unit_rules_table().set_index("attribute").at["opd_submissions", "min_value"]
     index["readiness_index"] = index["score"].where(index["region_code"].map(opds) >= minimum)
     return index[["region_code", "readiness_index"]]
+
+
+def _naive_index(model, row) -> pd.Series:
+    """One replication of one index the way a per-replication loop would: pandas merges and group-bys."""
+    kinds = [f.kind for f in model.factors]
+    stages = [i for i, k in enumerate(kinds) if k not in ("aggregation", "weights")]
+    scores, applicable = model.variants[tuple(int(row[i]) for i in stages)]
+    weights = model.factors[kinds.index("weights")].weights[row[kinds.index("weights")]] if "weights" in kinds else model.weights
+    method = model.factors[kinds.index("aggregation")].methods[row[kinds.index("aggregation")]]["method"] \
+        if "aggregation" in kinds else "arithmetic"
+    leaves = [model.nodes[i] for i in model.leaves]
+    long = pd.DataFrame(scores, index=model.units, columns=leaves).rename_axis("unit").reset_index().melt(
+        id_vars="unit", var_name="child", value_name="value")
+    for level in model.levels:
+        parents = pd.DataFrame({"child": [model.nodes[c] for c in level.children],
+                                "node": [model.nodes[level.parents[j]] for j in level.incidence.argmax(axis=1)],
+                                "w": weights[level.children]})
+        merged = long.merge(parents, on="child").dropna(subset=["value"])
+        merged["term"] = merged["w"] * (np.log(merged["value"]) if method == "geometric" else merged["value"])
+        grouped = merged.groupby(["unit", "node"]).agg(term=("term", "sum"), w=("w", "sum")).reset_index()
+        grouped["value"] = grouped["term"] / grouped["w"]
+        if method == "geometric":
+            grouped["value"] = np.exp(grouped["value"])
+        long = grouped[["unit", "node", "value"]].rename(columns={"node": "child"})
+    return long.set_index("unit")["value"].reindex(model.units)
+
+
+def naive_monte_carlo(simulation, drawn: np.ndarray) -> list:
+    """Run replications one at a time with pandas (the loop an analyst would write), for timing against run()."""
+    from pipelines.score import cohort
+
+    n_s, n_r = len(simulation.screening.factors), len(simulation.readiness.factors)
+    selected = []
+    for row in drawn:
+        screening = _naive_index(simulation.screening, row[:n_s]).to_numpy()
+        readiness = _naive_index(simulation.readiness, row[n_s:n_s + n_r]).to_numpy()
+        components = simulation.fixed.copy()
+        components[:, 0] = screening[simulation.screening_of]
+        components[:, 1] = readiness[simulation.readiness_of]
+        weights = simulation.component_weights[row[-1]]
+        scores = (components * weights).sum(axis=1) / weights.sum()
+        selected.append(cohort.select(simulation.seats, scores[None]).selected[0])
+    return selected
