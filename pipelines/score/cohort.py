@@ -185,12 +185,14 @@ def compile_rules(rules: CohortRules, candidates: pd.DataFrame) -> Seats:
                                       f"candidates carry the tag ({', '.join(sorted(codes[mask])) or 'none'})")
             reserved.append((f"reserved seat: {tag.code}", mask, tag.reserved_seats))
     minimums, maximums = [], []
+    needed: dict[str, int] = {}
     for quota in rules.quotas:
         if quota.group not in candidates.columns:
             raise CohortRuleError(f"quotas: {quota.group!r} is not a region attribute "
                                   f"({', '.join(c for c in candidates.columns if c != 'region_code')})")
         column = candidates[quota.group].astype(str)
         values = quota.values or tuple(sorted(column.unique()))
+        needed[quota.group] = needed.get(quota.group, 0) + quota.min * len(values)
         for value in values:
             mask = (column == value).to_numpy()
             if quota.min and mask.sum() < quota.min:
@@ -205,12 +207,11 @@ def compile_rules(rules: CohortRules, candidates: pd.DataFrame) -> Seats:
             if room < rules.size:
                 raise CohortRuleError(f"quotas: at most {quota.max} per {quota.group} leaves room for {room} of the "
                                       f"{rules.size} seats among these candidates")
-    keys = [(candidates[t], t != "region_code") for t in rules.tie_break]
-    tie_frame = pd.DataFrame({f"k{i}": (-col if descending else col) for i, (col, descending) in enumerate(keys)})
+    ordered = candidates.reset_index(drop=True).sort_values(
+        list(rules.tie_break), ascending=[t == "region_code" for t in rules.tie_break], kind="stable")
     tie = np.empty(n, dtype=int)
-    tie[np.lexsort(tuple(tie_frame[c].to_numpy() for c in reversed(tie_frame.columns))) if keys else np.arange(n)] = np.arange(n)
-    for group in {q.group for q in rules.quotas}:
-        wanted = sum(k for rule, _, k in minimums if rule.split(" per ")[1].startswith(group + ":"))
+    tie[ordered.index.to_numpy()] = np.arange(n)
+    for group, wanted in needed.items():
         if wanted > rules.size:
             raise CohortRuleError(f"quotas: the minimums per {group} need {wanted} seats; the cohort has {rules.size}")
     return Seats(rules.size, bonus, tie, reserved, minimums, maximums)

@@ -36,7 +36,7 @@ class CohortSimulation:
     shortlist_size: int
     screening_of: np.ndarray      # per candidate: its position in screening.units
     readiness_of: np.ndarray      # per candidate: its position in readiness.units
-    fixed: np.ndarray             # (candidates, components): components not drawn (interview), NaN elsewhere
+    fixed: np.ndarray             # (candidates, components): the published components; the drawn ones are replaced
     component_weights: np.ndarray  # (alternatives, components)
 
     def run(self, choices: np.ndarray) -> dict[str, np.ndarray]:
@@ -82,6 +82,13 @@ def _components(rules: cohort.CohortRules) -> list[str]:
     return [c for c in cohort.COMPONENTS if rules.components.get(c, 0) > 0]
 
 
+def _component_matrix(frame: pd.DataFrame, used: list[str]) -> np.ndarray:
+    """Return the candidates' components (candidates × COMPONENTS); unused ones are 0, weighed 0."""
+    matrix = frame[list(cohort.COMPONENTS)].to_numpy(dtype=float, copy=True)
+    matrix[:, [c not in used for c in cohort.COMPONENTS]] = 0.0
+    return matrix
+
+
 def _why_not(frame: pd.DataFrame, used: list[str]) -> pd.Series:
     reasons = pd.Series(None, index=frame.index, dtype="object")
     for component in reversed(used):
@@ -117,8 +124,6 @@ def simulation(con: duckdb.DuckDBPyConnection, methodology: Methodology, frame: 
     eligible_codes = [r[0] for r in con.execute("SELECT region_code FROM score.cohort_shortlist WHERE is_eligible").fetchall()]
     position_s = {u: i for i, u in enumerate(screening.units)}
     position_r = {u: i for i, u in enumerate(readiness.units)}
-    fixed = np.full((len(frame), len(cohort.COMPONENTS)), np.nan)
-    fixed[:, 2] = frame["interview_score"].to_numpy(dtype=float)
     shortlist_size = int(con.execute("SELECT count(*) FROM score.cohort_shortlist WHERE is_shortlisted").fetchall()[0][0])
     sim = CohortSimulation(
         screening=screening, readiness=readiness, seats=seats,
@@ -126,7 +131,7 @@ def simulation(con: duckdb.DuckDBPyConnection, methodology: Methodology, frame: 
         eligible=np.array([position_s[c] for c in eligible_codes]), shortlist_size=shortlist_size,
         screening_of=np.array([position_s[c] for c in frame["region_code"]]),
         readiness_of=np.array([position_r.get(c, 0) for c in frame["region_code"]]),
-        fixed=np.where(np.isin(np.arange(len(cohort.COMPONENTS)), [cohort.COMPONENTS.index(c) for c in used]), fixed, 0.0),
+        fixed=_component_matrix(frame, used),
         component_weights=weights_factor.weights)
     return sim, nominal
 
@@ -153,9 +158,7 @@ def run(con: duckdb.DuckDBPyConnection, methodology: Methodology, inputs_hash: s
     seats = cohort.compile_rules(rules, selectable)
     sim, nominal_weights = simulation(con, methodology, selectable, seats)
 
-    nominal_components = selectable[list(cohort.COMPONENTS)].to_numpy(dtype=float, copy=True)
-    nominal_components[:, [c not in used for c in cohort.COMPONENTS]] = 0.0
-    chosen = cohort.select(seats, cohort.combine(nominal_components[None], nominal_weights[None]))
+    chosen = cohort.select(seats, cohort.combine(_component_matrix(selectable, used)[None], nominal_weights[None]))
     how, binding = _binding(selectable, chosen, seats)
     dimensions = methodology.readiness.nodes.set_index("node_code")
     dimension_codes = list(methodology.framework["dimensions"])

@@ -179,7 +179,9 @@ def aggregate(model: IndexModel, scores: np.ndarray, applicable: np.ndarray, wei
     value: dict[int, np.ndarray] = {int(leaf): scores[None, :, i] for i, leaf in enumerate(model.leaves)}
     applies: dict[int, np.ndarray] = {int(leaf): applicable[:, i] for i, leaf in enumerate(model.leaves)}
     for level in model.levels:
-        child_values = np.stack([np.broadcast_to(value[int(c)], (value[int(c)].shape[0], n)) for c in level.children], axis=-1)
+        # Leaves (and aggregates whose weights did not vary) have one row; the others one per replication.
+        rows = max(value[int(c)].shape[0] for c in level.children)
+        child_values = np.stack([np.broadcast_to(value[int(c)], (rows, n)) for c in level.children], axis=-1)
         child_applies = np.stack([applies[int(c)] for c in level.children], axis=-1).astype(float)
         w = weights[:, level.children]
         if child_values.shape[0] == 1 and np.all(w == w[:1]):
@@ -283,7 +285,7 @@ def rank_statistics(units: list[str], nominal: np.ndarray, replicated: np.ndarra
     with np.errstate(invalid="ignore"):
         frame = pd.DataFrame({
             "unit_code": units, "nominal_rank": nominal,
-            "mean_rank": np.nanmean(replicated, axis=0) if len(replicated) else nominal,
+            "mean_rank": np.nanmean(replicated, axis=0),
             "median_rank": np.nanmedian(replicated, axis=0),
             "q05_rank": np.nanquantile(replicated, 0.05, axis=0),
             "q95_rank": np.nanquantile(replicated, 0.95, axis=0)})
