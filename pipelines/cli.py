@@ -98,6 +98,29 @@ def print_cohort(warehouse: Path, rows: int) -> None:
     console.print(sens)
 
 
+def print_evaluation(warehouse: Path) -> None:
+    """Print the latest evaluation year: regions ranked, agreement, cells to moderate, lenient or severe assessors."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        latest = con.sql("SELECT * FROM score.evaluation_year ORDER BY year DESC LIMIT 1").df()
+        if latest.empty:
+            console.print("Evaluation: no score sheets in data/raw/evaluations/")
+            return
+        year = int(latest["year"].iloc[0])
+        ranked, flagged = con.execute("SELECT count(evaluation_index), count(*) FILTER (WHERE too_few_assessors) "
+                                      "FROM score.evaluation_region WHERE year = ?", [year]).fetchall()[0]
+        alpha = con.execute("SELECT alpha_ordinal, verdict FROM score.evaluation_agreement "
+                            "WHERE year = ? AND component = 'all'", [year]).fetchall()
+        moderation = con.execute("SELECT count(*) FROM score.evaluation_moderation WHERE year = ?", [year]).fetchall()[0][0]
+        leaning = con.execute("SELECT evaluator || ' ' || leaning FROM score.evaluation_assessor "
+                              "WHERE year = ? AND leaning IN ('lenient', 'severe') ORDER BY evaluator", [year]).fetchall()
+    agreement = f"alpha (ordinal) {alpha[0][0]:.3f}, {alpha[0][1]}" if alpha and alpha[0][0] is not None else "alpha n/a"
+    console.print(f"Evaluation {year} ({latest['status'].iloc[0]}): {ranked} regions ranked, {flagged} with too few "
+                  f"assessors; {agreement}; {moderation} cells to moderate; "
+                  f"assessors: {', '.join(r[0] for r in leaning) or 'none lenient or severe'}", soft_wrap=True)
+
+
 MethodologyDir = typer.Option(None, "--methodology", help="Methodology folder to use instead of ./methodology.")
 
 
@@ -108,6 +131,7 @@ def refresh(data_dir: Optional[Path] = DataDir, methodology: Optional[Path] = Me
 
     print_summary(refresh_flow(data_dir=str(data_dir) if data_dir else None,
                                methodology_dir=str(methodology) if methodology else None))
+    print_evaluation(Settings.default(data_dir).warehouse_path)
 
 
 @app.command()
@@ -135,10 +159,10 @@ def generate_demo(size: str = typer.Option("demo", help="small, demo or national
 
 @app.command()
 def demo(size: str = typer.Option("demo", help="small, demo or national (config/demo.yaml)."),
-         data_dir: Optional[Path] = DataDir) -> None:
+         data_dir: Optional[Path] = DataDir, methodology: Optional[Path] = MethodologyDir) -> None:
     """Generate the synthetic demo data, then run the refresh flow and print where the report is."""
     generate_demo(size=size, data_dir=data_dir)
-    refresh(data_dir=data_dir)
+    refresh(data_dir=data_dir, methodology=methodology)
 
 
 @app.command()

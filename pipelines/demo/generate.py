@@ -52,6 +52,7 @@ class DemoSize:
     missing_answer_pct: float
     questionnaire_periods: int = 1      # years of questionnaire history, ending with the last statistics year
     evaluation_regions: int = 0         # regions with assessors' score sheets (known cohort members first)
+    evaluation_years: tuple[int, ...] = ()
     assessors_per_region: int = 3
     xlsx: bool = True                   # False: every file as CSV (the largest sizes, to keep generation fast)
 
@@ -64,6 +65,7 @@ class DemoSize:
         s = sizes[name]
         return cls(name=name, seed=s["seed"], shortlist=s["shortlist"], opds=tuple(s["opds"]),
                    questions=s["questions"], years=tuple(s["years"]), missing_answer_pct=s["missing_answer_pct"],
+                   evaluation_years=tuple(s.get("evaluation_years", s["years"][-1:])),
                    **{k: s[k] for k in ("questionnaire_periods", "evaluation_regions", "assessors_per_region", "xlsx")
                       if k in s})
 
@@ -342,34 +344,53 @@ COMPONENTS = ["baseline", "output", "outcome", "impact", "quick_win"]
 
 
 def _evaluations(regions, latent, members, size, rng, folder, defects) -> int:
-    """Write assessors' score sheets: known members first, 3 assessors each, one of them lenient."""
+    """Write assessors' score sheets, one file per evaluation year: known members first, 3 assessors per region.
+
+    One assessor of the pool is lenient (+0.5); a few cells get one assessor far off (moderation cases); quick wins
+    are scored as a whole, the other components per dimension. A member is evaluated from the year after it joined.
+    """
     if not size.evaluation_regions:
         return 0
     _sidecar(folder)
-    known = [c for c in members.loc[members["programme"] == "smart_city", "region_code"] if c in set(regions["region_code"])]
-    others = [c for c in latent.sort_values(ascending=False).index if c not in set(known)]
-    evaluated = (known + others)[:size.evaluation_regions]
+    codes = set(regions["region_code"])
+    smart_city = members[(members["programme"] == "smart_city") & members["region_code"].isin(codes)]
+    joined = dict(zip(smart_city["region_code"], smart_city["year_joined"].astype(int)))
+    others = [c for c in latent.sort_values(ascending=False).index if c not in joined]
+    evaluated = sorted((list(joined) + others)[:size.evaluation_regions])
     names = dict(zip(regions["region_code"], regions["region_name"]))
     pool = [f"Asesor {i:02d}" for i in range(1, max(4, round(size.evaluation_regions / 5)) + 1)]
     lenient = pool[6 % len(pool)]
     dimensions = ["governance", "branding", "economy", "living", "society", "environment"]
-    year = size.years[-1]
-    rows = []
-    for code in sorted(evaluated):
-        truth = np.clip(2.2 + 0.5 * latent[code] + rng.normal(0, 0.3, (len(COMPONENTS), len(dimensions))), 0, 4)
-        for assessor in rng.choice(pool, size=size.assessors_per_region, replace=False):
-            bias = 0.5 if assessor == lenient else rng.normal(0, 0.15)
-            scores = np.clip(np.round((truth + bias + rng.normal(0, 0.35, truth.shape)) * 2) / 2, 0, 4)
-            for c, component in enumerate(COMPONENTS):
-                for d, dimension in enumerate(dimensions):
-                    rows.append([code, names[code], year, assessor, component, dimension,
-                                 id_number(scores[c, d], 1), f"{year}-10-{1 + c:02d} 09:00:00"])
-    df = pd.DataFrame(rows, columns=["kode_wilayah", "nama_daerah", "tahun", "asesor", "komponen", "dimensi", "skor",
-                                     "waktu"])
-    if defects:
-        df.loc[0, "skor"] = "5,0"
-        again = df.iloc[1].copy()
-        again["skor"], again["waktu"] = "2,5", f"{year}-11-01 09:00:00"
-        df.loc[len(df)] = again
-    _write_csv(df, folder / f"penilaian_{year}.csv", ";")
-    return len(df)
+    truth = {code: np.clip(2.0 + 0.5 * latent[code] + rng.normal(0, 0.3, (len(COMPONENTS), len(dimensions))), 0, 4)
+             for code in evaluated}
+    rows_written = 0
+    for k, year in enumerate(size.evaluation_years):
+        rows = []
+        for code in evaluated:
+            if joined.get(code, 0) >= year:
+                continue
+            truth[code] = np.clip(truth[code] + (rng.normal(0.15, 0.2, truth[code].shape) if k else 0), 0, 4)
+            for assessor in sorted(rng.choice(pool, size=size.assessors_per_region, replace=False)):
+                bias = 0.5 if assessor == lenient else rng.normal(0, 0.15)
+                noise = rng.normal(0, 0.3, truth[code].shape) + rng.choice([0, 1.75, -1.75], truth[code].shape,
+                                                                           p=[0.98, 0.01, 0.01])
+                scores = np.clip(np.round((truth[code] + bias + noise) * 2) / 2, 0, 4) + 0.0  # no "-0,0"
+                for c, component in enumerate(COMPONENTS):
+                    # Quick wins are judged as a whole: the sheet leaves the dimension empty.
+                    cells = [("", scores[c].mean())] if component == "quick_win" else zip(dimensions, scores[c])
+                    for dimension, score in cells:
+                        rows.append([code, names[code], year, assessor, component, dimension,
+                                     id_number(np.round(score * 2) / 2, 1), f"{year}-10-{1 + c:02d} 09:00:00"])
+        df = pd.DataFrame(rows, columns=["kode_wilayah", "nama_daerah", "tahun", "asesor", "komponen", "dimensi",
+                                         "skor", "waktu"])
+        if defects and year == size.evaluation_years[-1]:
+            # One sheet went missing: the last region has one assessor fewer (flagged as too few assessors).
+            last = df[df["kode_wilayah"] == df["kode_wilayah"].iloc[-1]]
+            df = df.drop(last.index[last["asesor"] == last["asesor"].iloc[-1]]).reset_index(drop=True)
+            df.loc[0, "skor"] = "5,0"
+            again = df.iloc[1].copy()
+            again["skor"], again["waktu"] = "2,5", f"{year}-11-01 09:00:00"
+            df.loc[len(df)] = again
+        _write_csv(df, folder / f"penilaian_{year}.csv", ";")
+        rows_written += len(df)
+    return rows_written

@@ -76,3 +76,61 @@ def rank_intervals(selection: pd.DataFrame, size: int) -> go.Figure:
     fig.update_layout(xaxis_title="Peringkat seleksi / selection rank (nominal, 5-95%)", height=max(400, 16 * len(shown) + 120),
                       yaxis={"autorange": "reversed"}, margin={"l": 280, "r": 20, "t": 30, "b": 40})
     return fig
+
+
+def evaluation_heatmap(regions: pd.DataFrame, columns: list[tuple[str, str]]) -> go.Figure:
+    """Return a heatmap of evaluated regions (best first) × their component and dimension scores (0-4)."""
+    shown = regions.sort_values(["national_rank", "region_code"], na_position="last")
+    z = shown[[column for column, _ in columns]].to_numpy(dtype=float)
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[label for _, label in columns], y=[f"{name} ({code})" for name, code in zip(shown["region_name"], shown["region_code"])],
+        zmin=0, zmax=4, colorscale="RdYlGn", colorbar={"title": "0-4"},
+        hovertemplate="%{y}<br>%{x}: %{z:.2f}<extra></extra>"))
+    fig.update_layout(title="Komponen dan dimensi / Components and dimensions", height=max(400, 18 * len(shown) + 140),
+                      yaxis={"autorange": "reversed"}, margin={"l": 260, "r": 20, "t": 50, "b": 60})
+    return fig
+
+
+def assessor_severity(assessors: pd.DataFrame) -> go.Figure:
+    """Return each assessor's mean deviation from consensus with its 95% interval; lenient red, severe blue."""
+    shown = assessors.sort_values(["mean_deviation", "evaluator"])
+    colours = {"lenient": "#d62728", "severe": "#1f77b4"}
+    fig = go.Figure(go.Bar(
+        x=shown["mean_deviation"], y=shown["evaluator"], orientation="h",
+        marker_color=[colours.get(v, "#7f7f7f") for v in shown["leaning"]],
+        error_x={"type": "data", "array": 1.96 * shown["standard_error"].fillna(0), "color": "#555"},
+        customdata=shown[["cells", "leaning"]].to_numpy(),
+        hovertemplate="%{y}: %{x:+.3f} over %{customdata[0]} cells<br>%{customdata[1]}<extra></extra>"))
+    fig.add_vline(x=0, line_color="#333")
+    fig.update_layout(xaxis_title="Rata-rata selisih dari konsensus / mean deviation from consensus (0-4 scale)",
+                      height=max(300, 22 * len(shown) + 100), margin={"l": 120, "r": 20, "t": 20, "b": 50})
+    return fig
+
+
+def masterplan_share(rollup: pd.DataFrame, threshold_pct: float) -> go.Figure:
+    """Return each province's share of kab/kota with a masterplan and in the programme, with the threshold line."""
+    shown = rollup.sort_values(["with_masterplan_pct", "province_code"], ascending=[False, True])
+    fig = go.Figure([
+        go.Bar(x=shown["province_name"], y=shown["in_programme_pct"], name="Dalam program / in programme %",
+               marker_color="#9ecae1"),
+        go.Bar(x=shown["province_name"], y=shown["with_masterplan_pct"], name="Masterplan %", marker_color="#08519c"),
+    ])
+    fig.add_hline(y=threshold_pct, line_dash="dash", line_color="#d62728",
+                  annotation_text=f"{threshold_pct:g}%", annotation_position="top right")
+    fig.update_layout(barmode="group", yaxis_title="% kab/kota", yaxis_range=[0, 100], height=460,
+                      legend={"orientation": "h"}, margin={"t": 30, "b": 160})
+    return fig
+
+
+def province_distribution(regions: pd.DataFrame) -> go.Figure:
+    """Return a box per province of its kab/kota overall evaluation indices (points shown)."""
+    shown = regions.dropna(subset=["evaluation_index"]).sort_values(["province_code", "region_code"])
+    fig = go.Figure()
+    for (code, name), part in shown.groupby(["province_code", "province_name"], sort=True):
+        fig.add_trace(go.Box(y=part["evaluation_index"], name=name, boxpoints="all", jitter=0.3, pointpos=0,
+                             text=part["region_name"], marker_color=ISLAND_COLOURS.get(part["island_group"].iloc[0], "#7f7f7f"),
+                             hovertemplate="%{text}: %{y:.2f}<extra></extra>", showlegend=False))
+    fig.update_layout(title="Hasil evaluasi kab/kota per provinsi / kab/kota evaluation results per province",
+                      yaxis_title="Indeks evaluasi / evaluation index (0-4)", yaxis_range=[0, 4], height=480,
+                      margin={"t": 50, "b": 160})
+    return fig

@@ -73,18 +73,12 @@ class CohortRules:
         return pd.DataFrame([(k, str(v)) for k, v in rows.items()], columns=["name", "value"])
 
 
-def _whole(c: Checker, key: tuple, value: object, low: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        c.fail(key, f"expected a whole number ≥ {low}, found {value!r}")
-    return value
-
-
 def load_rules(path: Path) -> CohortRules:
     """Return the checked cohort rules, or raise MethodologyError naming the file, the line and the key."""
     doc, lines = read_with_lines(path)
     c = Checker(path, lines)
     c.known((), doc, TOP_KEYS)
-    size = _whole(c, ("size",), doc.get("size"), low=1)
+    size = c.whole(("size",), doc.get("size"), low=1)
     eligibility = c.known(("eligibility",), doc.get("eligibility") or {}, {"autonomous_only", "programme", "allow_repeats"})
     for key in ("autonomous_only", "allow_repeats"):
         if not isinstance(eligibility.get(key, False), bool):
@@ -92,7 +86,7 @@ def load_rules(path: Path) -> CohortRules:
     shortlist = c.known(("shortlist",), doc.get("shortlist") or {}, {"size", "min_screening_index"})
     if len(shortlist) != 1:
         c.fail(("shortlist",), "give either `size` (the best N eligible regions) or `min_screening_index`")
-    if "size" in shortlist and _whole(c, ("shortlist", "size"), shortlist["size"], low=1) < size:
+    if "size" in shortlist and c.whole(("shortlist", "size"), shortlist["size"], low=1) < size:
         c.fail(("shortlist", "size"), f"the shortlist ({shortlist['size']}) is smaller than the cohort ({size})")
     if "min_screening_index" in shortlist:
         c.number(("shortlist", "min_screening_index"), shortlist["min_screening_index"], low=0, high=100)
@@ -109,7 +103,7 @@ def load_rules(path: Path) -> CohortRules:
         if not isinstance(regions, list) or not regions or not all(isinstance(r, str) for r in regions):
             c.fail(key + ("regions",), "expected a list of region codes as quoted text, such as \"64.09\"")
         bonus = c.number(key + ("bonus",), spec.get("bonus", 0), low=0)
-        seats = _whole(c, key + ("reserved_seats",), spec.get("reserved_seats", 0))
+        seats = c.whole(key + ("reserved_seats",), spec.get("reserved_seats", 0))
         if bonus == 0 and seats == 0:
             c.fail(key, "a tag adds a `bonus`, keeps `reserved_seats`, or both")
         label = spec.get("label") or {"id": code, "en": code}
@@ -120,8 +114,8 @@ def load_rules(path: Path) -> CohortRules:
         spec = c.known(key, spec, {"group", "min", "max", "values"})
         if not isinstance(spec.get("group"), str):
             c.fail(key + ("group",), "name the region attribute, such as island_group or province_code")
-        low = _whole(c, key + ("min",), spec.get("min", 0))
-        high = None if spec.get("max") is None else _whole(c, key + ("max",), spec["max"], low=1)
+        low = c.whole(key + ("min",), spec.get("min", 0))
+        high = None if spec.get("max") is None else c.whole(key + ("max",), spec["max"], low=1)
         if high is not None and low > high:
             raise CohortRuleError(f"{path.name}:{lines.get(key, 1)}: quotas.{i}: minimum {low} per {spec['group']} "
                                   f"is more than its maximum {high}")
@@ -136,9 +130,9 @@ def load_rules(path: Path) -> CohortRules:
         c.fail(("tie_break",), f"expected a list among {', '.join((*COMPONENTS, 'region_code'))}")
     given = c.known(("uncertainty",), doc.get("uncertainty") or {}, set(UNCERTAINTY_DEFAULTS))
     uncertainty = {**UNCERTAINTY_DEFAULTS, **given}
-    _whole(c, ("uncertainty", "seed"), uncertainty["seed"])
-    _whole(c, ("uncertainty", "base_samples"), uncertainty["base_samples"], low=1)
-    _whole(c, ("uncertainty", "component_draws"), uncertainty["component_draws"], low=1)
+    c.whole(("uncertainty", "seed"), uncertainty["seed"])
+    c.whole(("uncertainty", "base_samples"), uncertainty["base_samples"], low=1)
+    c.whole(("uncertainty", "component_draws"), uncertainty["component_draws"], low=1)
     c.number(("uncertainty", "component_noise_pct"), uncertainty["component_noise_pct"], low=0, high=100)
     band = uncertainty["flag_probability_pct"]
     if not isinstance(band, list) or len(band) != 2 or not 0 <= band[0] < band[1] <= 100:

@@ -16,6 +16,7 @@ import yaml
 
 if TYPE_CHECKING:
     from pipelines.score.cohort import CohortRules
+    from pipelines.score.evaluation import EvaluationRules
 
 # Every method an analyst may name, with its parameters and their defaults (None = required).
 METHODS: dict[str, dict[str, dict]] = {
@@ -154,6 +155,11 @@ class Checker:
             span = f"from {low:g} to {high:g}" if high is not None else f"≥ {low:g}"
             self.fail(key, f"expected a number {span}, found {value!r}")
         return float(value)
+
+    def whole(self, key: tuple, value: object, low: int = 0) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            self.fail(key, f"expected a whole number ≥ {low}, found {value!r}")
+        return value
 
     def known(self, key: tuple, mapping: object, allowed: set[str]) -> dict:
         if not isinstance(mapping, dict):
@@ -522,12 +528,13 @@ def load_index(path: Path) -> IndexMethodology:
 
 @dataclass(frozen=True)
 class Methodology:
-    """The framework, the two indices the refresh computes and the cohort rules, with one hash over all four files."""
+    """The framework, the two indices, the cohort rules and the evaluation rules, with one hash over all five files."""
 
     framework: dict
     screening: IndexMethodology
     readiness: IndexMethodology
     cohort: CohortRules
+    evaluation: EvaluationRules
     hash: str
 
     @property
@@ -560,7 +567,7 @@ class Methodology:
     def parameter_table(self) -> pd.DataFrame:
         """Return methodology.parameter: each index's scalar settings, named `index.setting`."""
         return pd.concat([*(m.settings_table().assign(name=lambda f, m=m: m.code + "." + f["name"]) for m in self.indices),
-                          self.cohort.parameter_table()], ignore_index=True)
+                          self.cohort.parameter_table(), self.evaluation.parameter_table()], ignore_index=True)
 
 
 def check_readiness_framework(readiness: IndexMethodology, framework: dict) -> None:
@@ -600,14 +607,18 @@ def check_readiness_framework(readiness: IndexMethodology, framework: dict) -> N
 
 
 def load(methodology_dir: Path) -> Methodology:
-    """Return the checked methodology from methodology/{framework,screening,readiness,cohort}.yaml."""
-    from pipelines.score.cohort import load_rules  # cohort.py builds on this module's checker
+    """Return the checked methodology from methodology/{framework,screening,readiness,cohort,evaluation}.yaml."""
+    # cohort.py and evaluation.py build on this module's checker.
+    from pipelines.score.cohort import load_rules
+    from pipelines.score.evaluation import load_rules as load_evaluation
 
     framework, _ = read_with_lines(methodology_dir / "framework.yaml")
     screening = load_index(methodology_dir / "screening.yaml")
     readiness = load_index(methodology_dir / "readiness.yaml")
     check_readiness_framework(readiness, framework)
     cohort = load_rules(methodology_dir / "cohort.yaml")
+    evaluation = load_evaluation(methodology_dir / "evaluation.yaml", tuple(framework["dimensions"]))
     digest = content_hash({"framework": framework, "screening": screening.doc, "readiness": readiness.doc,
-                           "cohort": cohort.doc})
-    return Methodology(framework=framework, screening=screening, readiness=readiness, cohort=cohort, hash=digest)
+                           "cohort": cohort.doc, "evaluation": evaluation.doc})
+    return Methodology(framework=framework, screening=screening, readiness=readiness, cohort=cohort,
+                       evaluation=evaluation, hash=digest)

@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.ingest import reference
-from pipelines.score import engine, selection
+from pipelines.score import engine, evaluation, selection
 from pipelines.score.methodology import Methodology
 from pipelines.settings import Settings
 
@@ -54,6 +54,9 @@ def load_inputs(con: duckdb.DuckDBPyConnection, settings: Settings, methodology:
         "methodology.readiness_dimension": methodology.dimension_table(),
         "methodology.readiness_aspect": methodology.aspect_table(),
         "methodology.answer_type": methodology.answer_type_table(),
+        "methodology.evaluation_year": methodology.evaluation.year_table(),
+        "methodology.evaluation_weight": methodology.evaluation.weight_table(),
+        "methodology.evaluation_component": methodology.evaluation.component_label_table(),
         "methodology.run": pd.DataFrame([{"methodology_hash": methodology.hash, "inputs_hash": inputs_hash}]),
     }
     for name, frame in frames.items():
@@ -136,6 +139,8 @@ def score(settings: Settings, methodology: Methodology, mapper: selection.Mapper
         rows.update(run_indices(con, methodology, manifest["inputs_hash"]))
         rows.update(run_models(con, RESULT_MODELS))
         check_scores(con)
+        rows.update(run_models(con, evaluation.MODELS))
+        rows.update(evaluation.publish(con))
         rows.update(selection.run(con, methodology, manifest["inputs_hash"], **({"mapper": mapper} if mapper else {})))
         keep_history(con)
         con.execute("COMMIT")

@@ -12,7 +12,9 @@ from pipelines.settings import Settings
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
-GOLDEN = ROOT / "tests" / "golden" / "ranking_small.csv"
+# Published file -> reviewed golden copy (regenerate with `make golden` after reviewing the diff).
+GOLDEN = {"ranking.csv": ROOT / "tests" / "golden" / "ranking_small.csv",
+          "evaluation_region.csv": ROOT / "tests" / "golden" / "evaluation_small.csv"}
 
 
 def _ranking(settings):
@@ -76,12 +78,13 @@ def test_personal_data_never_reaches_curated_warehouse_or_report(small_demo):
         assert "@contoh.go.id" not in text and "Responden " not in text
 
 
-def test_ranking_matches_the_reviewed_golden_file(small_demo):
+@pytest.mark.parametrize("name", sorted(GOLDEN))
+def test_published_table_matches_the_reviewed_golden_file(small_demo, name):
     settings, _ = small_demo
-    published = (settings.reports_dir / "ranking.csv").read_text(encoding="utf-8")
+    published = (settings.reports_dir / name).read_text(encoding="utf-8")
     if os.environ.get("UPDATE_GOLDEN"):
-        GOLDEN.write_text(published, encoding="utf-8")
-    assert published == GOLDEN.read_text(encoding="utf-8"), "review the diff, then `make golden`"
+        GOLDEN[name].write_text(published, encoding="utf-8")
+    assert published == GOLDEN[name].read_text(encoding="utf-8"), "review the diff, then `make golden`"
 
 
 def test_same_inputs_give_byte_identical_outputs(small_demo, tmp_path):
@@ -92,7 +95,8 @@ def test_same_inputs_give_byte_identical_outputs(small_demo, tmp_path):
     shutil.copytree(settings.raw_dir, again.raw_dir)
     shutil.copyfile(settings.data_dir / ".pii_salt", again.data_dir / ".pii_salt")
     refresh(data_dir=str(again.data_dir), methodology_dir=str(settings.methodology_dir))
-    for name in ("index.html", "ranking.csv", "quarantine.csv", "manifest.json"):
+    for name in ("index.html", "provinces.html", "ranking.csv", "quarantine.csv", "evaluation_region.csv",
+                 "evaluation_agreement.csv", "manifest.json"):
         assert (again.reports_dir / name).read_bytes() == (settings.reports_dir / name).read_bytes(), name
     for name in ("questionnaire_answers.parquet", "government_performance.parquet", "quarantine.parquet"):
         assert (again.curated_dir / name).read_bytes() == (settings.curated_dir / name).read_bytes(), name
@@ -160,3 +164,50 @@ def test_refresh_proposes_a_cohort_with_uncertainty_and_provenance(small_demo):
     for frame in (shortlist, selection, proposed, stats):
         assert frame["methodology_hash"].eq(result.scored.methodology_hash).all()
         assert frame["inputs_hash"].eq(result.scored.inputs_hash).all()
+
+
+def test_refresh_evaluates_the_demo_score_sheets(small_demo):
+    settings, result = small_demo
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        years = con.sql("SELECT * FROM score.evaluation_year").df().set_index("year")
+        regions = con.sql("SELECT * FROM score.evaluation_region").df()
+        agreement = con.sql("SELECT * FROM score.evaluation_agreement").df()
+        assessors = con.sql("SELECT * FROM score.evaluation_assessor").df()
+        moderation = con.sql("SELECT * FROM score.evaluation_moderation").df()
+        rollup = con.sql("SELECT * FROM score.province_rollup").df()
+        curated = con.sql("SELECT count(*) FROM curated.evaluations").fetchall()[0][0]
+    log = pd.read_parquet(settings.curated_dir / "ingest_log.parquet").set_index("source_file")
+    # Every score-sheet row read is scored, quarantined (the 5,0) or superseded (the re-scored cell).
+    assert years["rows_scored"].sum() == curated == log.filter(like="evaluations/", axis=0)["rows_curated"].sum()
+    assert log.loc["evaluations/penilaian_2024.csv", ["rows_quarantined", "rows_superseded"]].tolist() == [1, 1]
+    assert years.index.tolist() == [2023, 2024] and (years["methodology_year"] == years.index).all()
+    assert (regions.groupby("year")["region_code"].count() == 10).all()
+    latest = regions[regions["year"] == 2024]
+    assert latest["evaluation_index"].between(0, 4).all() and latest["national_rank"].min() == 1
+    assert latest["previous_year"].eq(2023).all()
+    assert (latest["index_change"] - (latest["evaluation_index"] - latest["previous_index"])).abs().max() < 0.006
+    # The sheet that went missing: the last region has two assessors and is flagged.
+    assert latest.loc[latest["too_few_assessors"], "assessors"].tolist() == [2]
+    assert len(agreement) == 2 * 6 and agreement["alpha_ordinal"].between(-1, 1).all()
+    # The demo's lenient assessor is caught in both years, and nobody else is.
+    assert assessors.loc[assessors["leaning"] == "lenient", "evaluator"].tolist() == ["Asesor 03", "Asesor 03"]
+    assert len(moderation) > 0 and (moderation["spread"] > moderation["max_spread"]).all()
+    assert len(rollup) == 2 * 38
+    for frame in (regions, agreement, assessors, moderation, rollup):
+        assert frame["methodology_hash"].eq(result.scored.methodology_hash).all()
+
+
+def test_readiness_demo_command_runs_end_to_end(tmp_path, prefect_api):
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+    from tests.conftest import SMALL_COHORT, methodology_copy
+
+    methodology = methodology_copy(tmp_path, **SMALL_COHORT)
+    outcome = CliRunner().invoke(app, ["demo", "--size", "small", "--data-dir", str(tmp_path / "data"),
+                                       "--methodology", str(methodology)])
+    assert outcome.exit_code == 0, outcome.output
+    assert f"Report: {tmp_path / 'data' / 'reports' / 'index.html'}" in outcome.output.replace("\n", "")
+    assert (tmp_path / "data" / "reports" / "provinces.html").exists()
+    assert "Evaluation 2024 (scored with the 2024 methodology): 10 regions ranked, 1 with too few assessors" in outcome.output
+    assert "assessors: Asesor 03 lenient" in outcome.output

@@ -35,7 +35,7 @@ def browser():
 def page(browser, small_demo):
     settings, _ = small_demo
     browser.get((settings.reports_dir / "index.html").as_uri())
-    WebDriverWait(browser, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .main-svg")) >= 4)
+    WebDriverWait(browser, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .main-svg")) >= 7)
     return browser
 
 
@@ -49,8 +49,9 @@ def test_report_is_self_contained(small_demo):
 
 def test_page_renders_every_figure_without_errors(page):
     plots = page.find_elements(By.CSS_SELECTOR, ".js-plotly-plot")
-    assert sorted(p.get_attribute("id") for p in plots) == ["fig-radar", "fig-rank-intervals", "fig-readiness-top",
-                                                          "fig-scatter", "fig-screening-top"]
+    assert sorted(p.get_attribute("id") for p in plots) == [
+        "fig-assessor-severity", "fig-evaluation-heatmap", "fig-radar", "fig-rank-intervals", "fig-readiness-top",
+        "fig-scatter", "fig-screening-top"]
     # One point with its 5-95% whiskers per selectable region, as many as rows of the probability table.
     points = page.execute_script("return document.getElementById('fig-rank-intervals').data[0].y.length")
     rows = page.find_elements(By.CSS_SELECTOR, "#selection tbody tr")
@@ -115,3 +116,48 @@ def test_validation_data_docs_open_offline_from_the_report(page, small_demo):
     loaded = page.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     assert [url for url in loaded if not url.startswith("file://")] == []
     assert [e for e in page.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+def test_evaluation_section_ranks_flags_and_lists_cells_to_moderate(page, small_demo):
+    import pandas as pd
+
+    settings, _ = small_demo
+
+    page.get((settings.reports_dir / "index.html").as_uri())
+    published = pd.read_csv(settings.reports_dir / "evaluation_region.csv", dtype={"region_code": str})
+    latest = published[published["year"] == published["year"].max()]
+    rows = page.find_elements(By.CSS_SELECTOR, "#evaluation-ranking tbody tr")
+    assert len(rows) == len(latest) == 10
+    first = rows[0].find_elements(By.TAG_NAME, "td")
+    best = latest.sort_values("national_rank").iloc[0]
+    assert (first[0].text, first[2].text, first[5].text) == ("1", best["region_code"], f"{best['evaluation_index']:.2f}")
+    flagged = page.find_elements(By.CSS_SELECTOR, "#evaluation-ranking tbody tr.flagged")
+    assert [r.get_attribute("data-region") for r in flagged] == latest.loc[latest["too_few_assessors"], "region_code"].tolist()
+    moderation = pd.read_csv(settings.reports_dir / "evaluation_moderation.csv")
+    shown = page.find_elements(By.CSS_SELECTOR, "#evaluation-moderation tbody tr")
+    assert len(shown) == (moderation["year"] == moderation["year"].max()).sum() > 0
+    assert " | " in shown[0].find_elements(By.TAG_NAME, "td")[4].text          # the scores side by side
+    agreement = [r.find_elements(By.TAG_NAME, "td")[0].text
+                 for r in page.find_elements(By.CSS_SELECTOR, "#evaluation-agreement tbody tr")]
+    assert agreement == ["baseline", "output", "outcome", "impact", "quick_win", "all"]
+    bars = page.execute_script("return document.getElementById('fig-assessor-severity').data[0].y.length")
+    assert bars == 4
+
+
+def test_province_page_opens_from_the_navigation(page, small_demo):
+    settings, _ = small_demo
+    page.get((settings.reports_dir / "index.html").as_uri())
+    page.find_element(By.LINK_TEXT, "Provinsi / Provinces").click()
+    WebDriverWait(page, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .main-svg")) >= 2)
+    assert page.current_url.endswith("provinces.html")
+    rows = page.find_elements(By.CSS_SELECTOR, "#province-rollup tbody tr")
+    assert len(rows) == 38
+    jabar = page.find_element(By.CSS_SELECTOR, '#province-rollup tr[data-province="32"]').find_elements(By.TAG_NAME, "td")
+    assert jabar[1].text == "Jawa Barat" and jabar[3].text == "27"
+    assert jabar[-1].text == "in the Smart Province programme since 2023"
+    boxes = page.execute_script("return document.getElementById('fig-province-distribution').data.length")
+    assert boxes == len({r.find_elements(By.TAG_NAME, "td")[0].text for r in rows
+                         if r.find_elements(By.TAG_NAME, "td")[7].text != "0"})
+    assert [e for e in page.get_log("browser") if e["level"] == "SEVERE"] == []
+    page.find_element(By.LINK_TEXT, "Ikhtisar / Overview").click()
+    assert page.current_url.endswith("index.html")
