@@ -85,7 +85,7 @@ class EvaluationRules:
     def parameter_table(self) -> pd.DataFrame:
         """Return the roll-up settings the SQL reads, named `evaluation.<setting>` (as methodology.parameter)."""
         return pd.DataFrame([("evaluation.programme", self.programme),
-                             ("evaluation.masterplan_share_pct", str(self.masterplan_share_pct))],
+                             ("evaluation.masterplan_share_pct", f"{self.masterplan_share_pct:g}")],
                             columns=["name", "value"])
 
 

@@ -28,12 +28,13 @@ cell AS (
     GROUP BY ALL
 )
 SELECT c.region_code, r.region_name, r.province_code, c.year, c.component, c.dimension, c.methodology_year,
-       c.assessors, c.score_min, c.score_max, c.score_max - c.score_min AS spread,
+       c.assessors, c.score_min, c.score_max, round(c.score_max - c.score_min, 6) AS spread,
        c.score_mean, c.score_median, c.score_trimmed_mean, c.consensus_rule,
        CASE c.consensus_rule WHEN 'mean' THEN c.score_mean
                              WHEN 'median' THEN c.score_median
                              WHEN 'trimmed_mean' THEN c.score_trimmed_mean END AS consensus_score,
-       c.score_max - c.score_min > c.max_spread AS needs_moderation, c.max_spread,
+       -- Rounded first: 2.2 - 0.7 is 1.5000000000000002 in binary floating point, and 1.5 is not "more than" 1.5.
+       round(c.score_max - c.score_min, 6) > c.max_spread AS needs_moderation, c.max_spread,
        c.scores_side_by_side,
        run.methodology_hash, run.inputs_hash
 FROM cell c

@@ -1,5 +1,6 @@
 -- score.evaluation_component: one row per region × year × component: the weighted mean of its dimension cells
 -- (dimension weights of the year), or the cell of the component scored as a whole when there are no dimension cells.
+-- A component scored both ways (some assessors as a whole, others per dimension) counts its dimension cells and says so.
 WITH dimension_weight AS (
     SELECT year, code AS dimension, weight_share FROM methodology.evaluation_weight WHERE level = 'dimension'
 ),
@@ -25,6 +26,7 @@ SELECT coalesce(d.region_code, o.region_code) AS region_code, coalesce(d.year, o
        coalesce(d.score, o.score) AS component_score,
        CASE WHEN d.score IS NOT NULL THEN 'dimensions' ELSE 'as a whole' END AS scored_on,
        coalesce(d.dimensions_scored, 0) AS dimensions_scored,
+       d.score IS NOT NULL AND o.score IS NOT NULL AS scored_both_ways,
        w.weight_share AS component_weight,
        run.methodology_hash, run.inputs_hash
 FROM by_dimension d

@@ -4,7 +4,8 @@
 WITH components AS (
     SELECT region_code, year, any_value(methodology_year) AS methodology_year,
            sum(component_score * component_weight) AS index_unrounded,
-           count(*) AS components_scored,
+           count(component_score) AS components_scored,
+           string_agg(component, ', ' ORDER BY component) FILTER (WHERE scored_both_ways) AS scored_both_ways,
            max(component_score) FILTER (WHERE component = 'baseline') AS baseline,
            max(component_score) FILTER (WHERE component = 'output') AS output,
            max(component_score) FILTER (WHERE component = 'outcome') AS outcome,
@@ -21,7 +22,7 @@ assessors AS (
 scored AS (
     SELECT c.*, a.assessors, m.decimals, m.min_assessors,
            -- A component nobody scored leaves the index missing: re-weighting would compare unlike regions.
-           CASE WHEN c.components_scored = 5 THEN round(c.index_unrounded, m.decimals) END AS evaluation_index
+           CASE WHEN c.components_scored = 5 THEN round_published(c.index_unrounded, m.decimals) END AS evaluation_index
     FROM components c
     JOIN assessors a USING (region_code, year)
     JOIN methodology.evaluation_year m ON m.year = c.methodology_year
@@ -41,26 +42,29 @@ ranked AS (
     JOIN reference.regions r USING (region_code)
 ),
 history AS (
+    -- The previous evaluation with an index: a year the region was not ranked in is skipped.
     SELECT *,
-           lag(year) OVER region_years AS previous_year,
-           lag(evaluation_index) OVER region_years AS previous_index,
-           lag(national_rank) OVER region_years AS previous_national_rank
+           lag(CASE WHEN evaluation_index IS NOT NULL THEN year END IGNORE NULLS) OVER region_years AS previous_year,
+           lag(evaluation_index IGNORE NULLS) OVER region_years AS previous_index,
+           lag(national_rank IGNORE NULLS) OVER region_years AS previous_national_rank
     FROM ranked
     WINDOW region_years AS (PARTITION BY region_code ORDER BY year)
 )
 SELECT region_code, region_name, region_type, province_code, province_name, island_group, year, methodology_year,
        evaluation_index, national_rank, national_ranked, province_rank, province_ranked,
        previous_year, previous_index,
-       round(evaluation_index - previous_index, decimals) AS index_change,
+       round_published(evaluation_index - previous_index, decimals) AS index_change,
        previous_national_rank - national_rank AS national_rank_change,
-       round(baseline, decimals) AS baseline_score, round(output, decimals) AS output_score,
-       round(outcome, decimals) AS outcome_score, round(impact, decimals) AS impact_score,
-       round(quick_win, decimals) AS quick_win_score,
+       round_published(baseline, decimals) AS baseline_score, round_published(output, decimals) AS output_score,
+       round_published(outcome, decimals) AS outcome_score, round_published(impact, decimals) AS impact_score,
+       round_published(quick_win, decimals) AS quick_win_score,
        assessors, assessors < min_assessors AS too_few_assessors,
        concat_ws('; ',
            CASE WHEN components_scored < 5 THEN 'not ranked: ' || components_scored || ' of 5 components scored' END,
            CASE WHEN assessors < min_assessors
-                THEN 'only ' || assessors || ' assessor(s); the methodology asks for ' || min_assessors END
+                THEN 'only ' || assessors || ' assessor(s); the methodology asks for ' || min_assessors END,
+           CASE WHEN scored_both_ways IS NOT NULL
+                THEN scored_both_ways || ' scored both as a whole and per dimension: the dimension cells count' END
        ) AS flags,
        run.methodology_hash, run.inputs_hash
 FROM history

@@ -1,5 +1,5 @@
 -- score.province_rollup: one row per province × evaluation year (the Smart Province view): how many of its
--- kab/kota are in the programme and have a masterplan (evaluated in that year or before), the distribution of
+-- kab/kota are in the programme, and in it with a masterplan (evaluated in that year or before), the distribution of
 -- their evaluation results, readiness and screening aggregates, and whether the province passes the masterplan
 -- share the pilots were chosen at (smart_province.masterplan_share_pct).
 WITH years AS (
@@ -35,7 +35,7 @@ rollup AS (
     SELECT province_code, province_name, island_group, year,
            count(*) AS kabkota,
            count(*) FILTER (WHERE in_programme) AS in_programme,
-           count(*) FILTER (WHERE has_masterplan) AS with_masterplan,
+           count(*) FILTER (WHERE in_programme AND has_masterplan) AS with_masterplan,
            count(evaluation_index) AS evaluated,
            min(evaluation_index) AS evaluation_min,
            quantile_cont(evaluation_index, 0.25) AS evaluation_q1,
