@@ -13,6 +13,7 @@ from prefect.cache_policies import NONE
 
 from pipelines.ingest.run import Staged, ingest
 from pipelines.report.site import build_report
+from pipelines.report.summary import ranking_top, refresh_summary
 from pipelines.score.methodology import load as load_methodology
 from pipelines.score.run import Scored, score
 from pipelines.settings import Settings
@@ -99,17 +100,13 @@ def report_task(settings: Settings) -> Path:
     return path
 
 
-def _summary_markdown(result: RefreshResult) -> str:
-    log = result.curated.ingest_log
-    lines = ["# Refresh summary", "",
-             f"Rows read {int(log['rows_read'].sum())} = curated {int(log['rows_curated'].sum())} + quarantined "
-             f"{int(log['rows_quarantined'].sum())} + superseded {int(log['rows_superseded'].sum())}.", "",
-             "| suite | result | rows | quarantined |", "|---|---|---|---|"]
-    lines += [f"| {s['table']} | {'passed' if s['success'] else 'failed'} | {s['rows']} | {s['rows_quarantined']} |"
-              for s in result.curated.suites]
-    lines += ["", f"Methodology `{result.scored.methodology_hash[:16]}`, inputs `{result.scored.inputs_hash[:16]}`.",
-              f"Report: `{result.report}`"]
-    return "\n".join(lines)
+@task(name="artifacts", cache_policy=NONE, persist_result=False)
+def artifacts_task(settings: Settings) -> None:
+    """Publish the top of the ranking and the run's summary (counts, quarantine, changes) as Prefect artifacts."""
+    create_table_artifact(key="readiness-ranking-top", table=ranking_top(settings.warehouse_path),
+                          description="Top 25 regions by readiness rank, then screening rank")
+    create_markdown_artifact(key="readiness-refresh-summary", markdown=refresh_summary(settings.warehouse_path),
+                             description="Rows, quarantine, hashes, ranks and what changed since the last run")
 
 
 @flow(name="refresh", log_prints=True)
@@ -120,9 +117,7 @@ def refresh(data_dir: str | None = None, methodology_dir: str | None = None) -> 
     curated = validate_task(staged, settings)
     scored = score_task(settings, wait_for=[curated])
     report = report_task(settings, wait_for=[scored])
-    result = RefreshResult(curated=curated, scored=scored, report=report)
-    create_markdown_artifact(key="refresh-summary", markdown=_summary_markdown(result),
-                             description="Row accounting, validation and hashes of this refresh")
+    artifacts_task(settings, wait_for=[report])
     top = curated.ingest_log[["source_file", "rows_read", "rows_curated", "rows_quarantined", "rows_superseded"]]
     create_table_artifact(key="ingest-log", table=top.to_dict("records"), description="Rows per raw file")
-    return result
+    return RefreshResult(curated=curated, scored=scored, report=report)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import get_colorscale
 
 ISLAND_COLOURS = {
     "Sumatera": "#1f77b4", "Kepulauan Riau": "#17becf", "Jawa": "#d62728", "Bali dan Nusa Tenggara": "#ff7f0e",
@@ -134,3 +135,76 @@ def province_distribution(regions: pd.DataFrame) -> go.Figure:
                       yaxis_title="Indeks evaluasi / evaluation index (0-4)", yaxis_range=[0, 4], height=480,
                       margin={"t": 50, "b": 160})
     return fig
+
+
+# Region and province pages: 550 pages of small charts, so these return plotly.js specs as plain dicts (building
+# go.Figure objects validates every property and would cost about a minute at national size).
+def _spec(data: list[dict], **layout) -> dict:
+    return {"data": data, "layout": {"margin": {"t": 30, "b": 40, "l": 60, "r": 20}, **layout}}
+
+
+def region_radar(dimensions: pd.DataFrame, name: str) -> dict:
+    """Return a radar spec of a region's dimension scores against the national and province medians."""
+    theta = list(dimensions["label"]) + list(dimensions["label"][:1])
+
+    def closed(column: str) -> list:
+        values = [None if pd.isna(v) else round(float(v), 2) for v in dimensions[column]]
+        return values + values[:1]
+
+    return _spec([
+        {"type": "scatterpolar", "r": closed("national_median"), "theta": theta, "name": "Median nasional / national median",
+         "line": {"dash": "dash", "color": "#7f7f7f"}},
+        {"type": "scatterpolar", "r": closed("province_median"), "theta": theta, "name": "Median provinsi / province median",
+         "line": {"dash": "dot", "color": "#1f77b4"}},
+        {"type": "scatterpolar", "r": closed("score"), "theta": theta, "name": name, "fill": "toself",
+         "line": {"color": "#d62728"}},
+    ], polar={"radialaxis": {"range": [0, 100]}}, height=460, legend={"orientation": "h"})
+
+
+def region_heatmap(cells: pd.DataFrame, dimensions: list[str], aspects: list[str]) -> dict:
+    """Return a heatmap spec of dimension (rows, in order) × aspect (columns, in order) scores, 0-100."""
+    grid = cells.pivot(index="dimension_label", columns="aspect_label", values="cell_score").reindex(
+        index=dimensions, columns=aspects)
+    z = [[None if pd.isna(v) else round(float(v), 2) for v in row] for row in grid.to_numpy()]
+    return _spec([{"type": "heatmap", "z": z, "x": aspects, "y": dimensions, "zmin": 0, "zmax": 100,
+                   "colorscale": get_colorscale("RdYlGn"), "hovertemplate": "%{y} × %{x}: %{z:.1f}<extra></extra>",
+                   "texttemplate": "%{z:.0f}"}],
+                 height=360, yaxis={"autorange": "reversed"}, margin={"t": 20, "b": 40, "l": 150, "r": 20})
+
+
+def region_contributions(contributions: pd.DataFrame) -> dict:
+    """Return a bar spec of each child's contribution to its index (points of the 0-100 score), largest first."""
+    shown = contributions.sort_values(["index_label", "contribution"], ascending=[True, False])
+    data = [{"type": "bar", "orientation": "h", "name": index, "x": [round(float(v), 3) for v in part["contribution"]],
+             "y": list(part["label"]), "hovertemplate": "%{y}: %{x:.2f}<extra></extra>"}
+            for index, part in shown.groupby("index_label", sort=True)]
+    return _spec(data, height=max(260, 26 * len(shown) + 100), yaxis={"autorange": "reversed"},
+                 xaxis={"title": {"text": "Kontribusi / contribution (poin / points)"}},
+                 margin={"t": 20, "b": 50, "l": 220, "r": 20}, legend={"orientation": "h"})
+
+
+def region_history(history: pd.DataFrame) -> dict:
+    """Return a line spec of the region's index scores over the runs that changed them."""
+    data = [{"type": "scatter", "mode": "lines+markers", "name": index,
+             "x": list(part["run_label"]), "y": [round(float(v), 3) for v in part["score"]]}
+            for index, part in history.sort_values("scored_at").groupby("index_label", sort=True)]
+    return _spec(data, height=300, xaxis={"type": "category"}, yaxis={"range": [0, 100], "title": {"text": "0-100"}},
+                 legend={"orientation": "h"})
+
+
+def province_regions(regions: pd.DataFrame) -> dict:
+    """Return grouped bars of a province's kab/kota: screening and readiness (0-100) side by side, best first."""
+    shown = regions.sort_values(["readiness_index", "screening_index", "region_code"], ascending=[False, False, True],
+                                na_position="last")
+    labels = [f"{n}{' ★' if member else ''}" for n, member in zip(shown["region_name"], shown["is_member"])]
+
+    def values(column: str) -> list:
+        return [None if pd.isna(v) else round(float(v), 2) for v in shown[column]]
+
+    return _spec([
+        {"type": "bar", "orientation": "h", "name": "Indeks penyaringan / screening index", "y": labels,
+         "x": values("screening_index"), "marker": {"color": "#9ecae1"}},
+        {"type": "bar", "orientation": "h", "name": "Indeks kesiapan / readiness index", "y": labels,
+         "x": values("readiness_index"), "marker": {"color": "#08519c"}},
+    ], barmode="group", height=max(300, 34 * len(shown) + 120), xaxis={"range": [0, 100]},
+        yaxis={"autorange": "reversed"}, margin={"t": 20, "b": 40, "l": 240, "r": 20}, legend={"orientation": "h"})

@@ -1,9 +1,13 @@
-"""Report step: read the finished warehouse tables and write data/reports/ (HTML, plotly.js once, CSV, manifest)."""
+"""Report step: read the finished warehouse tables and write the static site in data/reports/ (pages, plotly.js
+once, downloads, manifest). Nothing here computes a score: every number comes from a score.* table.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -12,90 +16,123 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 
 from pipelines import __version__
-from pipelines.report import figures
+from pipelines.report import exports, figures
+from pipelines.report.images import ImageExportError, write_pngs
+from pipelines.report.i18n import PUBLISHED_DECIMALS, num, t
 from pipelines.settings import Settings
 
 TEMPLATES = Path(__file__).parent / "templates"
-RANKING_CSV_COLUMNS = [
+RANKING_COLUMNS = [
     "region_code", "region_name", "region_type", "province_code", "province_name", "island_group", "is_autonomous",
     "smart_city_year_joined", "screening_rank", "screening_index", "screening_coverage_pct", "screening_status",
     "readiness_rank", "readiness_index", "opd_submissions", "readiness_status", "methodology_hash", "inputs_hash",
 ]
 QUARANTINE_SHOWN = 500
+# Every table the report reads, by name; the ones in PUBLISHED are also downloads (CSV, Parquet, Excel).
+QUERIES = {
+    "ranking": "SELECT * FROM score.region_ranking ORDER BY screening_rank NULLS LAST, region_code",
+    "region_dimension": "SELECT * FROM score.region_dimension ORDER BY region_code, dimension",
+    "region_aspect": "SELECT * FROM score.region_aspect ORDER BY region_code, aspect",
+    "region_dimension_aspect": "SELECT * FROM score.region_dimension_aspect ORDER BY region_code, dimension, aspect",
+    "region_profile": "SELECT * FROM score.region_profile ORDER BY region_code, kind, item",
+    "dimension_labels": "SELECT * FROM methodology.readiness_dimension ORDER BY position",
+    "aspect_labels": "SELECT * FROM methodology.readiness_aspect",
+    "component_labels": "SELECT * FROM methodology.evaluation_component ORDER BY position",
+    "quarantine": "SELECT * FROM curated.quarantine ORDER BY source_file, source_row, source_column, rule",
+    "ingest_log": "SELECT * FROM curated.ingest_log ORDER BY source, source_file",
+    "raw_files": "SELECT * FROM curated.raw_files ORDER BY source, source_file",
+    "source_status": "SELECT * FROM curated.source_status ORDER BY \"table\"",
+    "run": "SELECT * FROM methodology.run",
+    "cohort_shortlist": "SELECT * FROM score.cohort_shortlist ORDER BY eligible_rank NULLS LAST, region_code",
+    "cohort_selection": "SELECT * FROM score.cohort_selection ORDER BY selection_rank NULLS LAST, region_code",
+    "cohort_rank_statistics": "SELECT * FROM score.cohort_rank_statistics ORDER BY stage, region_code",
+    "cohort_sensitivity": "SELECT * FROM score.cohort_sensitivity ORDER BY output, total DESC",
+    "cohort_run": "SELECT * FROM score.cohort_run",
+    "contributions": """SELECT c.index_code, c.unit_code AS region_code, c.child_code, c.contribution,
+                               coalesce(w.label_id, c.child_code) AS label_id, coalesce(w.label_en, c.child_code) AS label_en
+                        FROM score.index_contribution c
+                        LEFT JOIN score.index_weight w ON w.index_code = c.index_code AND w.node_code = c.child_code
+                        WHERE c.node_code = c.index_code ORDER BY region_code, c.index_code, c.child_code""",
+    "indicators": """SELECT i.unit_code AS region_code, i.indicator_code, i.year, i.is_applicable, i.raw_value,
+                            i.normalised_value, i.imputation, coalesce(w.label_id, i.indicator_code) AS label_id,
+                            coalesce(w.label_en, i.indicator_code) AS label_en
+                     FROM score.index_indicator i
+                     LEFT JOIN score.index_weight w ON w.index_code = i.index_code AND w.node_code = i.indicator_code
+                     WHERE i.index_code = 'screening' ORDER BY region_code, i.indicator_code""",
+    "missing_answers": """SELECT v.unit_code AS region_code, v.indicator_code AS question_code, v.answers,
+                                 u.opd_submissions AS opds, b.text_id, b.text_en
+                          FROM score.readiness_value v
+                          JOIN score.readiness_unit u USING (unit_code)
+                          LEFT JOIN curated.question_bank b ON b.question_code = v.indicator_code
+                          WHERE v.answers < u.opd_submissions ORDER BY region_code, question_code""",
+    # A run is labelled by its day and inputs: the same inputs give the same pages, whatever the time of day.
+    "submissions": """SELECT region_code, opd_name, period, submitted_at, source_file, source_row
+                      FROM curated.questionnaire_submissions ORDER BY region_code, opd_name, period""",
+    "history": """SELECT unit_code AS region_code, index_code, score, scored_at,
+                         strftime(scored_at, '%Y-%m-%d') || ' · ' || left(inputs_hash, 8) AS run_label
+                  FROM history.index_node
+                  WHERE node_code = index_code ORDER BY region_code, index_code, scored_at""",
+    "index_weight": "SELECT * FROM score.index_weight ORDER BY index_code, height DESC, position",
+    "methodology_parameter": "SELECT * FROM methodology.parameter ORDER BY name",
+    "evaluation_year": "SELECT * FROM score.evaluation_year ORDER BY year",
+    "evaluation_region": "SELECT * FROM score.evaluation_region ORDER BY year, national_rank NULLS LAST, region_code",
+    "evaluation_dimension": "SELECT * FROM score.evaluation_dimension ORDER BY region_code, year, dimension",
+    "evaluation_cell": "SELECT * FROM score.evaluation_cell ORDER BY region_code, year, component, dimension",
+    "evaluation_agreement": """SELECT a.* FROM score.evaluation_agreement a
+                               LEFT JOIN methodology.evaluation_component c USING (component)
+                               ORDER BY a.year, c.position NULLS LAST""",
+    "evaluation_moderation": "SELECT * FROM score.evaluation_moderation",
+    "evaluation_assessor": "SELECT * FROM score.evaluation_assessor",
+    "evaluation_methodology": """SELECT m.*, list(w.weight ORDER BY c.position) AS component_weights
+                                 FROM methodology.evaluation_year m
+                                 JOIN methodology.evaluation_weight w ON w.year = m.year AND w.level = 'component'
+                                 JOIN methodology.evaluation_component c ON c.component = w.code
+                                 GROUP BY ALL ORDER BY m.year""",
+    "evaluation_weight": "SELECT * FROM methodology.evaluation_weight ORDER BY year, level, code",
+    "province_rollup": "SELECT * FROM score.province_rollup ORDER BY year, province_code",
+}
+PUBLISHED = ["ranking", "cohort_shortlist", "cohort_selection", "cohort_rank_statistics", "cohort_sensitivity",
+             "region_dimension", "region_aspect", "region_dimension_aspect", "region_profile", "evaluation_region",
+             "evaluation_cell", "evaluation_moderation", "evaluation_agreement", "evaluation_assessor",
+             "province_rollup", "quarantine", "ingest_log", "raw_files"]
+# The Excel workbook: sheet name -> published table.
+WORKBOOK = {"ranking": "ranking", "cohort": "cohort_selection", "shortlist": "cohort_shortlist",
+            "region profiles": "region_profile", "evaluation": "evaluation_region",
+            "evaluation cells": "evaluation_cell", "moderation": "evaluation_moderation",
+            "agreement": "evaluation_agreement", "assessors": "evaluation_assessor", "provinces": "province_rollup"}
 
 
 @dataclass
-class ReportTables:
-    """The finished tables the report shows; nothing in the report computes a score."""
+class Site:
+    """The finished tables, the template environment and the values every page shares."""
 
-    ranking: pd.DataFrame
-    dimensions: pd.DataFrame
-    dimension_labels: pd.DataFrame
-    quarantine: pd.DataFrame
-    ingest_log: pd.DataFrame
-    raw_files: pd.DataFrame
-    source_status: pd.DataFrame
-    hashes: dict
-    selection: pd.DataFrame
-    cohort_run: dict
-    evaluation_years: pd.DataFrame
-    evaluation_regions: pd.DataFrame
-    evaluation_dimensions: pd.DataFrame
-    evaluation_cells: pd.DataFrame
-    evaluation_agreement: pd.DataFrame
-    evaluation_moderation: pd.DataFrame
-    evaluation_assessors: pd.DataFrame
-    evaluation_components: pd.DataFrame
-    evaluation_methodology: pd.DataFrame
-    province_rollup: pd.DataFrame
-    masterplan_share_pct: float
+    tables: dict[str, pd.DataFrame]
+    env: Environment
+    common: dict
+    figures: dict = field(default_factory=dict)
+
+    def figure(self, fig, div_id: str) -> str:
+        """Return a plotly figure as a div for a page, and keep it for the PNG images."""
+        self.figures[div_id.removeprefix("fig-")] = fig
+        return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
+                           config={"displaylogo": False, "responsive": True})
+
+    def page(self, template: str, path: Path, root: str = "", **context) -> None:
+        """Render one template into `path`; `root` leads from the page back to the site folder."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        html = self.env.get_template(template).render(root=root, **self.common, **context)
+        path.write_text(html, encoding="utf-8")
 
 
-def report_tables(warehouse: Path) -> ReportTables:
-    """Return the report's tables, read from the warehouse without locking it for writing."""
+def report_tables(warehouse: Path) -> dict[str, pd.DataFrame]:
+    """Return every table the report shows, read from the warehouse without locking it for writing."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        def q(sql: str) -> pd.DataFrame:
-            return con.sql(sql).df()
-
-        return ReportTables(
-            ranking=q("SELECT * FROM score.region_ranking ORDER BY screening_rank NULLS LAST, region_code"),
-            dimensions=q("""SELECT d.region_code, r.region_name, d.dimension, d.dimension_score, m.position
-                            FROM score.region_dimension d JOIN reference.regions r USING (region_code)
-                            JOIN methodology.readiness_dimension m USING (dimension)
-                            JOIN score.region_readiness s USING (region_code)
-                            WHERE s.readiness_index IS NOT NULL ORDER BY d.region_code, m.position"""),
-            dimension_labels=q("SELECT dimension, label_id, label_en FROM methodology.readiness_dimension ORDER BY position"),
-            quarantine=q("SELECT * FROM curated.quarantine ORDER BY source_file, source_row, source_column, rule"),
-            ingest_log=q("SELECT * FROM curated.ingest_log ORDER BY source, source_file"),
-            raw_files=q("SELECT * FROM curated.raw_files ORDER BY source, source_file"),
-            source_status=q("SELECT * FROM curated.source_status ORDER BY \"table\""),
-            hashes=q("SELECT * FROM methodology.run").iloc[0].to_dict(),
-            selection=q("SELECT * FROM score.cohort_selection ORDER BY selection_rank NULLS LAST, region_code"),
-            cohort_run=q("SELECT * FROM score.cohort_run").iloc[0].to_dict(),
-            evaluation_years=q("SELECT * FROM score.evaluation_year ORDER BY year"),
-            evaluation_regions=q("SELECT * FROM score.evaluation_region ORDER BY year, national_rank NULLS LAST, region_code"),
-            evaluation_dimensions=q("SELECT * FROM score.evaluation_dimension ORDER BY region_code, year, dimension"),
-            evaluation_cells=q("SELECT * FROM score.evaluation_cell ORDER BY region_code, year, component, dimension"),
-            evaluation_agreement=q("""SELECT a.* FROM score.evaluation_agreement a
-                                      LEFT JOIN methodology.evaluation_component c USING (component)
-                                      ORDER BY a.year, c.position NULLS LAST"""),
-            evaluation_moderation=q("SELECT * FROM score.evaluation_moderation"),
-            evaluation_assessors=q("SELECT * FROM score.evaluation_assessor"),
-            evaluation_components=q("SELECT * FROM methodology.evaluation_component ORDER BY position"),
-            evaluation_methodology=q("""SELECT m.*, list(w.weight ORDER BY c.position) AS component_weights
-                                        FROM methodology.evaluation_year m
-                                        JOIN methodology.evaluation_weight w ON w.year = m.year AND w.level = 'component'
-                                        JOIN methodology.evaluation_component c ON c.component = w.code
-                                        GROUP BY ALL ORDER BY m.year"""),
-            province_rollup=q("SELECT * FROM score.province_rollup ORDER BY year, province_code"),
-            masterplan_share_pct=float(q("SELECT value FROM methodology.parameter "
-                                         "WHERE name = 'evaluation.masterplan_share_pct'").iloc[0, 0]),
-        )
-
-
-def _figure_html(fig, div_id: str) -> str:
-    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
-                       config={"displaylogo": False, "responsive": True})
+        tables = {name: con.sql(sql).df() for name, sql in QUERIES.items()}
+    ranking = tables["ranking"]
+    ranking["programme_status"] = ranking["smart_city_year_joined"].map(
+        lambda y: "anggota / member" if pd.notna(y) else "bukan anggota / not a member")
+    tables["ranking"] = ranking
+    return tables
 
 
 def _fmt(value, decimals: int = 2) -> str:
@@ -103,136 +140,252 @@ def _fmt(value, decimals: int = 2) -> str:
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return [{k: None if v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v) else v for k, v in row.items()}
+            for row in frame.to_dict("records")]
 
 
-def evaluation_view(tables: ReportTables) -> dict:
-    """Return what the evaluation section shows: the latest evaluation year's results, agreement and moderation."""
-    years = tables.evaluation_regions["year"]
+def _records_by_region(frame: pd.DataFrame) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = {}
+    for row in _records(frame):
+        grouped.setdefault(row["region_code"], []).append(row)
+    return grouped
+
+
+def _by_region(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    return {code: part for code, part in frame.groupby("region_code", sort=False)}
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
+    env.filters["fmt"] = _fmt
+    env.globals.update(num=num, t=t)
+    return env
+
+
+def evaluation_view(tables: dict[str, pd.DataFrame]) -> dict:
+    """Return what the evaluation page shows: the latest evaluation year's results, agreement and moderation."""
+    years = tables["evaluation_region"]["year"]
     if years.empty:
         return {"year": None}
     year = int(years.max())
-    regions = tables.evaluation_regions[years == year]
-    wide = (tables.evaluation_dimensions[tables.evaluation_dimensions["year"] == year]
-            .pivot(index="region_code", columns="dimension", values="dimension_score").add_prefix("dimension_"))
+    regions = tables["evaluation_region"][years == year]
+    dims = tables["evaluation_dimension"]
+    wide = (dims[dims["year"] == year].pivot(index="region_code", columns="dimension", values="dimension_score")
+            .add_prefix("dimension_"))
     regions = regions.join(wide, on="region_code")
-    year_row = tables.evaluation_years.set_index("year").loc[year]
-    method = tables.evaluation_methodology.set_index("year").loc[int(year_row["methodology_year"])]
-    components = tables.evaluation_components
+    year_row = tables["evaluation_year"].set_index("year").loc[year]
+    method = tables["evaluation_methodology"].set_index("year").loc[int(year_row["methodology_year"])]
+    components = tables["component_labels"]
+
+    def of_year(name: str) -> pd.DataFrame:
+        return tables[name][tables[name]["year"] == year]
+
     return {
         "year": year, "year_row": year_row.to_dict(), "regions_frame": regions, "regions": _records(regions),
         "components": _records(components),
         "weights": "/".join(f"{w:g}" for w in method["component_weights"]) + " (" + "/".join(components["component"]) + ")",
         "rule": method["consensus_rule"].replace("_", " "), "decimals": int(method["decimals"]),
         "max_spread": float(method["max_spread"]), "min_cells": int(method["severity_min_cells"]),
-        "agreement": _records(tables.evaluation_agreement[tables.evaluation_agreement["year"] == year]),
-        "moderation": _records(tables.evaluation_moderation[tables.evaluation_moderation["year"] == year]),
-        "assessors": _records(tables.evaluation_assessors[tables.evaluation_assessors["year"] == year]),
-        "assessors_frame": tables.evaluation_assessors[tables.evaluation_assessors["year"] == year],
+        "agreement": _records(of_year("evaluation_agreement")), "moderation": _records(of_year("evaluation_moderation")),
+        "assessors": _records(of_year("evaluation_assessor")), "assessors_frame": of_year("evaluation_assessor"),
     }
 
 
+def _overview(site: Site, out: Path) -> dict:
+    tables = site.tables
+    ranking, selection, cohort_run = tables["ranking"], tables["cohort_selection"], tables["cohort_run"].iloc[0]
+    figs = {
+        "screening_top": site.figure(figures.top_bar(ranking, "screening_index", "screening_rank",
+                                                      "Top 25: indeks penyaringan / screening index"), "fig-screening-top"),
+        "readiness_top": site.figure(figures.top_bar(ranking, "readiness_index", "readiness_rank",
+                                                      "Top 25: indeks kesiapan / readiness index"), "fig-readiness-top"),
+        "scatter": site.figure(figures.scatter(ranking), "fig-scatter"),
+        "rank_intervals": site.figure(figures.rank_intervals(selection, int(cohort_run["size"])), "fig-rank-intervals"),
+    }
+    log = tables["ingest_log"]
+    coverage = log.groupby("source", sort=True).agg(
+        files=("source_file", "count"), rows_read=("rows_read", "sum"), rows_curated=("rows_curated", "sum"),
+        rows_quarantined=("rows_quarantined", "sum"), rows_superseded=("rows_superseded", "sum")).reset_index()
+    coverage["regions"] = coverage["source"].map(site.common["regions_by_source"]).fillna(0)
+    filters = [(attr, label_id, label_en, sorted(ranking[column].dropna().unique()))
+               for attr, column, label_id, label_en in (
+                   ("province", "province_name", "Provinsi", "Province"),
+                   ("island", "island_group", "Kelompok pulau", "Island group"),
+                   ("type", "region_type", "Jenis", "Type"),
+                   ("programme", "programme_status", "Program", "Programme"))]
+    counts = {
+        "regions": len(ranking), "screened": int(ranking["screening_index"].notna().sum()),
+        "assessed": int(ranking["readiness_index"].notna().sum()),
+        "members": int(ranking["smart_city_year_joined"].notna().sum()),
+        "shortlisted": int(tables["cohort_shortlist"]["is_shortlisted"].sum()),
+        "rows_read": int(log["rows_read"].sum()), "rows_quarantined": int(log["rows_quarantined"].sum()),
+    }
+    site.page("index.html.j2", out / "index.html", ranking=_records(ranking), selection=_records(selection),
+              cohort_run=cohort_run.to_dict(), figs=figs, counts=counts, coverage=_records(coverage), filters=filters,
+              failed_sources=_records(tables["source_status"][tables["source_status"]["status"] == "failed"]))
+    return figs
+
+
+def _evaluation_page(site: Site, out: Path, evaluation: dict) -> dict:
+    figs = {}
+    if evaluation["year"]:
+        tables = site.tables
+        columns = [(f"{c}_score", label) for c, label in zip(tables["component_labels"]["component"],
+                                                              tables["component_labels"]["label_en"])]
+        columns += [(f"dimension_{d}", label) for d, label in zip(tables["dimension_labels"]["dimension"],
+                                                                  tables["dimension_labels"]["label_en"])]
+        figs["evaluation_heatmap"] = site.figure(figures.evaluation_heatmap(evaluation["regions_frame"], columns),
+                                                  "fig-evaluation-heatmap")
+        figs["assessor_severity"] = site.figure(figures.assessor_severity(evaluation["assessors_frame"]),
+                                                 "fig-assessor-severity")
+    site.page("evaluation.html.j2", out / "evaluation.html", evaluation=evaluation, figs=figs,
+              dimension_labels=_records(site.tables["dimension_labels"]))
+    return figs
+
+
+def _province_pages(site: Site, out: Path, evaluation: dict) -> None:
+    tables = site.tables
+    year = evaluation["year"]
+    rollup = tables["province_rollup"]
+    latest = rollup[rollup["year"] == year]
+    share = float(tables["methodology_parameter"].set_index("name").loc["evaluation.masterplan_share_pct", "value"])
+    figs = {}
+    if year:
+        figs = {"masterplan_share": site.figure(figures.masterplan_share(latest, share), "fig-masterplan-share"),
+                "province_distribution": site.figure(figures.province_distribution(evaluation["regions_frame"]),
+                                                      "fig-province-distribution")}
+    provinces = (tables["ranking"][["province_code", "province_name", "island_group"]].drop_duplicates("province_code")
+                 .sort_values("province_code"))
+    site.page("provinces.html.j2", out / "provinces.html", rollup=_records(latest), provinces=_records(provinces),
+              year=year, figs=figs, masterplan_share_pct=share)
+    by_province = latest.set_index("province_code")
+    evaluated = tables["evaluation_region"]
+    evaluated = evaluated[evaluated["year"] == year].set_index("region_code")["evaluation_index"]
+    for province in provinces.itertuples():
+        members = tables["ranking"][tables["ranking"]["province_code"] == province.province_code].assign(
+            is_member=lambda f: f["smart_city_year_joined"].notna(),
+            evaluation_index=lambda f: f["region_code"].map(evaluated))
+        site.page("province.html.j2", out / "provinces" / f"{province.province_code}.html", root="../",
+                  province=province._asdict(), regions=_records(members),
+                  rollup=by_province.loc[province.province_code].to_dict() if province.province_code in by_province.index else None,
+                  spec=figures.province_regions(members), year=year)
+
+
+def _region_pages(site: Site, out: Path) -> None:
+    tables = site.tables
+    dimension_labels = tables["dimension_labels"].set_index("dimension")
+    aspect_labels = tables["aspect_labels"].set_index("aspect")
+    aspect_names = aspect_labels["label_id"] + " / " + aspect_labels["label_en"]
+    # Labels and chart inputs are prepared once for all regions; each page then takes its own rows.
+    label_id = pd.concat([dimension_labels["label_id"], aspect_labels["label_id"]])
+    label_en = pd.concat([dimension_labels["label_en"], aspect_labels["label_en"]])
+    profile = tables["region_profile"].assign(label_id=lambda f: f["item"].map(label_id),
+                                              label_en=lambda f: f["item"].map(label_en))
+    dims = (profile[profile["kind"] == "dimension"]
+            .assign(position=lambda f: f["item"].map(dimension_labels["position"]), label=lambda f: f["label_en"])
+            .sort_values(["region_code", "position"]))
+    cells = tables["region_dimension_aspect"].assign(
+        dimension_label=lambda f: f["dimension"].map(dimension_labels["label_en"]),
+        aspect_label=lambda f: f["aspect"].map(aspect_names))
+    index_labels = {"screening": "Penyaringan / screening", "readiness": "Kesiapan / readiness"}
+    contributions = tables["contributions"].assign(index_label=lambda f: f["index_code"].map(index_labels),
+                                                   label=lambda f: f["label_en"])
+    history = tables["history"].assign(index_label=lambda f: f["index_code"].map(index_labels))
+    frames = {name: _by_region(frame) for name, frame in
+              (("dims", dims), ("cells", cells), ("contributions", contributions), ("history", history))}
+    records = {name: _records_by_region(tables[name] if name != "region_profile" else profile) for name in (
+        "region_profile", "indicators", "missing_answers", "submissions", "evaluation_region", "cohort_selection",
+        "cohort_shortlist")}
+    records["quarantine"] = _records_by_region(tables["quarantine"].dropna(subset=["region_code"]))
+    components = _records(tables["component_labels"])
+    dimension_order, aspect_order = list(dimension_labels["label_en"]), list(aspect_names)
+    for r in _records(tables["ranking"]):
+        code = r["region_code"]
+        specs = {}
+        if code in frames["dims"]:
+            specs["radar"] = figures.region_radar(frames["dims"][code], r["region_name"])
+        if code in frames["cells"]:
+            specs["heatmap"] = figures.region_heatmap(frames["cells"][code], dimension_order, aspect_order)
+        if code in frames["contributions"]:
+            specs["contributions"] = figures.region_contributions(frames["contributions"][code])
+        if code in frames["history"]:
+            specs["history"] = figures.region_history(frames["history"][code])
+        rows = {name: group.get(code, []) for name, group in records.items()}
+        site.page("region.html.j2", out / "regions" / f"{code}.html", root="../", r=r, specs=specs,
+                  profile=rows["region_profile"], indicators=rows["indicators"], missing=rows["missing_answers"],
+                  quarantine=rows["quarantine"], submissions=rows["submissions"], evaluation_rows=rows["evaluation_region"], components=components,
+                  evaluation=(rows["evaluation_region"] or [None])[-1],
+                  selection=(rows["cohort_selection"] or [None])[0], shortlist=(rows["cohort_shortlist"] or [None])[0])
+
+
+def _methodology_page(site: Site, out: Path) -> None:
+    tables = site.tables
+    site.page("methodology.html.j2", out / "methodology.html", weights=_records(tables["index_weight"]),
+              parameters=_records(tables["methodology_parameter"]),
+              evaluation_weights=_records(tables["evaluation_weight"]),
+              evaluation_years=_records(tables["evaluation_methodology"].drop(columns="component_weights")),
+              raw_files=_records(tables["raw_files"]))
+
+
+def _validation_page(site: Site, out: Path) -> None:
+    quarantine, log = site.tables["quarantine"], site.tables["ingest_log"]
+    by_rule = (quarantine.groupby(["source", "rule", "scope"]).size().rename("rows").reset_index()
+               .sort_values(["source", "rule"]))
+    totals = {c: int(log[c].sum()) for c in ("rows_read", "rows_curated", "rows_quarantined", "rows_superseded",
+                                             "cells_quarantined")}
+    site.page("validation.html.j2", out / "validation.html", ingest_log=_records(log), totals=totals,
+              unreadable=int(log["file_error"].notna().sum()), quarantine_by_rule=_records(by_rule),
+              quarantine=_records(quarantine.head(QUARANTINE_SHOWN)), quarantine_total=len(quarantine))
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def build_report(settings: Settings) -> Path:
-    """Return the path of index.html after writing the whole report folder from the warehouse."""
+    """Return the path of index.html after writing the whole site from the warehouse."""
     tables = report_tables(settings.warehouse_path)
     out = settings.reports_dir
     out.mkdir(parents=True, exist_ok=True)
     (out / "plotly.min.js").write_text(get_plotlyjs(), encoding="utf-8")
-    ranking = tables.ranking
-    labels = [f"{i} / {e}" if i != e else i for i, e in zip(tables.dimension_labels["label_id"], tables.dimension_labels["label_en"])]
-    assessed = tables.dimensions.drop_duplicates("region_code")
-    best = ranking.dropna(subset=["readiness_rank"]).sort_values(["readiness_rank", "region_code"])
-    radar_region = best["region_code"].iloc[0] if not best.empty else None
-    radar_data = {
-        code: {"name": part["region_name"].iloc[0], "r": [round(v, 4) for v in part.sort_values("position")["dimension_score"]]}
-        for code, part in tables.dimensions.groupby("region_code", sort=True)
-    }
-    figs = {
-        "screening_top": _figure_html(figures.top_bar(ranking, "screening_index", "screening_rank",
-                                                      "Top 25: indeks penyaringan / screening index"), "fig-screening-top"),
-        "readiness_top": _figure_html(figures.top_bar(ranking, "readiness_index", "readiness_rank",
-                                                      "Top 25: indeks kesiapan / readiness index"), "fig-readiness-top"),
-        "radar": _figure_html(figures.radar(tables.dimensions, radar_region, labels), "fig-radar") if radar_region else "",
-        "scatter": _figure_html(figures.scatter(ranking), "fig-scatter"),
-        "rank_intervals": _figure_html(figures.rank_intervals(tables.selection, int(tables.cohort_run["size"])),
-                                       "fig-rank-intervals"),
-    }
+    hashes = tables["run"].iloc[0].to_dict()
+    is_synthetic = bool(tables["raw_files"]["is_synthetic"].any())
+    regions_by_source = {"evaluations": tables["evaluation_region"]["region_code"].nunique(),
+                         "questionnaires": int(tables["ranking"]["opd_submissions"].notna().sum())}
+    site = Site(tables=tables, env=_environment(),
+                common={"hashes": hashes, "version": __version__, "is_synthetic": is_synthetic,
+                        "regions_by_source": regions_by_source})
     evaluation = evaluation_view(tables)
-    if evaluation["year"]:
-        columns = [(f"{c}_score", label) for c, label in zip(tables.evaluation_components["component"],
-                                                              tables.evaluation_components["label_en"])]
-        columns += [(f"dimension_{d}", label) for d, label in zip(tables.dimension_labels["dimension"],
-                                                                  tables.dimension_labels["label_en"])]
-        figs["evaluation_heatmap"] = _figure_html(figures.evaluation_heatmap(evaluation["regions_frame"], columns),
-                                                  "fig-evaluation-heatmap")
-        figs["assessor_severity"] = _figure_html(figures.assessor_severity(evaluation["assessors_frame"]),
-                                                 "fig-assessor-severity")
-    quarantine_rows = tables.quarantine.head(QUARANTINE_SHOWN)
-    by_rule = (tables.quarantine.groupby(["source", "rule", "scope"]).size().rename("rows").reset_index()
-               .sort_values(["source", "rule"]))
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
-    env.filters["fmt"] = _fmt
-    html = env.get_template("index.html.j2").render(
-        selection=_records(tables.selection), evaluation=evaluation,
-        dimension_labels=tables.dimension_labels.to_dict("records"),
-        cohort_run=tables.cohort_run,
-        ranking=ranking.to_dict("records"), figs=figs, radar_region=radar_region,
-        radar_data=json.dumps(radar_data, ensure_ascii=False, sort_keys=True),
-        radar_regions=assessed.sort_values("region_name")[["region_code", "region_name"]].to_dict("records"),
-        quarantine=quarantine_rows.to_dict("records"), quarantine_total=len(tables.quarantine),
-        quarantine_by_rule=by_rule.to_dict("records"), ingest_log=tables.ingest_log.to_dict("records"),
-        raw_files=tables.raw_files.to_dict("records"),
-        failed_sources=tables.source_status[tables.source_status["status"] == "failed"].to_dict("records"),
-        is_synthetic=bool(tables.raw_files["is_synthetic"].any()),
-        hashes=tables.hashes, version=__version__,
-        counts={
-            "regions": len(ranking), "screened": int(ranking["screening_index"].notna().sum()),
-            "assessed": int(ranking["readiness_index"].notna().sum()),
-            "members": int(ranking["smart_city_year_joined"].notna().sum()),
-            "rows_read": int(tables.ingest_log["rows_read"].sum()),
-            "rows_curated": int(tables.ingest_log["rows_curated"].sum()),
-            "rows_quarantined": int(tables.ingest_log["rows_quarantined"].sum()),
-            "rows_superseded": int(tables.ingest_log["rows_superseded"].sum()),
-            "cells_quarantined": int(tables.ingest_log["cells_quarantined"].sum()),
-            "unreadable_files": int(tables.ingest_log["file_error"].notna().sum()),
-        },
-    )
-    (out / "index.html").write_text(html, encoding="utf-8")
-    (out / "provinces.html").write_text(_provinces_page(env, tables, evaluation), encoding="utf-8")
-    published = ranking[RANKING_CSV_COLUMNS].sort_values(["screening_rank", "region_code"], na_position="last")
-    published.to_csv(out / "ranking.csv", index=False, float_format="%.6f")
-    tables.quarantine.to_csv(out / "quarantine.csv", index=False)
-    # The cohort as the warehouse has it (each row carries the methodology and inputs hashes).
-    cohort_files = {"cohort_selection.csv": tables.selection,
-                    "cohort_proposed.csv": tables.selection[tables.selection["is_selected"]],
-                    "evaluation_region.csv": tables.evaluation_regions, "evaluation_cell.csv": tables.evaluation_cells,
-                    "evaluation_moderation.csv": tables.evaluation_moderation,
-                    "evaluation_agreement.csv": tables.evaluation_agreement,
-                    "evaluation_assessor.csv": tables.evaluation_assessors, "province_rollup.csv": tables.province_rollup}
-    for name, frame in cohort_files.items():
-        frame.to_csv(out / name, index=False, float_format="%.6f")
+    _overview(site, out)
+    _evaluation_page(site, out, evaluation)
+    _province_pages(site, out, evaluation)
+    _region_pages(site, out)
+    _methodology_page(site, out)
+    _validation_page(site, out)
+    published = {name: tables[name].round(PUBLISHED_DECIMALS) for name in PUBLISHED}
+    published["ranking"] = published["ranking"][RANKING_COLUMNS]
+    downloads = out / "downloads"
+    downloads.mkdir(exist_ok=True)
+    outputs = exports.write_tables(published, downloads)
+    about = {"generated": str(tables["raw_files"]["received_date"].max()),
+             "methodology hash": hashes["methodology_hash"], "inputs hash": hashes["inputs_hash"],
+             "code version": __version__, "synthetic data": "yes" if is_synthetic else "no"}
+    outputs["readiness.xlsx"] = exports.write_workbook(
+        {sheet: published[name] for sheet, name in WORKBOOK.items()}, downloads / "readiness.xlsx", about)
+    try:
+        images = {f"images/{p.name}": {"sha256": _sha256(p)} for p in write_pngs(site.figures, out / "images")}
+    except ImageExportError as exc:
+        # The site is still complete without the slide images; the manifest and the log say why they are missing.
+        logging.getLogger(__name__).warning("PNG images not written: %s", exc)
+        images = {"skipped": str(exc)}
+    pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html") if not p.is_relative_to(out / "validation"))
     manifest = {
-        "layer": "report", "code_version": __version__, **tables.hashes,
-        "outputs": {"index.html": {}, "provinces.html": {}, "ranking.csv": {"rows": len(published)},
-                    "quarantine.csv": {"rows": len(tables.quarantine)},
-                    **{name: {"rows": len(frame)} for name, frame in cohort_files.items()}},
-        "inputs": tables.raw_files[["source_file", "sha256"]].to_dict("records"),
-        "is_synthetic": bool(tables.raw_files["is_synthetic"].any()),
+        "layer": "report", "code_version": __version__, **hashes,
+        "pages": {page: _sha256(out / page) for page in pages},
+        "downloads": {f"downloads/{name}": entry for name, entry in outputs.items()},
+        "images": images,
+        "inputs": tables["raw_files"][["source_file", "sha256"]].to_dict("records"),
+        "is_synthetic": is_synthetic,
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return out / "index.html"
-
-
-def _provinces_page(env: Environment, tables: ReportTables, evaluation: dict) -> str:
-    """Return provinces.html: the Smart Province roll-up of the latest evaluation year."""
-    year = evaluation["year"]
-    rollup = tables.province_rollup[tables.province_rollup["year"] == year]
-    figs = {}
-    if year:
-        figs = {"masterplan_share": _figure_html(figures.masterplan_share(rollup, tables.masterplan_share_pct),
-                                                 "fig-masterplan-share"),
-                "province_distribution": _figure_html(figures.province_distribution(evaluation["regions_frame"]),
-                                                      "fig-province-distribution")}
-    return env.get_template("provinces.html.j2").render(
-        rollup=_records(rollup), year=year, figs=figs, hashes=tables.hashes, version=__version__,
-        is_synthetic=bool(tables.raw_files["is_synthetic"].any()), masterplan_share_pct=tables.masterplan_share_pct)

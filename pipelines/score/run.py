@@ -18,11 +18,11 @@ MODELS_DIR = Path(__file__).parent / "models"
 # Run order: the engine's inputs, then (after the engine has run every index) the region views of its results.
 INPUT_MODELS = ["screening_unit", "screening_value", "readiness_period", "readiness_unit", "readiness_indicator",
                 "readiness_value"]
-RESULT_MODELS = ["region_screening", "region_element", "region_dimension", "region_aspect", "region_readiness",
-                 "region_ranking", "cohort_shortlist"]
+RESULT_MODELS = ["region_screening", "region_element", "region_dimension", "region_aspect", "region_dimension_aspect",
+                 "region_readiness", "region_profile", "region_ranking", "cohort_shortlist"]
 SCORE_COLUMNS = {"region_screening": "screening_index", "region_element": "element_score",
                  "region_dimension": "dimension_score", "region_aspect": "aspect_score",
-                 "region_readiness": "readiness_index"}
+                 "region_readiness": "readiness_index", "region_dimension_aspect": "cell_score"}
 RANKS = {"region_screening": ("screening_index", "screening_rank"),
          "region_readiness": ("readiness_index", "readiness_rank")}
 

@@ -212,6 +212,22 @@ def row_scopes(table: str, frame: pd.DataFrame, tables: dict[str, pd.DataFrame],
     return frame["submission_id"].map(layout).eq("long").map({True: "row", False: "cell"}).tolist()
 
 
+def quarantined_regions(quarantine: pd.DataFrame, staged: dict[str, pd.DataFrame]) -> pd.Series:
+    """Return the region of each quarantined row where its file row reached a staged table (else missing).
+
+    A row that failed validation, or a bad answer of a good submission, has a resolved region; a row whose region
+    could not be read or resolved has none.
+    """
+    rows = [t[["source_file", "source_row", "region_code"]] for t in staged.values()
+            if {"source_file", "source_row", "region_code"} <= set(t.columns)]
+    known = pd.concat(rows, ignore_index=True).drop_duplicates(["source_file", "source_row"]) if rows else None
+    if known is None or quarantine.empty:
+        return pd.Series(None, index=quarantine.index, dtype="object")
+    keys = pd.MultiIndex.from_frame(quarantine[["source_file", "source_row"]])
+    return pd.Series(known.set_index(["source_file", "source_row"])["region_code"].reindex(keys).to_numpy(),
+                     index=quarantine.index, dtype="object")
+
+
 def orphaned_answer_rows(answers: pd.DataFrame, submissions: pd.DataFrame) -> pd.DataFrame:
     """Return quarantine rows for the answer rows of quarantined long-layout submissions (their other rows)."""
     first = submissions.set_index("submission_id")
@@ -338,6 +354,7 @@ def validate(staged: Staged, settings: Settings) -> Curated:
     quarantine = pd.concat([q for q in quarantined if not q.empty] or [staged.quarantine], ignore_index=True)
     quarantine = quarantine.sort_values(["source_file", "source_row", "source_column", "rule"], na_position="first",
                                         kind="stable").reset_index(drop=True)
+    quarantine["region_code"] = quarantined_regions(quarantine, staged.tables)
     superseded = staged.superseded.sort_values(["source_file", "source_row"]).reset_index(drop=True)
     log = row_accounting(staged.files, tables, quarantine, superseded, primary)
     tables, status = with_last_good(tables, summaries, settings.curated_dir / "last_good")

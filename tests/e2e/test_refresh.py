@@ -13,8 +13,8 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
 # Published file -> reviewed golden copy (regenerate with `make golden` after reviewing the diff).
-GOLDEN = {"ranking.csv": ROOT / "tests" / "golden" / "ranking_small.csv",
-          "evaluation_region.csv": ROOT / "tests" / "golden" / "evaluation_small.csv"}
+GOLDEN = {"downloads/ranking.csv": ROOT / "tests" / "golden" / "ranking_small.csv",
+          "downloads/evaluation_region.csv": ROOT / "tests" / "golden" / "evaluation_small.csv"}
 
 
 def _ranking(settings):
@@ -61,7 +61,7 @@ def test_injected_defects_are_quarantined_or_superseded_not_dropped(small_demo):
     assert bad_score.message.startswith("Skor (performance_score) is outside the allowed range 0 to 4")
     superseded = pd.read_parquet(settings.curated_dir / "superseded.parquet")
     assert sorted(superseded["source"]) == ["evaluations", "questionnaires", "sustainability"]
-    html = (settings.reports_dir / "index.html").read_text(encoding="utf-8")
+    html = (settings.reports_dir / "validation.html").read_text(encoding="utf-8")
     assert "Kota Atlantis" in html and "region_code_name_mismatch" in html
 
 
@@ -70,8 +70,10 @@ def test_personal_data_never_reaches_curated_warehouse_or_report(small_demo):
     submissions = pd.read_parquet(settings.curated_dir / "questionnaire_submissions.parquet")
     assert not {"nama_responden", "email", "no_hp"} & {c.lower().replace(" ", "_") for c in submissions.columns}
     assert submissions["respondent_hash"].str.fullmatch(r"[0-9a-f]{16}").all()
-    texts = [(settings.reports_dir / "index.html").read_text(encoding="utf-8"),
-             (settings.reports_dir / "ranking.csv").read_text(encoding="utf-8")]
+    site = [p for p in settings.reports_dir.rglob("*") if p.suffix in (".html", ".csv", ".json")]
+    assert len(site) > 514
+    texts = [p.read_text(encoding="utf-8") for p in site]
+    texts += [p.read_bytes().decode("latin-1") for p in settings.reports_dir.rglob("*") if p.suffix in (".parquet", ".xlsx")]
     texts += [p.read_bytes().decode("latin-1") for p in settings.curated_dir.glob("*.parquet")]
     texts.append(settings.warehouse_path.read_bytes().decode("latin-1"))
     for text in texts:
@@ -95,8 +97,12 @@ def test_same_inputs_give_byte_identical_outputs(small_demo, tmp_path):
     shutil.copytree(settings.raw_dir, again.raw_dir)
     shutil.copyfile(settings.data_dir / ".pii_salt", again.data_dir / ".pii_salt")
     refresh(data_dir=str(again.data_dir), methodology_dir=str(settings.methodology_dir))
-    for name in ("index.html", "provinces.html", "ranking.csv", "quarantine.csv", "evaluation_region.csv",
-                 "evaluation_agreement.csv", "manifest.json"):
+    pages = sorted(p.relative_to(settings.reports_dir).as_posix() for p in settings.reports_dir.rglob("*.html")
+                   if "validation/" not in p.relative_to(settings.reports_dir).as_posix())
+    files = sorted(p.relative_to(settings.reports_dir).as_posix() for folder in ("downloads", "images")
+                   for p in (settings.reports_dir / folder).iterdir())
+    assert len(pages) == 1 + 4 + 38 + 514 and "downloads/readiness.xlsx" in files and "images/scatter.png" in files
+    for name in [*pages, *files, "manifest.json"]:
         assert (again.reports_dir / name).read_bytes() == (settings.reports_dir / name).read_bytes(), name
     for name in ("questionnaire_answers.parquet", "government_performance.parquet", "quarantine.parquet"):
         assert (again.curated_dir / name).read_bytes() == (settings.curated_dir / name).read_bytes(), name
@@ -214,3 +220,35 @@ def test_readiness_demo_command_runs_end_to_end(tmp_path, prefect_api):
     assert (tmp_path / "data" / "reports" / "provinces.html").exists()
     assert "Evaluation 2024 (scored with the 2024 methodology): 10 regions ranked, 1 with too few assessors" in outcome.output
     assert "assessors: Asesor 03 lenient" in outcome.output
+
+
+def test_markup_and_formulas_in_the_inputs_come_out_inert(small_demo, tmp_path):
+    from openpyxl import load_workbook
+
+    from pipelines.flows import refresh
+
+    settings, _ = small_demo
+    hostile = Settings.default(tmp_path)
+    shutil.copytree(settings.raw_dir, hostile.raw_dir)
+    shutil.copyfile(settings.data_dir / ".pii_salt", hostile.data_dir / ".pii_salt")
+    opd_file = hostile.raw_dir / "questionnaires" / "kuesioner_opd_13.csv"
+    opds = pd.read_csv(opd_file, sep=";", dtype=str, keep_default_na=False)
+    opds.loc[0, "Perangkat Daerah"] = '<script>alert("opd")</script>'
+    opds.to_csv(opd_file, sep=";", index=False)
+    sheet_file = hostile.raw_dir / "evaluations" / "penilaian_2024.csv"
+    sheets = pd.read_csv(sheet_file, sep=";", dtype=str, keep_default_na=False)
+    formula = '=HYPERLINK("http://evil.example","klik")'
+    sheets.loc[sheets["asesor"] == "Asesor 02", "asesor"] = formula
+    sheets.to_csv(sheet_file, sep=";", index=False)
+    refresh(data_dir=str(hostile.data_dir), methodology_dir=str(settings.methodology_dir))
+
+    region_page = (hostile.reports_dir / "regions" / "13.72.html").read_text(encoding="utf-8")
+    assert '&lt;script&gt;alert(&#34;opd&#34;)&lt;/script&gt;' in region_page
+    for page in hostile.reports_dir.rglob("*.html"):
+        assert "<script>alert(" not in page.read_text(encoding="utf-8"), page
+    assessors = (hostile.reports_dir / "downloads" / "evaluation_assessor.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK(" in assessors and ",=HYPERLINK(" not in assessors and '"=HYPERLINK(' not in assessors
+    book = load_workbook(hostile.reports_dir / "downloads" / "readiness.xlsx")
+    texts = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not [c.coordinate for c in texts if c.data_type == "f" or c.value.startswith("=")]
+    assert any(c.value == "'" + formula for c in texts)

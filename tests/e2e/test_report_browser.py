@@ -35,7 +35,7 @@ def browser():
 def page(browser, small_demo):
     settings, _ = small_demo
     browser.get((settings.reports_dir / "index.html").as_uri())
-    WebDriverWait(browser, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .main-svg")) >= 7)
+    WebDriverWait(browser, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .main-svg")) >= 4)
     return browser
 
 
@@ -49,9 +49,8 @@ def test_report_is_self_contained(small_demo):
 
 def test_page_renders_every_figure_without_errors(page):
     plots = page.find_elements(By.CSS_SELECTOR, ".js-plotly-plot")
-    assert sorted(p.get_attribute("id") for p in plots) == [
-        "fig-assessor-severity", "fig-evaluation-heatmap", "fig-radar", "fig-rank-intervals", "fig-readiness-top",
-        "fig-scatter", "fig-screening-top"]
+    assert sorted(p.get_attribute("id") for p in plots) == ["fig-rank-intervals", "fig-readiness-top", "fig-scatter",
+                                                          "fig-screening-top"]
     # One point with its 5-95% whiskers per selectable region, as many as rows of the probability table.
     points = page.execute_script("return document.getElementById('fig-rank-intervals').data[0].y.length")
     rows = page.find_elements(By.CSS_SELECTOR, "#selection tbody tr")
@@ -72,6 +71,13 @@ def test_ranking_table_lists_all_regions_and_filters(page):
     assert sorted(r.get_attribute("data-region") for r in visible) == ["35.13", "35.74"]
     page.find_element(By.ID, "filter").send_keys(Keys.CONTROL, "a", Keys.DELETE)
     assert all(r.is_displayed() for r in page.find_elements(By.CSS_SELECTOR, "#ranking tbody tr"))
+    Select(page.find_element(By.ID, "filter-province")).select_by_value("Jawa Timur")
+    Select(page.find_element(By.ID, "filter-type")).select_by_value("kota")
+    visible = [r for r in page.find_elements(By.CSS_SELECTOR, "#ranking tbody tr") if r.is_displayed()]
+    assert len(visible) == 9 and all(r.get_attribute("data-region").startswith("35.7") for r in visible)
+    Select(page.find_element(By.ID, "filter-province")).select_by_value("")
+    Select(page.find_element(By.ID, "filter-type")).select_by_value("")
+    assert all(r.is_displayed() for r in page.find_elements(By.CSS_SELECTOR, "#ranking tbody tr"))
 
 
 def test_sorting_by_readiness_rank_puts_rank_1_first(page):
@@ -81,19 +87,10 @@ def test_sorting_by_readiness_rank_puts_rank_1_first(page):
     assert first.find_elements(By.TAG_NAME, "td")[9].get_attribute("textContent") == "1"
 
 
-def test_radar_follows_the_selected_region(page):
-    select = Select(page.find_element(By.ID, "radar-region"))
-    target = select.options[-1]
-    name = target.text.rsplit(" (", 1)[0]
-    select.select_by_value(target.get_attribute("value"))
-    trace = page.execute_script("return document.getElementById('fig-radar').data[1].name")
-    assert trace == name
-
-
-def test_synthetic_banner_and_provenance_are_shown(page, small_demo):
+def test_synthetic_banner_and_hashes_are_shown(page, small_demo):
     _, result = small_demo
     assert page.find_element(By.ID, "synthetic-banner").is_displayed()
-    assert page.find_element(By.ID, "methodology-hash").text == result.scored.methodology_hash
+    assert page.find_element(By.CSS_SELECTOR, "footer .methodology-hash").text == result.scored.methodology_hash
 
 
 def test_screenshot_of_the_report(page, small_demo):
@@ -106,6 +103,8 @@ def test_screenshot_of_the_report(page, small_demo):
 def test_validation_data_docs_open_offline_from_the_report(page, small_demo):
     settings, _ = small_demo
     page.get((settings.reports_dir / "index.html").as_uri())
+    page.find_element(By.LINK_TEXT, "Validasi").click()
+    assert page.find_element(By.CSS_SELECTOR, "#quarantine-by-rule tbody tr")
     page.find_element(By.ID, "data-docs-link").click()
     WebDriverWait(page, 20).until(lambda d: d.current_url.endswith("validation/index.html"))
     suites = page.find_elements(By.CSS_SELECTOR, "#suites tbody tr")
@@ -124,16 +123,19 @@ def test_evaluation_section_ranks_flags_and_lists_cells_to_moderate(page, small_
     settings, _ = small_demo
 
     page.get((settings.reports_dir / "index.html").as_uri())
-    published = pd.read_csv(settings.reports_dir / "evaluation_region.csv", dtype={"region_code": str})
+    page.find_element(By.LINK_TEXT, "Evaluasi").click()
+    WebDriverWait(page, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .main-svg")) >= 2)
+    published = pd.read_csv(settings.reports_dir / "downloads" / "evaluation_region.csv", dtype={"region_code": str})
     latest = published[published["year"] == published["year"].max()]
     rows = page.find_elements(By.CSS_SELECTOR, "#evaluation-ranking tbody tr")
     assert len(rows) == len(latest) == 10
     first = rows[0].find_elements(By.TAG_NAME, "td")
     best = latest.sort_values("national_rank").iloc[0]
-    assert (first[0].text, first[2].text, first[5].text) == ("1", best["region_code"], f"{best['evaluation_index']:.2f}")
+    assert (first[0].text, first[2].text, first[5].text) == ("1", best["region_code"],
+                                                            f"{best['evaluation_index']:.2f}".replace(".", ","))
     flagged = page.find_elements(By.CSS_SELECTOR, "#evaluation-ranking tbody tr.flagged")
     assert [r.get_attribute("data-region") for r in flagged] == latest.loc[latest["too_few_assessors"], "region_code"].tolist()
-    moderation = pd.read_csv(settings.reports_dir / "evaluation_moderation.csv")
+    moderation = pd.read_csv(settings.reports_dir / "downloads" / "evaluation_moderation.csv")
     shown = page.find_elements(By.CSS_SELECTOR, "#evaluation-moderation tbody tr")
     assert len(shown) == (moderation["year"] == moderation["year"].max()).sum() > 0
     assert " | " in shown[0].find_elements(By.TAG_NAME, "td")[4].text          # the scores side by side
@@ -147,7 +149,7 @@ def test_evaluation_section_ranks_flags_and_lists_cells_to_moderate(page, small_
 def test_province_page_opens_from_the_navigation(page, small_demo):
     settings, _ = small_demo
     page.get((settings.reports_dir / "index.html").as_uri())
-    page.find_element(By.LINK_TEXT, "Provinsi / Provinces").click()
+    page.find_element(By.LINK_TEXT, "Provinsi").click()
     WebDriverWait(page, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .main-svg")) >= 2)
     assert page.current_url.endswith("provinces.html")
     rows = page.find_elements(By.CSS_SELECTOR, "#province-rollup tbody tr")
@@ -159,5 +161,61 @@ def test_province_page_opens_from_the_navigation(page, small_demo):
     assert boxes == len({r.find_elements(By.TAG_NAME, "td")[0].text for r in rows
                          if r.find_elements(By.TAG_NAME, "td")[7].text != "0"})
     assert [e for e in page.get_log("browser") if e["level"] == "SEVERE"] == []
-    page.find_element(By.LINK_TEXT, "Ikhtisar / Overview").click()
+    page.find_element(By.CSS_SELECTOR, '#province-rollup tr[data-province="32"] a').click()
+    WebDriverWait(page, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#fig-province-regions .main-svg"))
+    assert page.find_element(By.ID, "province-name").text == "Jawa Barat (32)"
+    bars = page.execute_script("return document.getElementById('fig-province-regions').data[0].y.length")
+    assert bars == len(page.find_elements(By.CSS_SELECTOR, "#province-regions tbody tr")) == 27
+    page.find_element(By.LINK_TEXT, "Ikhtisar").click()
     assert page.current_url.endswith("index.html")
+
+
+def test_region_page_renders_its_charts_and_links_back(page, small_demo):
+    settings, _ = small_demo
+    page.get((settings.reports_dir / "index.html").as_uri())
+    sorted_by_readiness = page.find_elements(By.CSS_SELECTOR, "#ranking thead th")[9]
+    sorted_by_readiness.click()
+    if page.find_elements(By.CSS_SELECTOR, "#ranking tbody tr")[0].find_elements(By.TAG_NAME, "td")[9].text != "1":
+        sorted_by_readiness.click()
+    first = page.find_elements(By.CSS_SELECTOR, "#ranking tbody tr")[0]
+    code = first.get_attribute("data-region")
+    first.find_element(By.CSS_SELECTOR, "td a").click()
+    WebDriverWait(page, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .main-svg")) >= 4)
+    assert page.current_url.endswith(f"regions/{code}.html")
+    plots = sorted(p.get_attribute("id") for p in page.find_elements(By.CSS_SELECTOR, ".js-plotly-plot"))
+    assert plots == ["fig-region-contributions", "fig-region-heatmap", "fig-region-history", "fig-region-radar"]
+    radar = page.execute_script("return document.getElementById('fig-region-radar').data.map(t => t.r.length)")
+    assert radar == [7, 7, 7]                                                # six dimensions, closed
+    assert len(page.find_elements(By.CSS_SELECTOR, "#swot li.strength")) == 2
+    assert len(page.find_elements(By.CSS_SELECTOR, "#swot li.weakness")) == 2
+    assert [e for e in page.get_log("browser") if e["level"] == "SEVERE"] == []
+    page.save_screenshot(str(settings.reports_dir / "screenshot-region.png"))
+    page.find_element(By.PARTIAL_LINK_TEXT, "Peringkat nasional").click()
+    assert "index.html" in page.current_url
+
+
+def test_language_switch_translates_labels_and_number_format(page, small_demo):
+    settings, _ = small_demo
+    page.get((settings.reports_dir / "index.html").as_uri())
+    WebDriverWait(page, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#fig-scatter .main-svg"))
+    heading = page.find_element(By.CSS_SELECTOR, "#cohort")
+    cell = page.find_element(By.CSS_SELECTOR, "#selection tbody tr td:nth-child(5) span.n")
+    raw = float(cell.get_attribute("data-v"))
+    assert heading.text == "Usulan kohort" and cell.text == f"{raw:.2f}".replace(".", ",")
+    page.find_element(By.ID, "lang-toggle").click()
+    assert heading.text == "Proposed cohort" and cell.text == f"{raw:.2f}"
+    assert page.execute_script("return document.getElementById('fig-scatter').layout.separators") == ".,"
+    page.get((settings.reports_dir / "methodology.html").as_uri())           # the choice is kept across pages
+    assert page.find_element(By.TAG_NAME, "h1").text == "Methodology and provenance"
+    page.find_element(By.ID, "lang-toggle").click()
+    assert page.find_element(By.TAG_NAME, "h1").text == "Metodologi dan asal data"
+
+
+def test_every_page_loads_only_files_of_the_site(page, small_demo):
+    settings, _ = small_demo
+    for name in ("evaluation.html", "methodology.html", "validation.html", "provinces.html", "provinces/35.html",
+                 "regions/35.13.html"):
+        page.get((settings.reports_dir / name).as_uri())
+        loaded = page.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+        assert [url for url in loaded if not url.startswith("file://")] == [], name
+        assert [e for e in page.get_log("browser") if e["level"] == "SEVERE"] == [], name

@@ -1,0 +1,182 @@
+"""Refresh summaries read from the finished warehouse: the top of the ranking as rows, and a markdown digest of the run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+TOP_REGIONS = 25
+RULES_SHOWN = 5
+MOVERS_SHOWN = 5
+# The indices whose ranks the digest compares with the previous run, in the order it lists them.
+INDEX_LABELS = {"readiness": "Readiness", "screening": "Screening"}
+
+
+def _records(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> list[dict]:
+    cursor = con.execute(sql, params or {})
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+
+
+def ranking_top(warehouse: Path, n: int = TOP_REGIONS) -> list[dict]:
+    """Return the first `n` regions of score.region_ranking by readiness rank, then screening rank (one dict per region)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return _records(con, """
+            SELECT readiness_rank, screening_rank, region_code, region_name, province_name,
+                   round(readiness_index, 2) AS readiness_index, round(screening_index, 2) AS screening_index
+            FROM score.region_ranking
+            ORDER BY readiness_rank NULLS LAST, screening_rank NULLS LAST, region_code
+            LIMIT $n""", {"n": n})
+
+
+def previous_runs(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Return one row per index scored by this run: its hashes, when they were first scored, and the previous run's.
+
+    The previous run is the latest other (methodology_hash, inputs_hash) in history.index_node; its columns are
+    None when there is none.
+    """
+    return _records(con, """
+        WITH current_run AS (
+            SELECT DISTINCT index_code, methodology_hash, inputs_hash FROM score.index_node
+        ),
+        runs AS (
+            SELECT index_code, methodology_hash, inputs_hash, min(scored_at) AS scored_at
+            FROM history.index_node
+            GROUP BY ALL
+        ),
+        previous AS (
+            SELECT r.index_code, arg_max(r.methodology_hash, r.scored_at) AS previous_methodology_hash,
+                   arg_max(r.inputs_hash, r.scored_at) AS previous_inputs_hash, max(r.scored_at) AS previous_scored_at
+            FROM runs r JOIN current_run c USING (index_code)
+            WHERE r.methodology_hash <> c.methodology_hash OR r.inputs_hash <> c.inputs_hash
+            GROUP BY r.index_code
+        )
+        SELECT c.index_code, c.methodology_hash, c.inputs_hash, r.scored_at AS first_scored_at,
+               p.previous_methodology_hash, p.previous_inputs_hash, p.previous_scored_at
+        FROM current_run c
+        LEFT JOIN runs r USING (index_code, methodology_hash, inputs_hash)
+        LEFT JOIN previous p USING (index_code)
+        ORDER BY c.index_code""")
+
+
+def rank_moves(con: duckdb.DuckDBPyConnection, index_code: str, methodology_hash: str, inputs_hash: str) -> list[dict]:
+    """Return one row per region ranked by this run or by the given earlier run of `index_code`: its rank in each.
+
+    `places_up` is positive when the region moved up (towards rank 1); the rows come largest move first.
+    """
+    return _records(con, """
+        WITH now_ranked AS (
+            SELECT unit_code AS region_code, node_rank AS rank_now
+            FROM score.index_node
+            WHERE index_code = $index AND parent_code IS NULL AND node_rank IS NOT NULL
+        ),
+        before_ranked AS (
+            SELECT unit_code AS region_code, node_rank AS rank_before
+            FROM history.index_node
+            WHERE index_code = $index AND parent_code IS NULL AND node_rank IS NOT NULL
+              AND methodology_hash = $methodology AND inputs_hash = $inputs
+        )
+        SELECT region_code, g.region_name, b.rank_before, n.rank_now, b.rank_before - n.rank_now AS places_up
+        FROM now_ranked n
+        FULL JOIN before_ranked b USING (region_code)
+        LEFT JOIN reference.regions g USING (region_code)
+        ORDER BY abs(places_up) DESC NULLS LAST, rank_now NULLS LAST, region_code""",
+                    {"index": index_code, "methodology": methodology_hash, "inputs": inputs_hash})
+
+
+def _short(value: str | None) -> str:
+    return f"`{value[:16]}`" if value else "none"
+
+
+def _changes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    runs = {r["index_code"]: r for r in previous_runs(con)}
+    lines = ["## What changed since the last run", ""]
+    for code, label in INDEX_LABELS.items():
+        run = runs.get(code)
+        if run is None:
+            lines += [f"**{label} index**: not scored in this run.", ""]
+            continue
+        if run["previous_scored_at"] is None:
+            lines += [f"**{label} index**: first run. history.index_node holds no earlier scores with other inputs "
+                      f"or methodology (these were first scored {run['first_scored_at']:%Y-%m-%d %H:%M %Z}).", ""]
+            continue
+        hashes = [f"{what} changed ({_short(run[f'previous_{key}'])} → {_short(run[key])})"
+                  if run[f"previous_{key}"] != run[key] else f"{what} unchanged"
+                  for what, key in (("inputs", "inputs_hash"), ("methodology", "methodology_hash"))]
+        moves = rank_moves(con, code, run["previous_methodology_hash"], run["previous_inputs_hash"])
+        moved = [m for m in moves if m["places_up"]]
+        new = sum(m["rank_before"] is None for m in moves)
+        gone = sum(m["rank_now"] is None for m in moves)
+        lines += [f"**{label} index** against the run scored {run['previous_scored_at']:%Y-%m-%d %H:%M %Z}: "
+                  f"{', '.join(hashes)}. {len(moved)} regions moved, {new} newly ranked, {gone} no longer ranked.", ""]
+        if moved:
+            lines += ["| region | rank before | rank now | places |", "|---|---:|---:|---:|"]
+            lines += [f"| {m['region_code']} {m['region_name']} | {m['rank_before']} | {m['rank_now']} | "
+                      f"{m['places_up']:+d} |" for m in moved[:MOVERS_SHOWN]]
+            lines.append("")
+    return lines
+
+
+def _evaluation(con: duckdb.DuckDBPyConnection) -> str:
+    headline = _records(con, """
+        WITH latest AS (SELECT * FROM score.evaluation_year ORDER BY year DESC LIMIT 1)
+        SELECT l.year, l.status,
+               (SELECT count(evaluation_index) FROM score.evaluation_region e WHERE e.year = l.year) AS ranked,
+               (SELECT string_agg(region_name || ' (' || evaluation_index || ')', ', ' ORDER BY region_code)
+                FROM score.evaluation_region e WHERE e.year = l.year AND national_rank = 1) AS best,
+               (SELECT any_value(alpha_ordinal) FROM score.evaluation_agreement a
+                WHERE a.year = l.year AND component = 'all') AS alpha,
+               (SELECT count(*) FROM score.evaluation_moderation m WHERE m.year = l.year) AS to_moderate
+        FROM latest l""")
+    if not headline:
+        return "Evaluation: no score sheets were scored."
+    h = headline[0]
+    alpha = f"{h['alpha']:.3f}" if h["alpha"] is not None else "n/a"
+    return (f"Evaluation {h['year']} ({h['status']}): {h['ranked']} regions ranked, best {h['best'] or 'none'}; "
+            f"assessors' agreement (Krippendorff's alpha, ordinal) {alpha}; {h['to_moderate']} cells to moderate.")
+
+
+def refresh_summary(warehouse: Path) -> str:
+    """Return the markdown digest of the run in the warehouse: row counts, quarantine, hashes, ranks and changes."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = _records(con, """
+            SELECT sum(rows_read) AS rows_read, sum(rows_curated) AS rows_curated,
+                   sum(rows_quarantined) AS rows_quarantined, sum(rows_superseded) AS rows_superseded,
+                   sum(cells_quarantined) AS cells_quarantined, count(file_error) AS unreadable_files,
+                   count(*) AS files
+            FROM curated.ingest_log""")[0]
+        rules = _records(con, """
+            SELECT rule, scope, count(*) AS quarantined, string_agg(DISTINCT source, ', ' ORDER BY source) AS sources
+            FROM curated.quarantine
+            GROUP BY rule, scope
+            ORDER BY quarantined DESC, rule, scope""")
+        failed = _records(con, "SELECT \"table\", reason FROM curated.source_status WHERE status = 'failed' "
+                               "ORDER BY \"table\"")
+        run = _records(con, "SELECT methodology_hash, inputs_hash FROM methodology.run")[0]
+        ranked = _records(con, """
+            SELECT count(*) AS regions, count(screening_rank) AS screened, count(readiness_rank) AS assessed
+            FROM score.region_ranking""")[0]
+        evaluation = _evaluation(con)
+        changes = _changes(con)
+    lines = ["# Readiness refresh summary", "",
+             "| files | rows read | curated | quarantined | superseded | cells quarantined | unreadable files |",
+             "|---:|---:|---:|---:|---:|---:|---:|",
+             "| " + " | ".join(f"{int(rows[k] or 0):,}" for k in ("files", "rows_read", "rows_curated", "rows_quarantined",
+                                                                "rows_superseded", "cells_quarantined",
+                                                                "unreadable_files")) + " |", ""]
+    if rules:
+        shown = rules[:RULES_SHOWN]
+        lines += [f"## Quarantine by rule ({len(shown)} of {len(rules)} rules)", "",
+                  "| rule | scope | quarantined | sources |", "|---|---|---:|---|"]
+        lines += [f"| {r['rule']} | {r['scope']} | {r['quarantined']:,} | {r['sources']} |" for r in shown]
+    else:
+        lines.append("## Quarantine: empty")
+    lines += ["", "Source tables that failed validation (their last good version is used): "
+              + (", ".join(f"{f['table']} ({f['reason']})" for f in failed) or "none") + ".", "",
+              "## Scores", "",
+              f"Methodology {_short(run['methodology_hash'])}, inputs {_short(run['inputs_hash'])}.", "",
+              f"Regions ranked: {ranked['assessed']} of {ranked['regions']} on readiness, "
+              f"{ranked['screened']} of {ranked['regions']} on screening.", "",
+              evaluation, "", *changes]
+    return "\n".join(lines).rstrip() + "\n"
