@@ -43,6 +43,15 @@ QUERIES = {
     "raw_files": "SELECT * FROM curated.raw_files ORDER BY source, source_file",
     "source_status": "SELECT * FROM curated.source_status ORDER BY \"table\"",
     "run": "SELECT * FROM methodology.run",
+    "regions_covered": """SELECT source, count(DISTINCT region_code) AS regions FROM (
+                              SELECT 'fiscal_capacity' AS source, region_code FROM curated.fiscal_capacity
+                              UNION ALL SELECT 'government_performance', region_code FROM curated.government_performance
+                              UNION ALL SELECT 'sustainability', region_code FROM curated.sustainability
+                              UNION ALL SELECT 'indicators', region_code FROM curated.indicators
+                              UNION ALL SELECT 'evaluations', region_code FROM curated.evaluations
+                              UNION ALL SELECT 'cohorts', region_code FROM curated.cohorts
+                              UNION ALL SELECT 'questionnaires', region_code FROM curated.questionnaire_submissions)
+                          GROUP BY source""",
     "cohort_shortlist": "SELECT * FROM score.cohort_shortlist ORDER BY eligible_rank NULLS LAST, region_code",
     "cohort_selection": "SELECT * FROM score.cohort_selection ORDER BY selection_rank NULLS LAST, region_code",
     "cohort_rank_statistics": "SELECT * FROM score.cohort_rank_statistics ORDER BY stage, region_code",
@@ -206,7 +215,7 @@ def _overview(site: Site, out: Path) -> dict:
     coverage = log.groupby("source", sort=True).agg(
         files=("source_file", "count"), rows_read=("rows_read", "sum"), rows_curated=("rows_curated", "sum"),
         rows_quarantined=("rows_quarantined", "sum"), rows_superseded=("rows_superseded", "sum")).reset_index()
-    coverage["regions"] = coverage["source"].map(site.common["regions_by_source"]).fillna(0)
+    coverage["regions"] = coverage["source"].map(tables["regions_covered"].set_index("source")["regions"])
     filters = [(attr, label_id, label_en, sorted(ranking[column].dropna().unique()))
                for attr, column, label_id, label_en in (
                    ("province", "province_name", "Provinsi", "Province"),
@@ -350,11 +359,8 @@ def build_report(settings: Settings) -> Path:
     (out / "plotly.min.js").write_text(get_plotlyjs(), encoding="utf-8")
     hashes = tables["run"].iloc[0].to_dict()
     is_synthetic = bool(tables["raw_files"]["is_synthetic"].any())
-    regions_by_source = {"evaluations": tables["evaluation_region"]["region_code"].nunique(),
-                         "questionnaires": int(tables["ranking"]["opd_submissions"].notna().sum())}
     site = Site(tables=tables, env=_environment(),
-                common={"hashes": hashes, "version": __version__, "is_synthetic": is_synthetic,
-                        "regions_by_source": regions_by_source})
+                common={"hashes": hashes, "version": __version__, "is_synthetic": is_synthetic})
     evaluation = evaluation_view(tables)
     _overview(site, out)
     _evaluation_page(site, out, evaluation)

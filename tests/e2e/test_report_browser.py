@@ -87,6 +87,13 @@ def test_sorting_by_readiness_rank_puts_rank_1_first(page):
     assert first.find_elements(By.TAG_NAME, "td")[9].get_attribute("textContent") == "1"
 
 
+def test_coverage_counts_the_regions_each_source_covers(page):
+    rows = {r.find_elements(By.TAG_NAME, "td")[0].text: r.find_elements(By.TAG_NAME, "td")
+            for r in page.find_elements(By.CSS_SELECTOR, "#coverage-table tbody tr")}
+    assert rows["fiscal_capacity"][6].text == "508" and rows["sustainability"][6].text == "93"
+    assert rows["questionnaires"][6].text == "12" and rows["evaluations"][6].text == "10"
+
+
 def test_synthetic_banner_and_hashes_are_shown(page, small_demo):
     _, result = small_demo
     assert page.find_element(By.ID, "synthetic-banner").is_displayed()
