@@ -102,23 +102,17 @@ def print_evaluation(warehouse: Path) -> None:
     """Print the latest evaluation year: regions ranked, agreement, cells to moderate, lenient or severe assessors."""
     import duckdb
 
+    from pipelines.report.summary import evaluation_headline
+
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        latest = con.sql("SELECT * FROM score.evaluation_year ORDER BY year DESC LIMIT 1").df()
-        if latest.empty:
-            console.print("Evaluation: no score sheets in data/raw/evaluations/")
-            return
-        year = int(latest["year"].iloc[0])
-        ranked, flagged = con.execute("SELECT count(evaluation_index), count(*) FILTER (WHERE too_few_assessors) "
-                                      "FROM score.evaluation_region WHERE year = ?", [year]).fetchall()[0]
-        alpha = con.execute("SELECT alpha_ordinal, verdict FROM score.evaluation_agreement "
-                            "WHERE year = ? AND component = 'all'", [year]).fetchall()
-        moderation = con.execute("SELECT count(*) FROM score.evaluation_moderation WHERE year = ?", [year]).fetchall()[0][0]
-        leaning = con.execute("SELECT evaluator || ' ' || leaning FROM score.evaluation_assessor "
-                              "WHERE year = ? AND leaning IN ('lenient', 'severe') ORDER BY evaluator", [year]).fetchall()
-    agreement = f"alpha (ordinal) {alpha[0][0]:.3f}, {alpha[0][1]}" if alpha and alpha[0][0] is not None else "alpha n/a"
-    console.print(f"Evaluation {year} ({latest['status'].iloc[0]}): {ranked} regions ranked, {flagged} with too few "
-                  f"assessors; {agreement}; {moderation} cells to moderate; "
-                  f"assessors: {', '.join(r[0] for r in leaning) or 'none lenient or severe'}", soft_wrap=True)
+        h = evaluation_headline(con)
+    if h is None:
+        console.print("Evaluation: no score sheets in data/raw/evaluations/")
+        return
+    agreement = f"alpha (ordinal) {h['alpha']:.3f}, {h['verdict']}" if h["alpha"] is not None else "alpha n/a"
+    console.print(f"Evaluation {h['year']} ({h['status']}): {h['ranked']} regions ranked, {h['too_few']} with too few "
+                  f"assessors; {agreement}; {h['to_moderate']} cells to moderate; "
+                  f"assessors: {h['leaning'] or 'none lenient or severe'}", soft_wrap=True)
 
 
 MethodologyDir = typer.Option(None, "--methodology", help="Methodology folder to use instead of ./methodology.")

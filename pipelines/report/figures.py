@@ -26,25 +26,6 @@ def top_bar(ranking: pd.DataFrame, index: str, rank: str, title: str, n: int = 2
     return fig
 
 
-def radar(dimensions: pd.DataFrame, region_code: str, labels: list[str]) -> go.Figure:
-    """Return a radar of one region's six dimension scores against the national median of assessed regions."""
-    wide = dimensions.pivot(index="region_code", columns="dimension", values="dimension_score")
-    order = list(dict.fromkeys(dimensions.sort_values("position")["dimension"]))
-    median = wide[order].median()
-    region = wide.loc[region_code, order]
-    name = dimensions.loc[dimensions["region_code"] == region_code, "region_name"].iloc[0]
-    closed = labels + labels[:1]
-    fig = go.Figure([
-        go.Scatterpolar(r=list(median) + [median.iloc[0]], theta=closed, name="Median nasional / national median",
-                        line={"dash": "dash", "color": "#7f7f7f"}),
-        go.Scatterpolar(r=list(region) + [region.iloc[0]], theta=closed, name=name, fill="toself",
-                        line={"color": "#d62728"}),
-    ])
-    fig.update_layout(polar={"radialaxis": {"range": [0, 100]}}, height=480, margin={"t": 40, "b": 40},
-                      legend={"orientation": "h"})
-    return fig
-
-
 def scatter(ranking: pd.DataFrame) -> go.Figure:
     """Return screening index against readiness index for regions that have both, by island group."""
     both = ranking.dropna(subset=["screening_index", "readiness_index"])

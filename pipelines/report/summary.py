@@ -118,20 +118,31 @@ def _changes(con: duckdb.DuckDBPyConnection) -> list[str]:
     return lines
 
 
-def _evaluation(con: duckdb.DuckDBPyConnection) -> str:
+def evaluation_headline(con: duckdb.DuckDBPyConnection) -> dict | None:
+    """Return the latest evaluation year's headline (ranked, flagged, best, agreement, moderation, leaning), or None."""
     headline = _records(con, """
         WITH latest AS (SELECT * FROM score.evaluation_year ORDER BY year DESC LIMIT 1)
         SELECT l.year, l.status,
                (SELECT count(evaluation_index) FROM score.evaluation_region e WHERE e.year = l.year) AS ranked,
+               (SELECT count(*) FILTER (WHERE too_few_assessors) FROM score.evaluation_region e
+                WHERE e.year = l.year) AS too_few,
                (SELECT string_agg(region_name || ' (' || evaluation_index || ')', ', ' ORDER BY region_code)
                 FROM score.evaluation_region e WHERE e.year = l.year AND national_rank = 1) AS best,
                (SELECT any_value(alpha_ordinal) FROM score.evaluation_agreement a
                 WHERE a.year = l.year AND component = 'all') AS alpha,
-               (SELECT count(*) FROM score.evaluation_moderation m WHERE m.year = l.year) AS to_moderate
+               (SELECT any_value(verdict) FROM score.evaluation_agreement a
+                WHERE a.year = l.year AND component = 'all') AS verdict,
+               (SELECT count(*) FROM score.evaluation_moderation m WHERE m.year = l.year) AS to_moderate,
+               (SELECT string_agg(evaluator || ' ' || leaning, ', ' ORDER BY evaluator) FROM score.evaluation_assessor s
+                WHERE s.year = l.year AND leaning IN ('lenient', 'severe')) AS leaning
         FROM latest l""")
-    if not headline:
+    return headline[0] if headline else None
+
+
+def _evaluation(con: duckdb.DuckDBPyConnection) -> str:
+    h = evaluation_headline(con)
+    if h is None:
         return "Evaluation: no score sheets were scored."
-    h = headline[0]
     alpha = f"{h['alpha']:.3f}" if h["alpha"] is not None else "n/a"
     return (f"Evaluation {h['year']} ({h['status']}): {h['ranked']} regions ranked, best {h['best'] or 'none'}; "
             f"assessors' agreement (Krippendorff's alpha, ordinal) {alpha}; {h['to_moderate']} cells to moderate.")
