@@ -24,12 +24,40 @@ console = Console(width=None if sys.stdout.isatty() else 160)
 DataDir = typer.Option(None, "--data-dir", help="Folder with raw/, curated/, reports/ (default: ./data).")
 
 
+def print_run(run: dict) -> None:
+    """Print one run's outcome: status, what was redone and reused, the message and the movers."""
+    colour = {"COMPLETED": "green", "UNCHANGED": "cyan", "WAITING": "yellow"}.get(run["status"], "red")
+    console.print(f"[bold {colour}]Run {run['run_id']}: {run['status']}[/] — {run.get('message', '')}", soft_wrap=True)
+    if run.get("stages_run") is not None:
+        console.print(f"redone: {', '.join(run['stages_run']) or 'nothing'} · reused: "
+                      f"{', '.join(run['stages_reused']) or 'nothing'}")
+    movers = run.get("movers") or []
+    if movers:
+        table = Table(title="Movers since the previous run (all in score.region_mover and on the overview page)")
+        for column in ("index", "region", "rank before", "rank now", "places", "why"):
+            table.add_column(column, overflow="fold")
+        for m in movers:
+            table.add_row(m["index_code"], f"{m['region_code']} {m['region_name']}", str(m["rank_before"] or "-"),
+                          str(m["rank_now"] or "-"), f"{m['places_up']:+d}" if m["places_up"] is not None else "",
+                          m["cause"])
+        console.print(table)
+
+
 def print_summary(result) -> None:
-    """Print the run summary: rows per file, suites, quarantine by rule, the top of the ranking, the report path."""
+    """Print the run summary: rows per file, suites, quarantine by rule, movers, the report path."""
+    if result.curated is None:
+        print_run(result.run)
+        if result.report:
+            console.print(f"[bold]Report:[/bold] {result.report}")
+        return
     log = result.curated.ingest_log
     parsed = int(log["was_parsed"].sum())
-    files = Table(title=f"Ingest: every row read is curated, quarantined or superseded "
-                        f"({parsed} files parsed, {len(log) - parsed} unchanged and taken from the cache)")
+    reused = "validate" in result.run.get("stages_reused", [])
+    title = (f"Ingest: every row read is curated, quarantined or superseded (reused: the inputs did not change since "
+             f"they were validated)" if reused else
+             f"Ingest: every row read is curated, quarantined or superseded "
+             f"({parsed} files parsed, {len(log) - parsed} unchanged and taken from the cache)")
+    files = Table(title=title)
     for column in ("file", "read", "curated", "quarantined", "superseded", "cells q.", "error"):
         files.add_column(column, justify="left" if column in ("file", "error") else "right")
     for r in log.itertuples():
@@ -57,6 +85,7 @@ def print_summary(result) -> None:
             q.add_row(r.source_file, str(r.source_row), r.source_column or "", r.rule, r.message)
         console.print(q)
     console.print(f"methodology {result.scored.methodology_hash[:16]} · inputs {result.scored.inputs_hash[:16]}")
+    print_run(result.run)
     console.print(f"[bold]Report:[/bold] {result.report}")
 
 
@@ -118,26 +147,87 @@ def print_evaluation(warehouse: Path) -> None:
 MethodologyDir = typer.Option(None, "--methodology", help="Methodology folder to use instead of ./methodology.")
 
 
-@app.command()
-def refresh(data_dir: Optional[Path] = DataDir, methodology: Optional[Path] = MethodologyDir) -> None:
-    """Run the refresh flow (ingest → validate → score → report) on data/raw/."""
-    from pipelines.flows import refresh as refresh_flow
+Force = typer.Option(False, "--force", help="Redo every stage even if no input, methodology or code changed.")
+Wait = typer.Option(0.0, "--wait", metavar="SECONDS",
+                    help="If another refresh is running on the data folder, wait up to SECONDS for it (default: exit).")
+BUSY_EXIT = 75  # EX_TEMPFAIL: try again later
 
-    print_summary(refresh_flow(data_dir=str(data_dir) if data_dir else None,
-                               methodology_dir=str(methodology) if methodology else None))
-    print_evaluation(Settings.default(data_dir).warehouse_path)
+
+def run_refresh(data_dir: Optional[Path], methodology: Optional[Path], force: bool = False, wait: float = 0):
+    """Run the refresh flow and return its result; exit with a clear message if another refresh holds the data."""
+    from pipelines.flows import refresh as refresh_flow
+    from pipelines.runs.lock import RefreshBusy
+
+    try:
+        return refresh_flow(data_dir=str(data_dir) if data_dir else None,
+                            methodology_dir=str(methodology) if methodology else None, force=force, wait_seconds=wait)
+    except RefreshBusy as exc:
+        console.print(f"[bold yellow]Not started:[/] {exc}", soft_wrap=True)
+        raise typer.Exit(code=BUSY_EXIT) from None
+
+
+@app.command()
+def refresh(data_dir: Optional[Path] = DataDir, methodology: Optional[Path] = MethodologyDir, force: bool = Force,
+            wait: float = Wait) -> None:
+    """Run the refresh flow (ingest → validate → score → report) on data/raw/, redoing only what changed."""
+    result = run_refresh(data_dir, methodology, force, wait)
+    print_summary(result)
+    if result.scored is not None:
+        print_evaluation(Settings.default(data_dir).warehouse_path)
 
 
 @app.command()
 def select(data_dir: Optional[Path] = DataDir, methodology: Optional[Path] = MethodologyDir,
            rows: int = typer.Option(10, help="Regions below the cut-off to show.")) -> None:
     """Refresh, then print the proposed cohort with its uncertainty and what it would take for the next regions."""
-    from pipelines.flows import refresh as refresh_flow
-
-    result = refresh_flow(data_dir=str(data_dir) if data_dir else None,
-                          methodology_dir=str(methodology) if methodology else None)
-    console.print(f"methodology {result.scored.methodology_hash[:16]} · inputs {result.scored.inputs_hash[:16]}")
+    result = run_refresh(data_dir, methodology)
+    print_run(result.run)
     print_cohort(Settings.default(data_dir).warehouse_path, rows)
+
+
+@app.command()
+def status(data_dir: Optional[Path] = DataDir, runs: int = typer.Option(10, help="How many recent runs to list.")) -> None:
+    """Show the last runs, what is published, and what is waiting for the next refresh."""
+    from pipelines.runs.status import refresh_status
+
+    settings = Settings.default(data_dir)
+    state = refresh_status(settings, runs)
+    table = Table(title=f"Last {len(state['runs'])} refresh runs ({settings.runs_dir})")
+    for column in ("run", "started (UTC)", "finished", "status", "redone", "rows read", "message"):
+        table.add_column(column, overflow="fold", no_wrap=column != "message")
+    for r in state["runs"]:
+        table.add_row(r["run_id"], r["started_at"][:19].replace("T", " "), (r.get("finished_at") or "")[11:19],
+                      r["status"],
+                      ", ".join(r.get("stages_run") or []), str((r.get("counts") or {}).get("read", "")),
+                      r.get("message") or "")
+    console.print(table)
+    running = state["running"]
+    console.print(f"Running now: run {running.get('run_id')} (pid {running.get('pid')}, started {running.get('started_at')})"
+                  if running is not None else "Running now: no refresh")
+    published = state["published"]
+    if published:
+        console.print(f"Published: {published['path']} (built from inputs {published['inputs_hash'][:16]}, "
+                      f"methodology {published['methodology_hash'][:16]}, {published['pages']} pages)", soft_wrap=True)
+    else:
+        console.print("Published: nothing yet (run `readiness refresh`)")
+    waiting = state["waiting"]
+    lines = [f"{what} {path}" for what in ("added", "changed", "removed", "settling") for path in waiting[what]]
+    console.print("Waiting for the next refresh: " + ("; ".join(lines) if lines else "nothing: the published data "
+                  "is built from the files in data/raw/") + (f"; methodology or code changed: {state['stale']}"
+                                                              if state["stale"] else ""), soft_wrap=True)
+
+
+@app.command()
+def serve(data_dir: Optional[Path] = DataDir, cron: Optional[str] = typer.Option(
+              None, help="Cron expression (default: config/run.yaml schedule.cron, 0 2 * * *)."),
+          timezone: Optional[str] = typer.Option(None, help="Time zone of the cron (default: Asia/Jakarta)."),
+          port: int = typer.Option(4200, help="Port of the local Prefect server started when none is configured.")) -> None:
+    """Serve the refresh on its nightly schedule; start a local Prefect server (SQLite) if none is configured."""
+    from pipelines.flows import serve_nightly
+
+    schedule = Settings.default(data_dir).operations["schedule"]
+    serve_nightly(cron or schedule["cron"], timezone or schedule["timezone"], port,
+                  data_dir=str(data_dir.resolve()) if data_dir else None, log=console.print)
 
 
 @app.command("generate-demo")
@@ -156,7 +246,7 @@ def demo(size: str = typer.Option("demo", help="small, demo or national (config/
          data_dir: Optional[Path] = DataDir, methodology: Optional[Path] = MethodologyDir) -> None:
     """Generate the synthetic demo data, then run the refresh flow and print where the report is."""
     generate_demo(size=size, data_dir=data_dir)
-    refresh(data_dir=data_dir, methodology=methodology)
+    refresh(data_dir=data_dir, methodology=methodology, force=False, wait=0)
 
 
 @app.command()

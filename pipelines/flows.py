@@ -2,38 +2,81 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-from collections.abc import Callable
 
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
+from prefect.context import get_run_context
+from prefect.schedules import Cron
+from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from pipelines.ingest.run import Staged, ingest
+from pipelines.report.publish import building_dir, live as publish_live, publish
 from pipelines.report.site import build_report
-from pipelines.report.summary import ranking_top, refresh_summary
-from pipelines.score.methodology import load as load_methodology
-from pipelines.score.run import Scored, score
+from pipelines.report.summary import ranking_top, refresh_summary, region_movers
+from pipelines.runs import record
+from pipelines.runs.lock import refresh_lock
+from pipelines.runs.plan import Plan, refresh_plan
+from pipelines.score.methodology import Methodology, load as load_methodology
+from pipelines.score.run import Scored, read_scored, score
 from pipelines.settings import Settings
-from pipelines.validate.run import Curated, validate
+from pipelines.validate.run import Curated, read_curated, unpublishable_sources, validate
+
+# Movers kept in the run record (all of them are in score.region_mover and on the report).
+MOVERS_KEPT = 10
+
+
+class PublicationBlocked(RuntimeError):
+    """The run's result must not replace the last publication (a source failed its gates with nothing to fall back on)."""
 
 
 @dataclass
 class RefreshResult:
-    """What one refresh produced: the curated layer, the score row counts and the report's path."""
+    """What one refresh did: its run record, and the curated layer, scores and site it used (None when not reached)."""
 
-    curated: Curated
-    scored: Scored
-    report: Path
+    run: dict
+    curated: Curated | None = None
+    scored: Scored | None = None
+    report: Path | None = None
 
 
-@task(name="ingest", cache_policy=NONE, persist_result=False)
-def ingest_task(settings: Settings) -> Staged:
-    """Read every raw file into canonical staging tables."""
+def _is_io_error(task, task_run, state) -> bool:
+    """Retry only what a file still arriving can cause (a vanished, locked or half-copied file), not bad data."""
+    try:
+        state.result()
+    except OSError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(name="plan", cache_policy=NONE, persist_result=False, retries=2, retry_delay_seconds=[5, 30],
+      retry_condition_fn=_is_io_error)
+def plan_task(settings: Settings, methodology_hash: str, force: bool) -> Plan:
+    """Fingerprint the inputs and decide which stages must run."""
     logger = get_run_logger()
-    staged = ingest(settings)
+    plan = refresh_plan(settings, methodology_hash, force=force)
+    for path in plan.scan.settling:
+        logger.warning("still being written, left for the next run: %s", path)
+    logger.info("plan: run %s; reuse %s", ", ".join(plan.stages) or "nothing", ", ".join(plan.reused) or "nothing")
+    return plan
+
+
+@task(name="ingest", cache_policy=NONE, persist_result=False, retries=2, retry_delay_seconds=[5, 30],
+      retry_condition_fn=_is_io_error)
+def ingest_task(settings: Settings, exclude: frozenset[str] = frozenset()) -> Staged:
+    """Read every raw file (but those still being written) into canonical staging tables."""
+    logger = get_run_logger()
+    staged = ingest(settings, exclude)
     for f in staged.files.itertuples():
         if f.file_error:
             logger.warning("unreadable file %s: %s", f.source_file, f.file_error)
@@ -46,10 +89,10 @@ def ingest_task(settings: Settings) -> Staged:
 
 
 @task(name="validate", cache_policy=NONE, persist_result=False)
-def validate_task(staged: Staged, settings: Settings) -> Curated:
+def validate_task(staged: Staged, settings: Settings, stage_key: str | None = None) -> Curated:
     """Validate the staged tables with the GX suites and write the curated layer."""
     logger = get_run_logger()
-    curated = validate(staged, settings)
+    curated = validate(staged, settings, stage_key)
     for s in curated.suites:
         logger.info("suite %-26s %s  rows %6d  quarantined %5d", s["table"], "passed" if s["success"] else "FAILED",
                     s["rows"], s["rows_quarantined"])
@@ -81,23 +124,25 @@ def dask_mapper(workers: int) -> Callable[[Callable, list], list]:
 
 
 @task(name="score", cache_policy=NONE, persist_result=False)
-def score_task(settings: Settings) -> Scored:
+def score_task(settings: Settings, methodology: Methodology, stage_key: str | None = None) -> Scored:
     """Score the curated layer in DuckDB with the methodology files, and choose the cohort."""
     logger = get_run_logger()
     executor = settings.monte_carlo.get("executor", "local")
     mapper = dask_mapper(int(settings.monte_carlo.get("dask_workers", 2))) if executor == "dask" else None
-    scored = score(settings, load_methodology(settings.methodology_dir), mapper=mapper)
+    scored = score(settings, methodology, mapper=mapper, stage_key=stage_key)
     logger.info("score: %s (methodology %s, inputs %s)", ", ".join(f"{k}={v}" for k, v in scored.rows.items()),
                 scored.methodology_hash[:12], scored.inputs_hash[:12])
     return scored
 
 
 @task(name="report", cache_policy=NONE, persist_result=False)
-def report_task(settings: Settings) -> Path:
-    """Publish the HTML report, ranking CSV and manifest."""
-    path = build_report(settings)
-    get_run_logger().info("report: %s", path)
-    return path
+def report_task(settings: Settings, run_id: str, stage_key: str) -> Path:
+    """Build the site aside, then swap it in as the live publication; return the live index.html."""
+    built = building_dir(settings, run_id)
+    build_report(settings, built, stage_key)
+    folder = publish(settings, built)
+    get_run_logger().info("report: published %s as %s", folder.name, settings.reports_dir / "index.html")
+    return settings.reports_dir / "index.html"
 
 
 @task(name="artifacts", cache_policy=NONE, persist_result=False)
@@ -109,15 +154,144 @@ def artifacts_task(settings: Settings) -> None:
                              description="Rows, quarantine, hashes, ranks and what changed since the last run")
 
 
+def _counts(curated: Curated) -> dict[str, int]:
+    log = curated.ingest_log
+    return {"files": len(log), **{c.removeprefix("rows_"): int(log[c].sum()) for c in (
+        "rows_read", "rows_curated", "rows_quarantined", "rows_superseded")}}
+
+
 @flow(name="refresh", log_prints=True)
-def refresh(data_dir: str | None = None, methodology_dir: str | None = None) -> RefreshResult:
-    """Ingest → validate → score → report over data/raw/, publishing to data/reports/."""
+def refresh(data_dir: str | None = None, methodology_dir: str | None = None, force: bool = False,
+            wait_seconds: float = 0) -> RefreshResult:
+    """Ingest → validate → score → report over data/raw/, redoing only what changed, publishing to data/reports/.
+
+    One refresh at a time per data folder: another one waits up to `wait_seconds`, then fails with RefreshBusy.
+    `force` redoes every stage even when no input changed.
+    """
     settings = Settings.default(data_dir, methodology_dir=methodology_dir)
-    staged = ingest_task(settings)
-    curated = validate_task(staged, settings)
-    scored = score_task(settings, wait_for=[curated])
-    report = report_task(settings, wait_for=[scored])
-    artifacts_task(settings, wait_for=[report])
-    top = curated.ingest_log[["source_file", "rows_read", "rows_curated", "rows_quarantined", "rows_superseded"]]
-    create_table_artifact(key="ingest-log", table=top.to_dict("records"), description="Rows per raw file")
-    return RefreshResult(curated=curated, scored=scored, report=report)
+    run_id = record.new_run_id()
+    flow_run = get_run_context().flow_run
+    started = record.now_utc()
+    with refresh_lock(settings.lock_path, {"run_id": run_id, "pid": os.getpid(), "started_at": started}, wait_seconds):
+        for earlier in record.close_interrupted(settings.runs_dir):
+            get_run_logger().warning("run %s was interrupted; its partial work is discarded", earlier)
+        run = record.write(settings.runs_dir, {
+            "run_id": run_id, "flow_run_id": str(flow_run.id) if flow_run else None, "pid": os.getpid(),
+            "started_at": started, "finished_at": None, "status": "RUNNING", "stage": "plan", "force": force,
+            "data_dir": str(settings.data_dir), "methodology_dir": str(settings.methodology_dir)})
+        try:
+            return _refresh(settings, run)
+        except BaseException as exc:
+            record.write(settings.runs_dir, {**run, "status": "FAILED", "finished_at": record.now_utc(),
+                                             "message": f"{type(exc).__name__}: {exc}"})
+            get_run_logger().error("refresh FAILED at %s; the last publication stays live", run.get("stage"))
+            raise
+
+
+def _refresh(settings: Settings, run: dict) -> RefreshResult:
+    logger = get_run_logger()
+
+    def stage(name: str, **fields) -> None:
+        run.update(stage=name, **fields)
+        record.write(settings.runs_dir, run)
+
+    def finish(status: str, message: str, **fields) -> dict:
+        run.update(status=status, stage=None, finished_at=record.now_utc(), message=message, **fields)
+        logger.info("refresh %s: %s", status, message)
+        return record.write(settings.runs_dir, run)
+
+    methodology = load_methodology(settings.methodology_dir)
+    plan = plan_task(settings, methodology.hash, run["force"])
+    stage("plan", keys=plan.keys, stages_run=plan.stages, stages_reused=plan.reused, raw_files=len(plan.scan.files),
+          settling=plan.scan.settling, methodology_hash=methodology.hash)
+    if plan.waiting:
+        return RefreshResult(finish("WAITING", "files the published data came from are still being written: "
+                                    + ", ".join(plan.waiting) + "; the last publication stays until the next run"))
+    if not plan.stages:
+        previous = record.last_published(settings.runs_dir)
+        since = f" since run {previous['run_id']}" if previous else ""
+        return RefreshResult(finish("UNCHANGED", f"no input, methodology or code changed{since}: nothing redone, "
+                                    f"{publish_live(settings)} stays published"),
+                             report=settings.reports_dir / "index.html")
+    if "ingest" in plan.stages:
+        stage("ingest")
+        staged = ingest_task(settings, frozenset(plan.scan.settling))
+        stage("validate")
+        curated = validate_task(staged, settings, plan.keys["validate"])
+    else:
+        curated = read_curated(settings.curated_dir)
+    run["counts"] = _counts(curated)
+    blockers = unpublishable_sources(curated)
+    if blockers:
+        raise PublicationBlocked("validation gates failed and nothing can stand in: " + "; ".join(blockers))
+    if "score" in plan.stages:
+        stage("score")
+        scored = score_task(settings, methodology, plan.keys["score"])
+    else:
+        scored = read_scored(settings.warehouse_path)
+    stage("report")
+    report = report_task(settings, run["run_id"], plan.keys["report"])
+    artifacts_task(settings)
+    create_table_artifact(key="ingest-log", description="Rows per raw file", table=curated.ingest_log[
+        ["source_file", "rows_read", "rows_curated", "rows_quarantined", "rows_superseded"]].to_dict("records"))
+    movers = region_movers(settings.warehouse_path)
+    run = finish("COMPLETED", f"published {publish_live(settings)}", publication=str(publish_live(settings)),
+                 inputs_hash=scored.inputs_hash, movers=movers[:MOVERS_KEPT])
+    return RefreshResult(run=run, curated=curated, scored=scored, report=report)
+
+
+def nightly_schedule(cron: str, timezone: str) -> Cron:
+    """Return the refresh's schedule: `cron` in `timezone` (the nightly default is 0 2 * * * in Asia/Jakarta)."""
+    return Cron(cron, timezone=timezone)
+
+
+def start_local_server(port: int, log: Callable[[str], None], timeout_seconds: float = 120) -> tuple[subprocess.Popen, str]:
+    """Start `prefect server start` on 127.0.0.1:`port` (SQLite in PREFECT_HOME) and return it with its API URL once
+    it answers its health check.
+    """
+    executable = Path(sys.executable).with_name("prefect")
+    home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect"))
+    home.mkdir(parents=True, exist_ok=True)
+    url = f"http://127.0.0.1:{port}/api"
+    log(f"No Prefect server configured (PREFECT_API_URL): starting one at {url} (UI: http://127.0.0.1:{port}, "
+        f"database in {home}, log in {home / 'server.log'})")
+    with open(home / "server.log", "ab") as server_log:
+        server = subprocess.Popen([str(executable), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                                  stdout=server_log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the Prefect server exited with code {server.returncode} (is port {port} taken? "
+                               f"try --port, or set PREFECT_API_URL to a running server); see {home / 'server.log'}")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return server, url
+        except OSError:
+            time.sleep(0.5)
+    server.terminate()
+    raise RuntimeError(f"the Prefect server did not answer within {timeout_seconds:.0f} s; see {home / 'server.log'}")
+
+
+def serve_nightly(cron: str, timezone: str, port: int, data_dir: str | None = None,
+                  log: Callable[[str], None] = print) -> None:
+    """Serve the refresh flow as the deployment `refresh/nightly` on its schedule until interrupted.
+
+    Schedules need a Prefect server (the temporary one of a plain flow run does not schedule): without a configured
+    PREFECT_API_URL a local one is started for as long as this runs.
+    """
+    server, url = None, PREFECT_API_URL.value()
+    if not url:
+        server, url = start_local_server(port, log)
+    os.environ["PREFECT_API_URL"] = url   # the runner's flow-run processes inherit it
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: url}):
+            log(f"Serving refresh/nightly on '{cron}' ({timezone}); runs are listed in the Prefect UI and by "
+                "`readiness status`. Stop with Ctrl-C.")
+            refresh.serve(name="nightly", schedules=[nightly_schedule(cron, timezone)], limit=1,
+                          parameters={"data_dir": data_dir} if data_dir else {},
+                          description="Nightly refresh: ingest, validate, score and publish what changed.")
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)

@@ -26,6 +26,7 @@ class Settings:
     validation: dict = field(default_factory=dict)
     methodology: Path | None = None
     monte_carlo: dict = field(default_factory=dict)
+    operations: dict = field(default_factory=dict)
 
     @classmethod
     def default(cls, data_dir: Path | str | None = None, methodology_dir: Path | str | None = None,
@@ -40,7 +41,8 @@ class Settings:
         return cls(root=root, data_dir=Path(data_dir).resolve() if data_dir else root / "data",
                    validation={**configured["validation"], **validation},
                    methodology=Path(methodology_dir).resolve() if methodology_dir else None,
-                   monte_carlo=configured.get("monte_carlo") or {})
+                   monte_carlo=configured.get("monte_carlo") or {},
+                   operations={**(configured.get("refresh") or {}), "schedule": configured.get("schedule") or {}})
 
     def with_validation(self, **validation) -> "Settings":
         """Return a copy with some validation settings changed."""
@@ -66,6 +68,25 @@ class Settings:
     @property
     def reports_dir(self) -> Path:
         return self.data_dir / "reports"
+
+    @property
+    def validation_docs_dir(self) -> Path:
+        """The GX Data Docs of the latest validation; the report copies them into each publication."""
+        return self.curated_dir / "validation_docs"
+
+    @property
+    def publications_dir(self) -> Path:
+        """Where each publication is built; reports_dir is a symlink to the live one."""
+        return self.data_dir / "publications"
+
+    @property
+    def runs_dir(self) -> Path:
+        """One JSON record per refresh run."""
+        return self.data_dir / "runs"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.data_dir / ".refresh.lock"
 
     @property
     def warehouse_path(self) -> Path:

@@ -232,11 +232,12 @@ def _store(cache_dir: Path, key: str, result: FileResult) -> None:
     partial.replace(folder)
 
 
-def ingest(settings: Settings) -> Staged:
+def ingest(settings: Settings, exclude: frozenset[str] = frozenset()) -> Staged:
     """Return canonical staging tables from every raw file, writing them to data/staging/ as Parquet.
 
     A file whose bytes and parsing contract are unchanged since an earlier run is not parsed again:
-    its parse is read back from data/staging/cache/.
+    its parse is read back from data/staging/cache/. Files named in `exclude` (paths relative to data/raw/,
+    such as files still being written) are left for the next run.
     """
     framework = load_yaml(settings.methodology_dir / "framework.yaml")
     context = Context(
@@ -246,6 +247,8 @@ def ingest(settings: Settings) -> Staged:
     cache_dir = settings.staging_dir / "cache"
     results: dict[str, list[FileResult]] = {}
     for source, path in raw_files(settings.raw_dir):
+        if path.relative_to(settings.raw_dir).as_posix() in exclude:
+            continue
         record = provenance(source, path, settings.raw_dir)
         key = context.cache_key(source, record["source_file"], record["sha256"])
         result = _cached(cache_dir, key)

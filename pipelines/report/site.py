@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,7 +43,8 @@ QUERIES = {
     "ingest_log": "SELECT * FROM curated.ingest_log ORDER BY source, source_file",
     "raw_files": "SELECT * FROM curated.raw_files ORDER BY source, source_file",
     "source_status": "SELECT * FROM curated.source_status ORDER BY \"table\"",
-    "run": "SELECT * FROM methodology.run",
+    "run": "SELECT methodology_hash, inputs_hash FROM methodology.run",
+    "movers": "SELECT * EXCLUDE (scored_before) FROM score.region_mover",
     "regions_covered": """SELECT source, count(DISTINCT region_code) AS regions FROM (
                               SELECT 'fiscal_capacity' AS source, region_code FROM curated.fiscal_capacity
                               UNION ALL SELECT 'government_performance', region_code FROM curated.government_performance
@@ -351,11 +353,15 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def build_report(settings: Settings) -> Path:
-    """Return the path of index.html after writing the whole site from the warehouse."""
+def build_report(settings: Settings, out: Path, stage_key: str | None = None) -> Path:
+    """Return the path of index.html after writing the whole site from the warehouse into the folder `out`.
+
+    `stage_key` (the fingerprint of everything the site depends on) goes into its manifest.
+    """
     tables = report_tables(settings.warehouse_path)
-    out = settings.reports_dir
     out.mkdir(parents=True, exist_ok=True)
+    if settings.validation_docs_dir.is_dir():
+        shutil.copytree(settings.validation_docs_dir, out / "validation", dirs_exist_ok=True)
     (out / "plotly.min.js").write_text(get_plotlyjs(), encoding="utf-8")
     hashes = tables["run"].iloc[0].to_dict()
     is_synthetic = bool(tables["raw_files"]["is_synthetic"].any())
@@ -386,7 +392,7 @@ def build_report(settings: Settings) -> Path:
         images = {"skipped": str(exc)}
     pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html") if not p.is_relative_to(out / "validation"))
     manifest = {
-        "layer": "report", "code_version": __version__, **hashes,
+        "layer": "report", "code_version": __version__, "stage_key": stage_key, **hashes,
         "pages": {page: _sha256(out / page) for page in pages},
         "downloads": {f"downloads/{name}": entry for name, entry in outputs.items()},
         "images": images,

@@ -60,29 +60,12 @@ def previous_runs(con: duckdb.DuckDBPyConnection) -> list[dict]:
         ORDER BY c.index_code""")
 
 
-def rank_moves(con: duckdb.DuckDBPyConnection, index_code: str, methodology_hash: str, inputs_hash: str) -> list[dict]:
-    """Return one row per region ranked by this run or by the given earlier run of `index_code`: its rank in each.
-
-    `places_up` is positive when the region moved up (towards rank 1); the rows come largest move first.
-    """
-    return _records(con, """
-        WITH now_ranked AS (
-            SELECT unit_code AS region_code, node_rank AS rank_now
-            FROM score.index_node
-            WHERE index_code = $index AND parent_code IS NULL AND node_rank IS NOT NULL
-        ),
-        before_ranked AS (
-            SELECT unit_code AS region_code, node_rank AS rank_before
-            FROM history.index_node
-            WHERE index_code = $index AND parent_code IS NULL AND node_rank IS NOT NULL
-              AND methodology_hash = $methodology AND inputs_hash = $inputs
-        )
-        SELECT region_code, g.region_name, b.rank_before, n.rank_now, b.rank_before - n.rank_now AS places_up
-        FROM now_ranked n
-        FULL JOIN before_ranked b USING (region_code)
-        LEFT JOIN reference.regions g USING (region_code)
-        ORDER BY abs(places_up) DESC NULLS LAST, rank_now NULLS LAST, region_code""",
-                    {"index": index_code, "methodology": methodology_hash, "inputs": inputs_hash})
+def region_movers(warehouse: Path) -> list[dict]:
+    """Return score.region_mover as dicts (index, region, rank before and now, places up, cause), largest move first."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return _records(con, """SELECT index_code, region_code, region_name, rank_before, rank_now, places_up, cause
+                                FROM score.region_mover
+                                ORDER BY abs(places_up) DESC NULLS LAST, index_code, rank_now NULLS LAST, region_code""")
 
 
 def _short(value: str | None) -> str:
@@ -104,16 +87,16 @@ def _changes(con: duckdb.DuckDBPyConnection) -> list[str]:
         hashes = [f"{what} changed ({_short(run[f'previous_{key}'])} → {_short(run[key])})"
                   if run[f"previous_{key}"] != run[key] else f"{what} unchanged"
                   for what, key in (("inputs", "inputs_hash"), ("methodology", "methodology_hash"))]
-        moves = rank_moves(con, code, run["previous_methodology_hash"], run["previous_inputs_hash"])
+        moves = _records(con, "SELECT * FROM score.region_mover WHERE index_code = $index", {"index": code})
         moved = [m for m in moves if m["places_up"]]
         new = sum(m["rank_before"] is None for m in moves)
         gone = sum(m["rank_now"] is None for m in moves)
         lines += [f"**{label} index** against the run scored {run['previous_scored_at']:%Y-%m-%d %H:%M %Z}: "
                   f"{', '.join(hashes)}. {len(moved)} regions moved, {new} newly ranked, {gone} no longer ranked.", ""]
         if moved:
-            lines += ["| region | rank before | rank now | places |", "|---|---:|---:|---:|"]
+            lines += ["| region | rank before | rank now | places | why |", "|---|---:|---:|---:|---|"]
             lines += [f"| {m['region_code']} {m['region_name']} | {m['rank_before']} | {m['rank_now']} | "
-                      f"{m['places_up']:+d} |" for m in moved[:MOVERS_SHOWN]]
+                      f"{m['places_up']:+d} | {m['cause']} |" for m in moved[:MOVERS_SHOWN]]
             lines.append("")
     return lines
 

@@ -19,7 +19,9 @@ MODELS_DIR = Path(__file__).parent / "models"
 INPUT_MODELS = ["screening_unit", "screening_value", "readiness_period", "readiness_unit", "readiness_indicator",
                 "readiness_value"]
 RESULT_MODELS = ["region_screening", "region_element", "region_dimension", "region_aspect", "region_dimension_aspect",
-                 "region_readiness", "region_profile", "region_ranking", "cohort_shortlist"]
+                 "region_readiness", "region_profile", "region_ranking", "cohort_shortlist", "region_input"]
+# Models over this run and the earlier ones kept in history.*: they run after this run is added to it.
+HISTORY_MODELS = ["region_mover"]
 SCORE_COLUMNS = {"region_screening": "screening_index", "region_element": "element_score",
                  "region_dimension": "dimension_score", "region_aspect": "aspect_score",
                  "region_readiness": "readiness_index", "region_dimension_aspect": "cell_score"}
@@ -40,8 +42,12 @@ class Scored:
     inputs_hash: str
 
 
-def load_inputs(con: duckdb.DuckDBPyConnection, settings: Settings, methodology: Methodology, inputs_hash: str) -> None:
-    """Replace the reference and methodology tables and the curated views of the warehouse with this run's inputs."""
+def load_inputs(con: duckdb.DuckDBPyConnection, settings: Settings, methodology: Methodology, inputs_hash: str,
+                stage_key: str | None = None) -> None:
+    """Replace the reference and methodology tables and the curated views of the warehouse with this run's inputs.
+
+    `stage_key`, the fingerprint of everything the scores depend on, is kept in methodology.run.
+    """
     for schema in ("reference", "curated", "methodology", "score"):
         con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         con.execute(f"CREATE SCHEMA {schema}")
@@ -57,7 +63,8 @@ def load_inputs(con: duckdb.DuckDBPyConnection, settings: Settings, methodology:
         "methodology.evaluation_year": methodology.evaluation.year_table(),
         "methodology.evaluation_weight": methodology.evaluation.weight_table(),
         "methodology.evaluation_component": methodology.evaluation.component_label_table(),
-        "methodology.run": pd.DataFrame([{"methodology_hash": methodology.hash, "inputs_hash": inputs_hash}]),
+        "methodology.run": pd.DataFrame([{"methodology_hash": methodology.hash, "inputs_hash": inputs_hash,
+                                          "stage_key": stage_key}], dtype=object),
     }
     for name, frame in frames.items():
         con.register("incoming", frame)
@@ -93,8 +100,15 @@ def run_indices(con: duckdb.DuckDBPyConnection, methodology: Methodology, inputs
 
 
 def keep_history(con: duckdb.DuckDBPyConnection) -> int:
-    """Append this run's node scores to history.index_node unless the same inputs and methodology are there."""
+    """Append this run's node scores to history.index_node unless the same inputs and methodology are there, and
+    its per-region input fingerprints to history.region_input unless the same inputs are; return the runs kept.
+    """
     con.execute("CREATE SCHEMA IF NOT EXISTS history")
+    con.execute("CREATE TABLE IF NOT EXISTS history.region_input AS "
+                "SELECT '' AS inputs_hash, * FROM score.region_input WITH NO DATA")
+    con.execute("""INSERT INTO history.region_input BY NAME
+                   SELECT run.inputs_hash, i.* FROM score.region_input i CROSS JOIN methodology.run run
+                   WHERE NOT EXISTS (SELECT 1 FROM history.region_input h WHERE h.inputs_hash = run.inputs_hash)""")
     con.execute("CREATE TABLE IF NOT EXISTS history.index_node AS "
                 "SELECT *, now() AS scored_at FROM score.index_node WITH NO DATA")
     con.execute("""INSERT INTO history.index_node BY NAME
@@ -124,17 +138,19 @@ def check_scores(con: duckdb.DuckDBPyConnection) -> None:
         raise ScoreCheckError("; ".join(problems))
 
 
-def score(settings: Settings, methodology: Methodology, mapper: selection.Mapper | None = None) -> Scored:
+def score(settings: Settings, methodology: Methodology, mapper: selection.Mapper | None = None,
+          stage_key: str | None = None) -> Scored:
     """Return row counts of the score tables after building them in data/warehouse.duckdb.
 
-    `mapper` runs the cohort Monte Carlo's chunks (default: one after the other in this process).
+    `mapper` runs the cohort Monte Carlo's chunks (default: one after the other in this process); `stage_key` is
+    stored with the scores so the next refresh can tell whether they are still current.
     """
     manifest = json.loads((settings.curated_dir / "manifest.json").read_text(encoding="utf-8"))
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(settings.warehouse_path)) as con:
         # One transaction: the warehouse has either this run's scores or the last run's, never half of each.
         con.execute("BEGIN TRANSACTION")
-        load_inputs(con, settings, methodology, manifest["inputs_hash"])
+        load_inputs(con, settings, methodology, manifest["inputs_hash"], stage_key)
         rows = run_models(con, INPUT_MODELS)
         rows.update(run_indices(con, methodology, manifest["inputs_hash"]))
         rows.update(run_models(con, RESULT_MODELS))
@@ -143,5 +159,16 @@ def score(settings: Settings, methodology: Methodology, mapper: selection.Mapper
         rows.update(evaluation.publish(con))
         rows.update(selection.run(con, methodology, manifest["inputs_hash"], **({"mapper": mapper} if mapper else {})))
         keep_history(con)
+        rows.update(run_models(con, HISTORY_MODELS))
         con.execute("COMMIT")
     return Scored(rows=rows, methodology_hash=methodology.hash, inputs_hash=manifest["inputs_hash"])
+
+
+def read_scored(warehouse: Path) -> Scored:
+    """Return what an earlier score step left in the warehouse: row counts of the score tables and their hashes."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        methodology_hash, inputs_hash = con.execute("SELECT methodology_hash, inputs_hash FROM methodology.run").fetchone()
+        tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'score' "
+                                            "ORDER BY table_name").fetchall()]
+        rows = {t: con.execute(f"SELECT count(*) FROM score.{t}").fetchone()[0] for t in tables}
+    return Scored(rows=rows, methodology_hash=methodology_hash, inputs_hash=inputs_hash)

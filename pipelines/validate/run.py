@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines import __version__
+from pipelines import __version__, atomic
 from pipelines.ingest import reference
 from pipelines.ingest.canonical import QUARANTINE_COLUMNS
 from pipelines.ingest.run import Staged
@@ -301,7 +301,7 @@ def with_last_good(tables: dict[str, pd.DataFrame], summaries: list[dict], last_
         gates = gates_by_source[TABLE_SOURCE.get(table, table)]
         path = last_good_dir / f"{table}.parquet"
         if not gates:
-            tables[table].to_parquet(path, index=False)
+            atomic.write_parquet(tables[table], path)
             status.append({"table": table, "status": "passed", "reason": None, "version_used": "this run"})
             continue
         reason = "; ".join(sorted({f"{f['rule']} ({f['rows']} rows)" for f in gates}))
@@ -316,14 +316,31 @@ def with_last_good(tables: dict[str, pd.DataFrame], summaries: list[dict], last_
     return out, pd.DataFrame(status, columns=STATUS_COLUMNS)
 
 
+def unpublishable_sources(curated: Curated) -> list[str]:
+    """Return why the curated layer must not be published: sources whose delivered files failed a validation gate
+    while no earlier good version exists to stand in for them (one line per table).
+    """
+    delivered = set(curated.ingest_log.loc[curated.ingest_log["rows_read"] > 0, "source"])
+    status = curated.source_status
+    failed = status[(status["status"] == "failed") & status["version_used"].str.startswith("none")]
+    return [f"{r.table}: {r.reason}; no earlier good version" for r in failed.itertuples()
+            if TABLE_SOURCE.get(r.table, r.table) in delivered]
+
+
 def inputs_hash(raw_files: pd.DataFrame) -> str:
     """Return one sha256 over the sorted (file, sha256) pairs of every raw input."""
     lines = sorted(f"{f}\t{h}" for f, h in zip(raw_files["source_file"], raw_files["sha256"]))
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
-def validate(staged: Staged, settings: Settings) -> Curated:
-    """Return the curated layer from the staged tables, writing it to data/curated/ with a manifest."""
+def validate(staged: Staged, settings: Settings, stage_key: str | None = None) -> Curated:
+    """Return the curated layer from the staged tables, writing it to data/curated/ with a manifest.
+
+    `stage_key` (the fingerprint of everything validation depends on) goes into the manifest, so that the next
+    refresh can tell whether the curated layer is still current.
+    """
+    # Until the new manifest is written last, the curated layer counts as being rebuilt (a killed run is redone).
+    (settings.curated_dir / "manifest.json").unlink(missing_ok=True)
     contract = load_yaml(settings.config_dir / "sources.yaml")["sources"]
     primary = {source: spec["table"] for source, spec in contract.items()}
     source_of = {spec["table"]: source for source, spec in contract.items()} | TABLE_SOURCE
@@ -358,27 +375,39 @@ def validate(staged: Staged, settings: Settings) -> Curated:
     superseded = staged.superseded.sort_values(["source_file", "source_row"]).reset_index(drop=True)
     log = row_accounting(staged.files, tables, quarantine, superseded, primary)
     tables, status = with_last_good(tables, summaries, settings.curated_dir / "last_good")
-    build_validation_docs(context, settings.reports_dir / "validation", summaries)
+    build_validation_docs(context, settings.validation_docs_dir, summaries)
     curated = Curated(tables=tables, quarantine=quarantine, superseded=superseded, ingest_log=log,
                       raw_files=staged.files.drop(columns=["rows_read", "column_map", "notes", "was_parsed"]),
                       suites=summaries, source_status=status)
-    write_curated(curated, settings.curated_dir)
+    write_curated(curated, settings.curated_dir, stage_key)
     return curated
 
 
-def write_curated(curated: Curated, curated_dir: Path) -> None:
-    """Write every curated table as Parquet, the suite results, and manifest.json, under data/curated/."""
+def write_curated(curated: Curated, curated_dir: Path, stage_key: str | None = None) -> None:
+    """Write every curated table as Parquet, the suite results, and manifest.json (last), under data/curated/."""
     curated_dir.mkdir(parents=True, exist_ok=True)
     outputs = {**curated.tables, "quarantine": curated.quarantine, "superseded": curated.superseded,
                "ingest_log": curated.ingest_log, "raw_files": curated.raw_files, "source_status": curated.source_status}
     for name, table in outputs.items():
-        table.to_parquet(curated_dir / f"{name}.parquet", index=False)
-    (curated_dir / "validation.json").write_text(json.dumps(curated.suites, indent=2) + "\n", encoding="utf-8")
+        atomic.write_parquet(table, curated_dir / f"{name}.parquet")
+    atomic.write_text(curated_dir / "validation.json", json.dumps(curated.suites, indent=2) + "\n")
     manifest = {
-        "layer": "curated", "code_version": __version__, "inputs_hash": inputs_hash(curated.raw_files),
+        "layer": "curated", "code_version": __version__, "stage_key": stage_key,
+        "inputs_hash": inputs_hash(curated.raw_files),
         "inputs": curated.raw_files[["source_file", "sha256"]].to_dict("records"),
         "tables": {name: {"rows": len(table), "columns": list(table.columns)} for name, table in outputs.items()},
         "validation": {s["table"]: {"success": s["success"], "rows_quarantined": s["rows_quarantined"]}
                        for s in curated.suites},
     }
-    (curated_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    atomic.write_text(curated_dir / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+
+
+def read_curated(curated_dir: Path) -> Curated:
+    """Return the curated layer an earlier run wrote, without its data tables (scoring reads those from Parquet)."""
+    def table(name: str) -> pd.DataFrame:
+        return pd.read_parquet(curated_dir / f"{name}.parquet")
+
+    return Curated(tables={}, quarantine=table("quarantine"), superseded=table("superseded"),
+                   ingest_log=table("ingest_log"), raw_files=table("raw_files"),
+                   suites=json.loads((curated_dir / "validation.json").read_text(encoding="utf-8")),
+                   source_status=table("source_status"))

@@ -1,0 +1,43 @@
+"""What `readiness status` shows: recent runs, the live publication, and what the next refresh would pick up."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from pipelines.report.publish import live
+from pipelines.runs import record
+from pipelines.runs.lock import lock_holder
+from pipelines.runs.plan import STAGES, raw_changes, scan_raw, stage_keys, stored_keys
+from pipelines.score.methodology import load as load_methodology
+from pipelines.settings import Settings
+
+
+def refresh_status(settings: Settings, runs: int = 10) -> dict:
+    """Return the newest `runs` run records, who is running now, the live publication, and what is waiting.
+
+    `waiting` lists raw files added, changed or removed since the published data, and files still being written;
+    `stale` names the stages the next refresh would redo although no raw file changed (methodology or code).
+    """
+    folder = live(settings)
+    published = None
+    if folder and (folder / "manifest.json").exists():
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        published = {"path": str(folder), "inputs_hash": manifest["inputs_hash"],
+                     "methodology_hash": manifest["methodology_hash"], "pages": len(manifest["pages"])}
+    scan = scan_raw(settings.raw_dir, float(settings.operations.get("settle_seconds", 0)))
+    waiting = raw_changes(settings, scan)
+    history = record.runs(settings.runs_dir)
+    # Compare with the methodology folder the last run used (it may be a copy passed with --methodology).
+    methodology_dir = settings.methodology
+    if methodology_dir is None and history and history[0].get("methodology_dir"):
+        methodology_dir = Path(history[0]["methodology_dir"])
+        settings = replace(settings, methodology=methodology_dir)
+    keys = stage_keys(settings, scan, load_methodology(settings.methodology_dir).hash)
+    stored = stored_keys(settings)
+    redo = [s for s in STAGES if keys[s] != stored[s]]
+    no_file_changed = not any(waiting[k] for k in ("added", "changed", "removed"))
+    return {"runs": history[:runs], "running": lock_holder(settings.lock_path),
+            "published": published, "waiting": waiting,
+            "stale": ", ".join(redo) + " would be redone" if redo and no_file_changed else ""}
