@@ -218,7 +218,7 @@ def status(data_dir: Optional[Path] = DataDir, runs: int = typer.Option(10, help
 
 
 @app.command()
-def serve(data_dir: Optional[Path] = DataDir, cron: Optional[str] = typer.Option(
+def serve(data_dir: Optional[Path] = DataDir, methodology: Optional[Path] = MethodologyDir, cron: Optional[str] = typer.Option(
               None, help="Cron expression (default: config/run.yaml schedule.cron, 0 2 * * *)."),
           timezone: Optional[str] = typer.Option(None, help="Time zone of the cron (default: Asia/Jakarta)."),
           port: int = typer.Option(4200, help="Port of the local Prefect server started when none is configured.")) -> None:
@@ -226,8 +226,10 @@ def serve(data_dir: Optional[Path] = DataDir, cron: Optional[str] = typer.Option
     from pipelines.flows import serve_nightly
 
     schedule = Settings.default(data_dir).operations["schedule"]
+    parameters = {"data_dir": str(data_dir.resolve()) if data_dir else None,
+                  "methodology_dir": str(methodology.resolve()) if methodology else None}
     serve_nightly(cron or schedule["cron"], timezone or schedule["timezone"], port,
-                  data_dir=str(data_dir.resolve()) if data_dir else None, log=console.print)
+                  parameters={k: v for k, v in parameters.items() if v}, log=console.print)
 
 
 @app.command("generate-demo")

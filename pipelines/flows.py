@@ -273,7 +273,7 @@ def start_local_server(port: int, log: Callable[[str], None], timeout_seconds: f
     raise RuntimeError(f"the Prefect server did not answer within {timeout_seconds:.0f} s; see {home / 'server.log'}")
 
 
-def serve_nightly(cron: str, timezone: str, port: int, data_dir: str | None = None,
+def serve_nightly(cron: str, timezone: str, port: int, parameters: dict | None = None,
                   log: Callable[[str], None] = print) -> None:
     """Serve the refresh flow as the deployment `refresh/nightly` on its schedule until interrupted.
 
@@ -289,7 +289,7 @@ def serve_nightly(cron: str, timezone: str, port: int, data_dir: str | None = No
             log(f"Serving refresh/nightly on '{cron}' ({timezone}); runs are listed in the Prefect UI and by "
                 "`readiness status`. Stop with Ctrl-C.")
             refresh.serve(name="nightly", schedules=[nightly_schedule(cron, timezone)], limit=1,
-                          parameters={"data_dir": data_dir} if data_dir else {},
+                          parameters=parameters or {},
                           description="Nightly refresh: ingest, validate, score and publish what changed.")
     finally:
         if server is not None:

@@ -40,11 +40,13 @@ QUERIES = {
     "aspect_labels": "SELECT * FROM methodology.readiness_aspect",
     "component_labels": "SELECT * FROM methodology.evaluation_component ORDER BY position",
     "quarantine": "SELECT * FROM curated.quarantine ORDER BY source_file, source_row, source_column, rule",
-    "ingest_log": "SELECT * FROM curated.ingest_log ORDER BY source, source_file",
+    # Whether a file was parsed or taken from the cache says how the run went, not what the data are: left out.
+    "ingest_log": "SELECT * EXCLUDE (was_parsed) FROM curated.ingest_log ORDER BY source, source_file",
     "raw_files": "SELECT * FROM curated.raw_files ORDER BY source, source_file",
     "source_status": "SELECT * FROM curated.source_status ORDER BY \"table\"",
     "run": "SELECT methodology_hash, inputs_hash FROM methodology.run",
-    "movers": "SELECT * EXCLUDE (scored_before) FROM score.region_mover",
+    "region_mover": """SELECT * EXCLUDE (scored_before) FROM score.region_mover
+                       ORDER BY abs(places_up) DESC NULLS LAST, index_code, rank_now NULLS LAST, region_code""",
     "regions_covered": """SELECT source, count(DISTINCT region_code) AS regions FROM (
                               SELECT 'fiscal_capacity' AS source, region_code FROM curated.fiscal_capacity
                               UNION ALL SELECT 'government_performance', region_code FROM curated.government_performance
@@ -105,7 +107,8 @@ QUERIES = {
 PUBLISHED = ["ranking", "cohort_shortlist", "cohort_selection", "cohort_rank_statistics", "cohort_sensitivity",
              "region_dimension", "region_aspect", "region_dimension_aspect", "region_profile", "evaluation_region",
              "evaluation_cell", "evaluation_moderation", "evaluation_agreement", "evaluation_assessor",
-             "province_rollup", "quarantine", "ingest_log", "raw_files"]
+             "province_rollup", "region_mover", "quarantine", "ingest_log", "raw_files"]
+MOVERS_SHOWN = 20
 # The Excel workbook: sheet name -> published table.
 WORKBOOK = {"ranking": "ranking", "cohort": "cohort_selection", "shortlist": "cohort_shortlist",
             "region profiles": "region_profile", "evaluation": "evaluation_region",
@@ -232,6 +235,7 @@ def _overview(site: Site, out: Path) -> dict:
         "rows_read": int(log["rows_read"].sum()), "rows_quarantined": int(log["rows_quarantined"].sum()),
     }
     site.page("index.html.j2", out / "index.html", ranking=_records(ranking), selection=_records(selection),
+              movers=_records(tables["region_mover"].head(MOVERS_SHOWN)), movers_total=len(tables["region_mover"]),
               cohort_run=cohort_run.to_dict(), figs=figs, counts=counts, coverage=_records(coverage), filters=filters,
               failed_sources=_records(tables["source_status"][tables["source_status"]["status"] == "failed"]))
     return figs
