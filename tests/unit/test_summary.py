@@ -10,6 +10,7 @@ import pytest
 
 from pipelines.report.summary import (MOVERS_SHOWN, RULES_SHOWN, TOP_REGIONS, previous_runs, ranking_top,
                                       refresh_summary)
+from pipelines.score.run import HISTORY_MODELS, run_models
 
 SWAPPED_RANKS = (1, 3)   # the readiness ranks a fake previous run swaps
 
@@ -83,6 +84,9 @@ def two_runs(small_demo, tmp_path):
                             WHEN index_code = 'screening' AND node_rank = 1 THEN NULL
                             ELSE node_rank END AS node_rank), now() - INTERVAL 1 DAY AS scored_at
                         FROM score.index_node""")
+        # The movers are scored against the latest other run in history: score them again with the two added.
+        con.execute("DROP TABLE score.region_mover")
+        run_models(con, HISTORY_MODELS)
     return copy
 
 
@@ -106,7 +110,13 @@ def test_summary_says_what_changed_since_the_previous_run(two_runs, small_demo):
     assert f"{changed} 0 regions moved, 1 newly ranked, 0 no longer ranked." in markdown
     first, third = SWAPPED_RANKS
     up, down = ranking.loc[first], ranking.loc[third]
-    moved = (f"| {up['region_code']} {up['region_name']} | {third} | {first} | +{third - first} |\n"
-             f"| {down['region_code']} {down['region_name']} | {first} | {third} | -{third - first} |")
+    # The fake earlier run has no per-region input fingerprints, so each source with rows for the region counts
+    # as changed.
+    inputs = _frame(two_runs, "SELECT region_code, string_agg(source, ', ' ORDER BY source) AS sources "
+                              "FROM score.region_input GROUP BY region_code").set_index("region_code")["sources"]
+    moved = (f"| {up['region_code']} {up['region_name']} | {third} | {first} | +{third - first} | "
+             f"its own data changed ({inputs[up['region_code']]}) |\n"
+             f"| {down['region_code']} {down['region_name']} | {first} | {third} | -{third - first} | "
+             f"its own data changed ({inputs[down['region_code']]}) |")
     assert moved in markdown
     assert "first run" not in markdown and MOVERS_SHOWN >= 2
