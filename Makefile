@@ -44,4 +44,4 @@ golden: $(STAMP)
 	UPDATE_GOLDEN=1 $(BIN)/python -m pytest tests/e2e -q
 
 clean:
-	rm -rf data/raw/* data/curated/* data/staging data/reports data/warehouse.duckdb* .prefect
+	rm -rf data/raw/* data/curated/* data/staging data/reports data/publications data/runs data/.refresh.lock data/warehouse.duckdb* .prefect

@@ -24,7 +24,7 @@ from pipelines.report.site import build_report
 from pipelines.report.summary import ranking_top, refresh_summary, region_movers
 from pipelines.runs import record
 from pipelines.runs.lock import refresh_lock
-from pipelines.runs.plan import Plan, refresh_plan
+from pipelines.runs.plan import Plan, curated_manifest, refresh_plan
 from pipelines.score.methodology import Methodology, load as load_methodology
 from pipelines.score.run import Scored, read_scored, score
 from pipelines.settings import Settings
@@ -211,7 +211,8 @@ def _refresh(settings: Settings, run: dict) -> RefreshResult:
         previous = record.last_published(settings.runs_dir)
         since = f" since run {previous['run_id']}" if previous else ""
         return RefreshResult(finish("UNCHANGED", f"no input, methodology or code changed{since}: nothing redone, "
-                                    f"{publish_live(settings)} stays published"),
+                                    f"{publish_live(settings)} stays published",
+                                    inputs_hash=curated_manifest(settings).get("inputs_hash")),
                              report=settings.reports_dir / "index.html")
     if "ingest" in plan.stages:
         stage("ingest")

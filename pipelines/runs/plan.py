@@ -107,14 +107,18 @@ def stored_keys(settings: Settings) -> dict[str, str | None]:
                 score = con.execute("SELECT any_value(stage_key) FROM methodology.run").fetchone()[0]
         except duckdb.Error:
             score = None
-    return {"validate": _json(settings.curated_dir / "manifest.json").get("stage_key"), "score": score,
+    return {"validate": curated_manifest(settings).get("stage_key"), "score": score,
             "report": _json(settings.reports_dir / "manifest.json").get("stage_key")}
+
+
+def curated_manifest(settings: Settings) -> dict:
+    """Return the current curated layer's manifest ({} while there is no complete curated layer)."""
+    return _json(settings.curated_dir / "manifest.json")
 
 
 def curated_inputs(settings: Settings) -> dict[str, str]:
     """Return the raw files (path -> sha256) behind the current curated layer."""
-    manifest = _json(settings.curated_dir / "manifest.json")
-    return {i["source_file"]: i["sha256"] for i in manifest.get("inputs", [])}
+    return {i["source_file"]: i["sha256"] for i in curated_manifest(settings).get("inputs", [])}
 
 
 @dataclass

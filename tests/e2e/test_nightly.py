@@ -128,6 +128,7 @@ def test_a_refresh_with_no_new_files_does_nothing_and_a_forced_one_publishes_byt
     assert result.run["status"] == "UNCHANGED" and result.run["stages_run"] == []
     assert result.run["stages_reused"] == ["ingest", "validate", "score", "report"]
     assert "nothing redone" in result.run["message"] and result.curated is None
+    assert result.run["inputs_hash"] == _warehouse_inputs(settings)[0]
     assert _published(settings) == before
     assert {p: p.stat().st_mtime_ns for p in settings.staging_dir.glob("*.parquet")} == staged
 
@@ -276,3 +277,19 @@ def test_serve_starts_a_prefect_server_whose_scheduler_creates_and_runs_the_refr
     assert deployment["name"] == "nightly"
     assert deployment["schedules"][0]["schedule"]["cron"] == "* * * * *"
     assert "11.01" in (settings.reports_dir / "downloads" / "region_mover.csv").read_text(encoding="utf-8")
+
+
+def test_a_source_failing_its_gate_with_nothing_to_stand_in_fails_the_run_and_keeps_the_publication(small_demo, tmp_path):
+    from pipelines.flows import PublicationBlocked, refresh
+
+    settings = _copy(small_demo, tmp_path)
+    before = _published(settings)
+    (settings.curated_dir / "last_good" / "fiscal_capacity.parquet").unlink()
+    path = settings.raw_dir / FISCAL
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[:101]), encoding="utf-8")          # 100 of 508 regions: the coverage gate fails
+    with pytest.raises(PublicationBlocked, match="fiscal_capacity: .*coverage.*; no earlier good version"):
+        refresh(data_dir=str(settings.data_dir), methodology_dir=str(settings.methodology_dir))
+    failed = record.runs(settings.runs_dir)[0]
+    assert failed["status"] == "FAILED" and failed["message"].startswith("PublicationBlocked: validation gates failed")
+    assert _published(settings) == before
