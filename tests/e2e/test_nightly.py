@@ -293,3 +293,23 @@ def test_a_source_failing_its_gate_with_nothing_to_stand_in_fails_the_run_and_ke
     failed = record.runs(settings.runs_dir)[0]
     assert failed["status"] == "FAILED" and failed["message"].startswith("PublicationBlocked: validation gates failed")
     assert _published(settings) == before
+
+
+def test_status_lists_the_runs_the_publication_and_the_files_waiting(small_demo, tmp_path):
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    settings = _copy(small_demo, tmp_path)
+    _set_fiscal_value(settings, "11.01", "7,6543")
+    (settings.raw_dir / "indicators").mkdir(exist_ok=True)
+    (settings.raw_dir / "indicators" / "baru.csv").write_text("kode_wilayah;tahun;kode_indikator;nilai\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["status", "--data-dir", str(settings.data_dir)], terminal_width=250)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    published = json.loads((settings.reports_dir / "manifest.json").read_text(encoding="utf-8"))
+    newest = record.runs(settings.runs_dir)[0]
+    assert newest["run_id"] in text and "COMPLETED" in text
+    assert "Running now: no refresh" in text
+    assert f"Published: {settings.reports_dir.resolve()}" in text and f"inputs {published['inputs_hash'][:16]}" in text
+    assert "Waiting for the next refresh: added indicators/baru.csv; changed fiscal_capacity/kapasitas_fiskal_2024.csv" in text
