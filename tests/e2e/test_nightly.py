@@ -313,3 +313,18 @@ def test_status_lists_the_runs_the_publication_and_the_files_waiting(small_demo,
     assert "Running now: no refresh" in text
     assert f"Published: {settings.reports_dir.resolve()}" in text and f"inputs {published['inputs_hash'][:16]}" in text
     assert "Waiting for the next refresh: added indicators/baru.csv; changed fiscal_capacity/kapasitas_fiskal_2024.csv" in text
+
+
+def test_the_file_reading_tasks_retry_on_file_system_errors_only():
+    from prefect.states import exception_to_failed_state
+
+    from pipelines.flows import _is_io_error, ingest_task, plan_task
+
+    def decides(exc: Exception) -> bool:
+        return _is_io_error(None, None, asyncio.run(exception_to_failed_state(exc)))
+
+    assert decides(FileNotFoundError("data/raw/fiscal_capacity/kapasitas_fiskal_2024.csv vanished mid-copy"))
+    assert decides(PermissionError("still locked by the uploader"))
+    assert not decides(ValueError("a data problem is quarantined, never retried"))
+    for task in (plan_task, ingest_task):
+        assert task.retries == 2 and task.retry_condition_fn is _is_io_error
