@@ -53,8 +53,8 @@ def print_summary(result) -> None:
     log = result.curated.ingest_log
     parsed = int(log["was_parsed"].sum())
     reused = "validate" in result.run.get("stages_reused", [])
-    title = (f"Ingest: every row read is curated, quarantined or superseded (reused: the inputs did not change since "
-             f"they were validated)" if reused else
+    title = ("Ingest: every row read is curated, quarantined or superseded (reused: the inputs did not change since "
+             "they were validated)" if reused else
              f"Ingest: every row read is curated, quarantined or superseded "
              f"({parsed} files parsed, {len(log) - parsed} unchanged and taken from the cache)")
     files = Table(title=title)
@@ -155,7 +155,7 @@ BUSY_EXIT = 75  # EX_TEMPFAIL: try again later
 
 def run_refresh(data_dir: Optional[Path], methodology: Optional[Path], force: bool = False, wait: float = 0):
     """Run the refresh flow and return its result; exit with a clear message if another refresh holds the data."""
-    from pipelines.flows import refresh as refresh_flow
+    from pipelines.flows import PublicationBlocked, refresh as refresh_flow
     from pipelines.runs.lock import RefreshBusy
 
     try:
@@ -164,6 +164,12 @@ def run_refresh(data_dir: Optional[Path], methodology: Optional[Path], force: bo
     except RefreshBusy as exc:
         console.print(f"[bold yellow]Not started:[/] {exc}", soft_wrap=True)
         raise typer.Exit(code=BUSY_EXIT) from None
+    except PublicationBlocked as exc:
+        live = Settings.default(data_dir).reports_dir
+        console.print(f"[bold red]Not published:[/] {exc}. The last publication stays live"
+                      f"{f' ({live.resolve()})' if live.exists() else ''}; see data/curated/quarantine.parquet and "
+                      "`readiness status`.", soft_wrap=True)
+        raise typer.Exit(code=1) from None
 
 
 @app.command()

@@ -280,7 +280,9 @@ def test_serve_starts_a_prefect_server_whose_scheduler_creates_and_runs_the_refr
 
 
 def test_a_source_failing_its_gate_with_nothing_to_stand_in_fails_the_run_and_keeps_the_publication(small_demo, tmp_path):
-    from pipelines.flows import PublicationBlocked, refresh
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
 
     settings = _copy(small_demo, tmp_path)
     before = _published(settings)
@@ -288,8 +290,12 @@ def test_a_source_failing_its_gate_with_nothing_to_stand_in_fails_the_run_and_ke
     path = settings.raw_dir / FISCAL
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     path.write_text("".join(lines[:101]), encoding="utf-8")          # 100 of 508 regions: the coverage gate fails
-    with pytest.raises(PublicationBlocked, match="fiscal_capacity: .*coverage.*; no earlier good version"):
-        refresh(data_dir=str(settings.data_dir), methodology_dir=str(settings.methodology_dir))
+    result = CliRunner().invoke(app, ["refresh", "--data-dir", str(settings.data_dir), "--methodology",
+                                      str(settings.methodology_dir)], terminal_width=250)
+    text = " ".join(result.output.split())
+    assert result.exit_code == 1, result.output
+    assert "Not published: validation gates failed and nothing can stand in: fiscal_capacity: coverage" in text
+    assert f"The last publication stays live ({settings.reports_dir.resolve()})" in text
     failed = record.runs(settings.runs_dir)[0]
     assert failed["status"] == "FAILED" and failed["message"].startswith("PublicationBlocked: validation gates failed")
     assert _published(settings) == before
