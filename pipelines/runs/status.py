@@ -36,7 +36,8 @@ def refresh_status(settings: Settings, runs: int = 10) -> dict:
         settings = replace(settings, methodology=methodology_dir)
     keys = stage_keys(settings, scan, load_methodology(settings.methodology_dir).hash)
     stored = stored_keys(settings)
-    redo = [s for s in STAGES if keys[s] != stored[s]]
+    # A stage never built is not stale: the files waiting (all of them, then) say what the next run does.
+    redo = [s for s in STAGES if stored[s] is not None and keys[s] != stored[s]]
     no_file_changed = not any(waiting[k] for k in ("added", "changed", "removed"))
     return {"runs": history[:runs], "running": lock_holder(settings.lock_path),
             "published": published, "waiting": waiting,
