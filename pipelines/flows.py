@@ -73,10 +73,10 @@ def plan_task(settings: Settings, methodology_hash: str, force: bool) -> Plan:
 
 @task(name="ingest", cache_policy=NONE, persist_result=False, retries=2, retry_delay_seconds=[5, 30],
       retry_condition_fn=_is_io_error)
-def ingest_task(settings: Settings, exclude: frozenset[str] = frozenset()) -> Staged:
-    """Read every raw file (but those still being written) into canonical staging tables."""
+def ingest_task(settings: Settings, expected: dict[str, str] | None = None) -> Staged:
+    """Read the raw files the plan fingerprinted (not those still being written) into canonical staging tables."""
     logger = get_run_logger()
-    staged = ingest(settings, exclude)
+    staged = ingest(settings, expected)
     for f in staged.files.itertuples():
         if f.file_error:
             logger.warning("unreadable file %s: %s", f.source_file, f.file_error)
@@ -216,7 +216,7 @@ def _refresh(settings: Settings, run: dict) -> RefreshResult:
                              report=settings.reports_dir / "index.html")
     if "ingest" in plan.stages:
         stage("ingest")
-        staged = ingest_task(settings, frozenset(plan.scan.settling))
+        staged = ingest_task(settings, plan.scan.files)
         stage("validate")
         curated = validate_task(staged, settings, plan.keys["validate"])
     else:
@@ -232,12 +232,18 @@ def _refresh(settings: Settings, run: dict) -> RefreshResult:
         scored = read_scored(settings.warehouse_path)
     stage("report")
     report = report_task(settings, run["run_id"], plan.keys["report"])
-    artifacts_task(settings)
-    create_table_artifact(key="ingest-log", description="Rows per raw file", table=curated.ingest_log[
-        ["source_file", "rows_read", "rows_curated", "rows_quarantined", "rows_superseded"]].to_dict("records"))
-    movers = region_movers(settings.warehouse_path)
-    run = finish("COMPLETED", f"published {publish_live(settings)}", publication=str(publish_live(settings)),
-                 inputs_hash=scored.inputs_hash, movers=movers[:MOVERS_KEPT])
+    # The new site is live from here on: what follows only reports on it, so its failures are warnings.
+    stage("after publication", publication=str(publish_live(settings)), inputs_hash=scored.inputs_hash)
+    notes = []
+    try:
+        run["movers"] = region_movers(settings.warehouse_path)[:MOVERS_KEPT]
+        artifacts_task(settings)
+        create_table_artifact(key="ingest-log", description="Rows per raw file", table=curated.ingest_log[
+            ["source_file", "rows_read", "rows_curated", "rows_quarantined", "rows_superseded"]].to_dict("records"))
+    except Exception as exc:
+        logger.warning("published, but the run summary could not be completed: %s: %s", type(exc).__name__, exc)
+        notes.append(f"; the run summary could not be completed ({type(exc).__name__}: {exc})")
+    run = finish("COMPLETED", f"published {publish_live(settings)}" + "".join(notes))
     return RefreshResult(run=run, curated=curated, scored=scored, report=report)
 
 

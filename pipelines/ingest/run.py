@@ -232,12 +232,16 @@ def _store(cache_dir: Path, key: str, result: FileResult) -> None:
     partial.replace(folder)
 
 
-def ingest(settings: Settings, exclude: frozenset[str] = frozenset()) -> Staged:
+class RawFileChanged(OSError):
+    """A raw file's bytes differ from those the run planned with (it is being replaced): retry or leave it."""
+
+
+def ingest(settings: Settings, expected: dict[str, str] | None = None) -> Staged:
     """Return canonical staging tables from every raw file, writing them to data/staging/ as Parquet.
 
     A file whose bytes and parsing contract are unchanged since an earlier run is not parsed again:
-    its parse is read back from data/staging/cache/. Files named in `exclude` (paths relative to data/raw/,
-    such as files still being written) are left for the next run.
+    its parse is read back from data/staging/cache/. With `expected` (path under data/raw/ -> sha256, the files a
+    refresh planned with) only those files are read, and one whose bytes changed since raises RawFileChanged.
     """
     framework = load_yaml(settings.methodology_dir / "framework.yaml")
     context = Context(
@@ -247,9 +251,12 @@ def ingest(settings: Settings, exclude: frozenset[str] = frozenset()) -> Staged:
     cache_dir = settings.staging_dir / "cache"
     results: dict[str, list[FileResult]] = {}
     for source, path in raw_files(settings.raw_dir):
-        if path.relative_to(settings.raw_dir).as_posix() in exclude:
+        name = path.relative_to(settings.raw_dir).as_posix()
+        if expected is not None and name not in expected:
             continue
         record = provenance(source, path, settings.raw_dir)
+        if expected is not None and record["sha256"] != expected[name]:
+            raise RawFileChanged(f"{name} changed after this refresh fingerprinted it (it is being replaced)")
         key = context.cache_key(source, record["source_file"], record["sha256"])
         result = _cached(cache_dir, key)
         if result is None:

@@ -59,7 +59,7 @@ def prune(settings: Settings, keep: int) -> list[Path]:
     current = live(settings)
     folders = sorted((p for p in settings.publications_dir.iterdir() if p.is_dir()), key=lambda p: p.name)
     partial = [p for p in folders if p.name.endswith(PARTIAL)]
-    earlier = [p for p in folders if p not in partial and p != current]
+    earlier = [p for p in folders if p not in partial and p.resolve() != current]
     doomed = partial + earlier[:max(len(earlier) - keep, 0)]
     for folder in doomed:
         shutil.rmtree(folder, ignore_errors=True)

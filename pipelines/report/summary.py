@@ -31,33 +31,30 @@ def ranking_top(warehouse: Path, n: int = TOP_REGIONS) -> list[dict]:
 
 
 def previous_runs(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """Return one row per index scored by this run: its hashes, when they were first scored, and the previous run's.
-
-    The previous run is the latest other (methodology_hash, inputs_hash) in history.index_node; its columns are
-    None when there is none.
+    """Return one row per index scored by this run: its hashes, when its stage key was first scored, and the hashes
+    and time of the previous scoring run (the one last scored with another stage key; None when there is none).
     """
     return _records(con, """
-        WITH current_run AS (
-            SELECT DISTINCT index_code, methodology_hash, inputs_hash FROM score.index_node
-        ),
-        runs AS (
-            SELECT index_code, methodology_hash, inputs_hash, min(scored_at) AS scored_at
-            FROM history.index_node
-            GROUP BY ALL
+        WITH runs AS (
+            SELECT stage_key, min(scored_at) AS first_scored_at, max(scored_at) AS scored_at
+            FROM history.score_run GROUP BY stage_key
         ),
         previous AS (
-            SELECT r.index_code, arg_max(r.methodology_hash, r.scored_at) AS previous_methodology_hash,
-                   arg_max(r.inputs_hash, r.scored_at) AS previous_inputs_hash, max(r.scored_at) AS previous_scored_at
-            FROM runs r JOIN current_run c USING (index_code)
-            WHERE r.methodology_hash <> c.methodology_hash OR r.inputs_hash <> c.inputs_hash
-            GROUP BY r.index_code
+            SELECT arg_max(stage_key, scored_at) AS stage_key, max(scored_at) AS scored_at
+            FROM runs WHERE stage_key <> (SELECT stage_key FROM methodology.run)
+            HAVING count(*) > 0
+        ),
+        before_run AS (
+            SELECT DISTINCT h.index_code, h.methodology_hash, h.inputs_hash, p.scored_at
+            FROM history.index_node h JOIN previous p USING (stage_key)
         )
-        SELECT c.index_code, c.methodology_hash, c.inputs_hash, r.scored_at AS first_scored_at,
-               p.previous_methodology_hash, p.previous_inputs_hash, p.previous_scored_at
-        FROM current_run c
-        LEFT JOIN runs r USING (index_code, methodology_hash, inputs_hash)
-        LEFT JOIN previous p USING (index_code)
-        ORDER BY c.index_code""")
+        SELECT n.index_code, n.methodology_hash, n.inputs_hash,
+               (SELECT r.first_scored_at FROM runs r JOIN methodology.run m USING (stage_key)) AS first_scored_at,
+               b.methodology_hash AS previous_methodology_hash, b.inputs_hash AS previous_inputs_hash,
+               b.scored_at AS previous_scored_at
+        FROM (SELECT DISTINCT index_code, methodology_hash, inputs_hash FROM score.index_node) n
+        LEFT JOIN before_run b USING (index_code)
+        ORDER BY n.index_code""")
 
 
 def region_movers(warehouse: Path) -> list[dict]:
@@ -81,8 +78,9 @@ def _changes(con: duckdb.DuckDBPyConnection) -> list[str]:
             lines += [f"**{label} index**: not scored in this run.", ""]
             continue
         if run["previous_scored_at"] is None:
-            lines += [f"**{label} index**: first run. history.index_node holds no earlier scores with other inputs "
-                      f"or methodology (these were first scored {run['first_scored_at']:%Y-%m-%d %H:%M %Z}).", ""]
+            lines += [f"**{label} index**: first run. history.score_run holds no earlier scoring run with other inputs, "
+                      f"settings, methodology or code (these were first scored "
+                      f"{run['first_scored_at']:%Y-%m-%d %H:%M %Z}).", ""]
             continue
         hashes = [f"{what} changed ({_short(run[f'previous_{key}'])} → {_short(run[key])})"
                   if run[f"previous_{key}"] != run[key] else f"{what} unchanged"

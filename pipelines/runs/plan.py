@@ -11,13 +11,16 @@ from pathlib import Path
 import duckdb
 
 from pipelines import __version__
-from pipelines.ingest.run import file_sha256, pii_salt, raw_files
+from pipelines.ingest.run import SOURCE_ORDER, file_sha256, pii_salt, raw_files
 from pipelines.settings import Settings
 
 PACKAGE = Path(__file__).resolve().parent.parent
 CODE_SUFFIXES = (".py", ".sql", ".j2")
 # Stages in run order; a stage whose key changed is redone with every stage after it.
 STAGES = ["validate", "score", "report"]
+# The code each stage's output depends on (under pipelines/): editing the CLI or the report does not re-validate.
+STAGE_CODE = {"validate": ["__init__.py", "atomic.py", "settings.py", "ingest", "validate"], "score": ["score"],
+              "report": ["report"]}
 
 
 @dataclass
@@ -28,8 +31,10 @@ class RawScan:
     settling: list[str] = field(default_factory=list)
 
 
-def _is_input(path: Path) -> bool:
-    return path.is_file() and not path.name.startswith((".", "~$"))
+def _is_input(path: Path, raw_dir: Path) -> bool:
+    # What ingest reads: files in the source folders (their _source.yaml sidecars included), not hidden or lock files.
+    return (path.is_file() and not path.name.startswith((".", "~$"))
+            and path.relative_to(raw_dir).parts[0] in SOURCE_ORDER)
 
 
 def scan_raw(raw_dir: Path, settle_seconds: float) -> RawScan:
@@ -40,7 +45,7 @@ def scan_raw(raw_dir: Path, settle_seconds: float) -> RawScan:
     def stats() -> dict[str, tuple[int, int]]:
         found = {}
         for path in sorted(raw_dir.rglob("*")) if raw_dir.is_dir() else []:
-            if _is_input(path):
+            if _is_input(path, raw_dir):
                 try:
                     stat = path.stat()
                 except FileNotFoundError:  # removed while listing: it is simply not there this run
@@ -63,9 +68,15 @@ def _files_digest(paths: list[Path], root: Path) -> str:
     return digest.hexdigest()
 
 
-def code_hash() -> str:
-    """Return one sha256 over the pipeline's code (Python, SQL, templates) and its version."""
-    files = [p for p in PACKAGE.rglob("*") if p.suffix in CODE_SUFFIXES and "__pycache__" not in p.parts]
+def code_hash(parts: list[str]) -> str:
+    """Return one sha256 over the pipeline's code (Python, SQL, templates) in `parts` (files or folders under
+    pipelines/) and its version.
+    """
+    files = []
+    for part in parts:
+        path = PACKAGE / part
+        found = path.rglob("*") if path.is_dir() else [path]
+        files += [p for p in found if p.suffix in CODE_SUFFIXES and "__pycache__" not in p.parts]
     return hashlib.sha256((__version__ + _files_digest(files, PACKAGE)).encode()).hexdigest()
 
 
@@ -75,20 +86,21 @@ def _digest(parts: dict) -> str:
 
 def stage_keys(settings: Settings, scan: RawScan, methodology_hash: str) -> dict[str, str]:
     """Return the key of each stage: a sha256 of everything its output depends on, including the earlier stages' keys."""
-    code = code_hash()
     config = settings.config_dir
+    salt = settings.data_dir / ".pii_salt"
     validate = _digest({
-        "raw": scan.files, "code": code,
+        "raw": scan.files, "code": code_hash(STAGE_CODE["validate"]),
         "contract": _files_digest([config / "sources.yaml"], config),
         "validation": settings.validation, "as_of_year": settings.as_of_year,
         "expectations": _files_digest(list(settings.expectations_dir.glob("*.json")), settings.expectations_dir),
         "framework": _files_digest([settings.methodology_dir / "framework.yaml"], settings.methodology_dir),
         "reference": _files_digest([p for p in settings.reference_dir.rglob("*") if p.is_file()], settings.reference_dir),
-        "salt": hashlib.sha256(pii_salt(settings).encode()).hexdigest(),
+        "salt": hashlib.sha256(salt.read_bytes()).hexdigest() if salt.exists() else None,
     })
     score = _digest({"validate": validate, "methodology": methodology_hash, "monte_carlo": settings.monte_carlo,
-                     "code": code})
-    return {"validate": validate, "score": score, "report": _digest({"score": score, "code": code})}
+                     "code": code_hash(STAGE_CODE["score"])})
+    return {"validate": validate, "score": score,
+            "report": _digest({"score": score, "code": code_hash(STAGE_CODE["report"])})}
 
 
 def _json(path: Path) -> dict:
@@ -121,6 +133,11 @@ def curated_inputs(settings: Settings) -> dict[str, str]:
     return {i["source_file"]: i["sha256"] for i in curated_manifest(settings).get("inputs", [])}
 
 
+def published_inputs(settings: Settings) -> dict[str, str]:
+    """Return the raw files (path -> sha256) behind the live publication."""
+    return {i["source_file"]: i["sha256"] for i in _json(settings.reports_dir / "manifest.json").get("inputs", [])}
+
+
 @dataclass
 class Plan:
     """What this refresh does: the stages to run (in order), the keys, and the raw files it must wait for."""
@@ -145,6 +162,7 @@ def refresh_plan(settings: Settings, methodology_hash: str, force: bool = False,
     them would drop data that is only being replaced, so the whole run waits for the next one.
     """
     settle = float(settings.operations.get("settle_seconds", 0) if settle_seconds is None else settle_seconds)
+    pii_salt(settings)   # created before the keys are taken, so the first run's key is the one that lasts
     scan = scan_raw(settings.raw_dir, settle)
     keys = stage_keys(settings, scan, methodology_hash)
     stored = stored_keys(settings)
@@ -152,7 +170,8 @@ def refresh_plan(settings: Settings, methodology_hash: str, force: bool = False,
     stages = STAGES[first:]
     if "validate" in stages:
         stages = ["ingest", *stages]
-    waiting = sorted(set(scan.settling) & set(curated_inputs(settings)))
+    # Against the live publication too: a killed validation leaves no curated manifest to compare with.
+    waiting = sorted(set(scan.settling) & (set(curated_inputs(settings)) | set(published_inputs(settings))))
     return Plan(keys=keys, stored=stored, scan=scan, stages=stages, waiting=waiting)
 
 

@@ -55,9 +55,10 @@ def close_interrupted(runs_dir: Path) -> list[str]:
     closed = []
     for record in runs(runs_dir):
         if record.get("status") == "RUNNING":
+            outcome = (f"its site {record['publication']} was published, the run summary was not completed"
+                       if record.get("publication") else "nothing it built was published")
             write(runs_dir, {**record, "status": "INTERRUPTED", "finished_at": None,
-                             "message": f"the process stopped during {record.get('stage') or 'the run'}; "
-                                        "nothing it built was published"})
+                             "message": f"the process stopped during {record.get('stage') or 'the run'}; {outcome}"})
             closed.append(record["run_id"])
     return closed
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,23 +101,22 @@ def run_indices(con: duckdb.DuckDBPyConnection, methodology: Methodology, inputs
 
 
 def keep_history(con: duckdb.DuckDBPyConnection) -> int:
-    """Append this run's node scores to history.index_node unless the same inputs and methodology are there, and
-    its per-region input fingerprints to history.region_input unless the same inputs are; return the runs kept.
+    """Record this scoring run in history.score_run, and keep its node scores (history.index_node) and per-region
+    input fingerprints (history.region_input) unless a run with the same stage key kept them; return the runs kept.
     """
     con.execute("CREATE SCHEMA IF NOT EXISTS history")
-    con.execute("CREATE TABLE IF NOT EXISTS history.region_input AS "
-                "SELECT '' AS inputs_hash, * FROM score.region_input WITH NO DATA")
-    con.execute("""INSERT INTO history.region_input BY NAME
-                   SELECT run.inputs_hash, i.* FROM score.region_input i CROSS JOIN methodology.run run
-                   WHERE NOT EXISTS (SELECT 1 FROM history.region_input h WHERE h.inputs_hash = run.inputs_hash)""")
-    con.execute("CREATE TABLE IF NOT EXISTS history.index_node AS "
-                "SELECT *, now() AS scored_at FROM score.index_node WITH NO DATA")
-    con.execute("""INSERT INTO history.index_node BY NAME
-                   SELECT n.*, now() AS scored_at FROM score.index_node n
-                   WHERE NOT EXISTS (SELECT 1 FROM history.index_node h
-                                     WHERE h.index_code = n.index_code AND h.methodology_hash = n.methodology_hash
-                                       AND h.inputs_hash = n.inputs_hash)""")
-    return con.execute("SELECT count(DISTINCT (index_code, methodology_hash, inputs_hash)) FROM history.index_node").fetchall()[0][0]
+    con.execute("CREATE TABLE IF NOT EXISTS history.score_run "
+                "(stage_key VARCHAR, methodology_hash VARCHAR, inputs_hash VARCHAR, scored_at TIMESTAMPTZ)")
+    con.execute("INSERT INTO history.score_run SELECT stage_key, methodology_hash, inputs_hash, now() FROM methodology.run")
+    for table, source in (("index_node", "score.index_node"), ("region_input", "score.region_input")):
+        con.execute(f"CREATE TABLE IF NOT EXISTS history.{table} AS "
+                    f"SELECT *, '' AS stage_key, now() AS scored_at FROM {source} WITH NO DATA")
+        # Warehouses from before runs were keyed by stage get the column; their earlier rows keep it empty.
+        con.execute(f"ALTER TABLE history.{table} ADD COLUMN IF NOT EXISTS stage_key VARCHAR")
+        con.execute(f"""INSERT INTO history.{table} BY NAME
+                        SELECT t.*, run.stage_key, now() AS scored_at FROM {source} t CROSS JOIN methodology.run run
+                        WHERE NOT EXISTS (SELECT 1 FROM history.{table} h WHERE h.stage_key = run.stage_key)""")
+    return con.execute("SELECT count(DISTINCT stage_key) FROM history.index_node").fetchall()[0][0]
 
 
 def check_scores(con: duckdb.DuckDBPyConnection) -> None:
@@ -146,6 +146,8 @@ def score(settings: Settings, methodology: Methodology, mapper: selection.Mapper
     stored with the scores so the next refresh can tell whether they are still current.
     """
     manifest = json.loads((settings.curated_dir / "manifest.json").read_text(encoding="utf-8"))
+    # Scored outside a refresh (tests, benchmarks): the run is still identified by what it scored.
+    stage_key = stage_key or hashlib.sha256(f"{manifest['inputs_hash']}:{methodology.hash}".encode()).hexdigest()
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(settings.warehouse_path)) as con:
         # One transaction: the warehouse has either this run's scores or the last run's, never half of each.

@@ -94,7 +94,8 @@ def _pretend_built(settings: Settings, keys: dict, inputs: dict) -> None:
         con.execute("CREATE SCHEMA methodology")
         con.execute("CREATE TABLE methodology.run AS SELECT ? AS stage_key", [keys["score"]])
     site = building_dir(settings, "run-1")
-    (site / "manifest.json").write_text(json.dumps({"stage_key": keys["report"]}))
+    (site / "manifest.json").write_text(json.dumps({
+        "stage_key": keys["report"], "inputs": [{"source_file": f, "sha256": h} for f, h in inputs.items()]}))
     publish(settings, site)
 
 
@@ -131,6 +132,8 @@ def test_a_run_waits_when_a_file_the_published_data_came_from_is_being_rewritten
     fresh = refresh_plan(settings, "m", settle_seconds=0)
     _pretend_built(settings, fresh.keys, fresh.scan.files)
     path = settings.raw_dir / "fiscal_capacity" / "kapasitas_fiskal_2024.csv"
+    # As after a validation that was killed: no curated manifest, only the live publication says what it used.
+    (settings.curated_dir / "manifest.json").unlink()
     stop = threading.Event()
 
     def rewrite():
@@ -152,11 +155,43 @@ def test_records_left_running_by_a_killed_process_are_closed_as_interrupted(tmp_
     runs = tmp_path / "runs"
     record.write(runs, {"run_id": "20261130T020000000000Z-1", "status": "RUNNING", "stage": "score"})
     record.write(runs, {"run_id": "20261129T020000000000Z-1", "status": "COMPLETED"})
-    assert record.close_interrupted(runs) == ["20261130T020000000000Z-1"]
-    newest, older = record.runs(runs)
-    assert newest["status"] == "INTERRUPTED" and "during score" in newest["message"]
+    record.write(runs, {"run_id": "20261128T020000000000Z-1", "status": "RUNNING", "stage": "after publication",
+                        "publication": "data/publications/20261128T020000000000Z-1"})
+    assert record.close_interrupted(runs) == ["20261130T020000000000Z-1", "20261128T020000000000Z-1"]
+    newest, older, oldest = record.runs(runs)
+    assert newest["status"] == "INTERRUPTED"
+    assert newest["message"] == "the process stopped during score; nothing it built was published"
+    assert oldest["message"] == ("the process stopped during after publication; its site "
+                                 "data/publications/20261128T020000000000Z-1 was published, the run summary was not "
+                                 "completed")
     assert record.last_published(runs)["run_id"] == older["run_id"]
     assert record.close_interrupted(runs) == []
+
+
+def test_ingest_reads_only_the_planned_files_and_refuses_one_changed_since(tmp_path):
+    from pipelines.ingest.run import RawFileChanged, ingest
+
+    settings = Settings.default(tmp_path / "data")
+    folder = settings.raw_dir / "fiscal_capacity"
+    folder.mkdir(parents=True)
+    planned, late = folder / "kapasitas_fiskal_2024.csv", folder / "kapasitas_fiskal_2023.csv"
+    for path, year in ((planned, 2024), (late, 2023)):
+        path.write_text(f"kode_wilayah;nama_daerah;tahun;ikfd\n11.01;Kabupaten Aceh Selatan;{year};1,2\n")
+    scan = scan_raw(settings.raw_dir, 0)
+    expected = {p: h for p, h in scan.files.items() if p.endswith("2024.csv")}
+    staged = ingest(settings, expected)
+    assert staged.files["source_file"].tolist() == ["fiscal_capacity/kapasitas_fiskal_2024.csv"]
+    planned.write_text("kode_wilayah;nama_daerah;tahun;ikfd\n11.01;Kabupaten Aceh Selatan;2024;9,9\n")
+    with pytest.raises(RawFileChanged, match="kapasitas_fiskal_2024.csv changed after this refresh fingerprinted it"):
+        ingest(settings, expected)
+
+
+def test_only_files_in_the_source_folders_count_as_inputs(tmp_path):
+    settings = _settings(tmp_path)
+    keys = refresh_plan(settings, "m", settle_seconds=0).keys
+    (settings.raw_dir / "README.txt").write_text("notes for the analysts, not an input")
+    (settings.raw_dir / "fiscal_capacity" / ".~lock.kapasitas_fiskal_2024.csv#").write_text("office lock file")
+    assert refresh_plan(settings, "m", settle_seconds=0).keys == keys
 
 
 def test_publishing_swaps_the_live_site_and_keeps_only_the_newest_earlier_ones(tmp_path):
@@ -175,3 +210,16 @@ def test_publishing_swaps_the_live_site_and_keeps_only_the_newest_earlier_ones(t
     assert left == [s.name for s in sites[-1 - keep:]]
     leftover = building_dir(settings, "killed")
     assert prune(settings, keep) == [leftover] and not leftover.exists()
+
+
+def test_pruning_never_deletes_the_live_site_when_the_data_folder_is_a_link(tmp_path):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "linked").symlink_to(tmp_path / "real", target_is_directory=True)
+    settings = Settings.default(tmp_path / "linked")
+    for n in range(2):
+        site = building_dir(settings, f"2026113{n}")
+        (site / "index.html").write_text(f"site {n}")
+        publish(settings, site)
+    prune(settings, keep=0)
+    assert (settings.reports_dir / "index.html").read_text() == "site 1"
+    assert [p.name for p in settings.publications_dir.iterdir()] == ["20261131"]

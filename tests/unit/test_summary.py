@@ -64,25 +64,31 @@ def test_summary_counts_rows_quarantine_hashes_and_ranks(small_demo):
 
 @pytest.fixture
 def two_runs(small_demo, tmp_path):
-    """A copy of the small demo's warehouse whose history holds two earlier runs with other inputs.
+    """A copy of the small demo's warehouse whose history holds two earlier scoring runs with other inputs.
 
     The later one (a day ago) had readiness ranks 1 and 3 swapped and screening's rank 1 unranked; the older one
-    (two days ago) had today's ranks.
+    (two days ago) had today's ranks. Neither kept per-region input fingerprints.
     """
     settings, _ = small_demo
     copy = tmp_path / "warehouse.duckdb"
     shutil.copyfile(settings.warehouse_path, copy)
     first, third = SWAPPED_RANKS
     with duckdb.connect(str(copy)) as con:
+        for key, days in (("older", 2), ("previous", 1)):
+            con.execute(f"""INSERT INTO history.score_run
+                            SELECT '{key}-key', methodology_hash, '{key}-inputs', now() - INTERVAL {days} DAY
+                            FROM methodology.run""")
         con.execute("""INSERT INTO history.index_node BY NAME
-                       SELECT * REPLACE ('older-inputs' AS inputs_hash), now() - INTERVAL 2 DAY AS scored_at
+                       SELECT * REPLACE ('older-inputs' AS inputs_hash), 'older-key' AS stage_key,
+                              now() - INTERVAL 2 DAY AS scored_at
                        FROM score.index_node""")
         con.execute(f"""INSERT INTO history.index_node BY NAME
                         SELECT * REPLACE ('previous-inputs' AS inputs_hash, CASE
                             WHEN parent_code IS NOT NULL THEN node_rank
                             WHEN index_code = 'readiness' AND node_rank IN ({first}, {third}) THEN {first + third} - node_rank
                             WHEN index_code = 'screening' AND node_rank = 1 THEN NULL
-                            ELSE node_rank END AS node_rank), now() - INTERVAL 1 DAY AS scored_at
+                            ELSE node_rank END AS node_rank), 'previous-key' AS stage_key,
+                               now() - INTERVAL 1 DAY AS scored_at
                         FROM score.index_node""")
         # The movers are scored against the latest other run in history: score them again with the two added.
         con.execute("DROP TABLE score.region_mover")
@@ -101,6 +107,19 @@ def test_previous_run_is_the_latest_other_inputs_or_methodology(two_runs, small_
         assert run["previous_scored_at"] < run["first_scored_at"]
 
 
+def test_a_return_to_earlier_inputs_compares_with_the_run_just_before(two_runs):
+    with duckdb.connect(str(two_runs)) as con:
+        # The older inputs were scored again twelve hours ago, after the "previous" run of a day ago.
+        con.execute("INSERT INTO history.score_run SELECT 'older-key', methodology_hash, 'older-inputs', "
+                    "now() - INTERVAL 12 HOUR FROM methodology.run")
+        runs = previous_runs(con)
+        con.execute("DROP TABLE score.region_mover")
+        run_models(con, HISTORY_MODELS)
+        moved = con.execute("SELECT count(*) FROM score.region_mover").fetchone()[0]
+    assert {r["previous_inputs_hash"] for r in runs} == {"older-inputs"}
+    assert moved == 0          # the older run had today's ranks
+
+
 def test_summary_says_what_changed_since_the_previous_run(two_runs, small_demo):
     _, result = small_demo
     ranking = _frame(two_runs, "SELECT * FROM score.region_ranking").set_index("readiness_rank")
@@ -110,13 +129,9 @@ def test_summary_says_what_changed_since_the_previous_run(two_runs, small_demo):
     assert f"{changed} 0 regions moved, 1 newly ranked, 0 no longer ranked." in markdown
     first, third = SWAPPED_RANKS
     up, down = ranking.loc[first], ranking.loc[third]
-    # The fake earlier run has no per-region input fingerprints, so each source with rows for the region counts
-    # as changed.
-    inputs = _frame(two_runs, "SELECT region_code, string_agg(source, ', ' ORDER BY source) AS sources "
-                              "FROM score.region_input GROUP BY region_code").set_index("region_code")["sources"]
-    moved = (f"| {up['region_code']} {up['region_name']} | {third} | {first} | +{third - first} | "
-             f"its own data changed ({inputs[up['region_code']]}) |\n"
-             f"| {down['region_code']} {down['region_name']} | {first} | {third} | -{third - first} | "
-             f"its own data changed ({inputs[down['region_code']]}) |")
+    # The fake earlier run kept no per-region input fingerprints, so the cause cannot be told.
+    cause = "not known: the previous run kept no input fingerprints"
+    moved = (f"| {up['region_code']} {up['region_name']} | {third} | {first} | +{third - first} | {cause} |\n"
+             f"| {down['region_code']} {down['region_name']} | {first} | {third} | -{third - first} | {cause} |")
     assert moved in markdown
     assert "first run" not in markdown and MOVERS_SHOWN >= 2

@@ -1,44 +1,47 @@
--- score.region_mover: one row per index x region whose rank changed since the previous run (or that is newly
--- ranked, or no longer ranked), with the inputs that explain it. The previous run of an index is the latest other
--- (methodology, inputs) pair in history.index_node, so running twice on the same inputs compares with the same run.
-WITH current_run AS (
-    SELECT DISTINCT index_code, methodology_hash, inputs_hash FROM score.index_node
-),
-runs AS (
-    SELECT index_code, methodology_hash, inputs_hash, min(scored_at) AS scored_at
-    FROM history.index_node
-    GROUP BY ALL
+-- score.region_mover: one row per index x region whose rank changed since the previous scoring run (or that is
+-- newly ranked, or no longer ranked), with the inputs that explain it. A scoring run is identified by its stage
+-- key (inputs, validation settings, methodology, code); the previous one is the run last scored with another key,
+-- so scoring the same key twice compares with the same run, and a return to earlier inputs compares with the run
+-- just before, not with the first time those inputs were scored.
+WITH runs AS (
+    SELECT stage_key, max(scored_at) AS scored_at FROM history.score_run GROUP BY stage_key
 ),
 previous AS (
-    SELECT r.index_code, arg_max(r.methodology_hash, r.scored_at) AS methodology_before,
-           arg_max(r.inputs_hash, r.scored_at) AS inputs_before, max(r.scored_at) AS scored_before
-    FROM runs r JOIN current_run c USING (index_code)
-    WHERE r.methodology_hash <> c.methodology_hash OR r.inputs_hash <> c.inputs_hash
-    GROUP BY r.index_code
+    SELECT arg_max(stage_key, scored_at) AS stage_key, max(scored_at) AS scored_at
+    FROM runs
+    WHERE stage_key <> (SELECT stage_key FROM methodology.run)
+    HAVING count(*) > 0
+),
+methodology_now AS (
+    SELECT index_code, any_value(methodology_hash) AS methodology_hash FROM score.index_node GROUP BY index_code
+),
+methodology_before AS (
+    SELECT index_code, any_value(methodology_hash) AS methodology_hash
+    FROM history.index_node JOIN previous USING (stage_key)
+    GROUP BY index_code
 ),
 moves AS (
     SELECT index_code, region_code, b.node_rank AS rank_before, n.node_rank AS rank_now
     FROM (SELECT index_code, unit_code AS region_code, node_rank FROM score.index_node
           WHERE parent_code IS NULL AND node_rank IS NOT NULL) n
     FULL JOIN (SELECT h.index_code, h.unit_code AS region_code, h.node_rank
-               FROM history.index_node h
-               JOIN previous p ON h.index_code = p.index_code AND h.methodology_hash = p.methodology_before
-                              AND h.inputs_hash = p.inputs_before
+               FROM history.index_node h JOIN previous USING (stage_key)
                WHERE h.parent_code IS NULL AND h.node_rank IS NOT NULL) b USING (index_code, region_code)
-    WHERE index_code IN (SELECT index_code FROM previous)
 ),
--- The sources whose rows for a region differ between the two runs' inputs.
-input_now AS (
-    SELECT c.index_code, i.region_code, i.source, i.content_hash
-    FROM current_run c JOIN history.region_input i ON i.inputs_hash = c.inputs_hash
+-- The curated sources each index's input models read (screening_value.sql, readiness_value.sql): a change in
+-- another source cannot move that index's ranks.
+index_source(index_code, source) AS (
+    VALUES ('screening', 'fiscal_capacity'), ('screening', 'government_performance'),
+           ('screening', 'sustainability'), ('screening', 'indicators'), ('readiness', 'questionnaires')
 ),
 input_before AS (
-    SELECT p.index_code, i.region_code, i.source, i.content_hash
-    FROM previous p JOIN history.region_input i ON i.inputs_hash = p.inputs_before
+    SELECT i.region_code, i.source, i.content_hash FROM history.region_input i JOIN previous USING (stage_key)
 ),
 changed AS (
-    SELECT index_code, region_code, source
-    FROM input_now FULL JOIN input_before USING (index_code, region_code, source)
+    SELECT s.index_code, region_code, source
+    FROM score.region_input input_now
+    FULL JOIN input_before USING (region_code, source)
+    JOIN index_source s USING (source)
     WHERE input_now.content_hash IS DISTINCT FROM input_before.content_hash
 ),
 changed_by_region AS (
@@ -48,23 +51,33 @@ changed_by_region AS (
 changed_anywhere AS (
     SELECT index_code, string_agg(DISTINCT source, ', ' ORDER BY source) AS any_sources
     FROM changed GROUP BY ALL
+),
+explained AS (
+    SELECT m.*, r.own_sources, a.any_sources,
+           mb.methodology_hash IS DISTINCT FROM mn.methodology_hash AS is_methodology_changed,
+           (SELECT count(*) > 0 FROM input_before) AS has_fingerprints_before
+    FROM moves m
+    LEFT JOIN methodology_now mn USING (index_code)
+    LEFT JOIN methodology_before mb USING (index_code)
+    LEFT JOIN changed_by_region r USING (index_code, region_code)
+    LEFT JOIN changed_anywhere a USING (index_code)
 )
-SELECT m.index_code, m.region_code, g.region_name, m.rank_before, m.rank_now,
-       CAST(m.rank_before - m.rank_now AS INTEGER) AS places_up,
-       c.methodology_hash <> p.methodology_before AS is_methodology_changed,
-       r.own_sources AS changed_sources,
-       concat_ws('; ',
-           CASE WHEN r.own_sources IS NOT NULL THEN 'its own data changed (' || r.own_sources || ')' END,
-           CASE WHEN c.methodology_hash <> p.methodology_before THEN 'the methodology changed' END,
-           CASE WHEN r.own_sources IS NULL AND c.methodology_hash = p.methodology_before
-                THEN 'other regions'' data changed (' || coalesce(a.any_sources, 'none') || '); ranks are relative' END
-       ) AS cause,
-       p.scored_before
-FROM moves m
-JOIN previous p USING (index_code)
-JOIN current_run c USING (index_code)
-LEFT JOIN changed_by_region r USING (index_code, region_code)
-LEFT JOIN changed_anywhere a USING (index_code)
+SELECT e.index_code, e.region_code, g.region_name, e.rank_before, e.rank_now,
+       CAST(e.rank_before - e.rank_now AS INTEGER) AS places_up, e.is_methodology_changed,
+       e.own_sources AS changed_sources,
+       CASE WHEN NOT e.has_fingerprints_before THEN 'not known: the previous run kept no input fingerprints'
+            ELSE concat_ws('; ',
+                CASE WHEN e.own_sources IS NOT NULL THEN 'its own data changed (' || e.own_sources || ')' END,
+                CASE WHEN e.is_methodology_changed THEN 'the methodology changed' END,
+                CASE WHEN e.own_sources IS NULL AND NOT e.is_methodology_changed THEN
+                     CASE WHEN e.any_sources IS NOT NULL
+                          THEN 'other regions'' data changed (' || e.any_sources || '); ranks are relative'
+                          ELSE 'no input or methodology of this index changed (code or settings did)' END
+                END)
+       END AS cause,
+       p.scored_at AS scored_before
+FROM explained e
+CROSS JOIN previous p
 LEFT JOIN reference.regions g USING (region_code)
-WHERE m.rank_before IS DISTINCT FROM m.rank_now
-ORDER BY m.index_code, abs(m.rank_before - m.rank_now) DESC NULLS FIRST, m.rank_now NULLS LAST, m.region_code
+WHERE e.rank_before IS DISTINCT FROM e.rank_now
+ORDER BY e.index_code, abs(e.rank_before - e.rank_now) DESC NULLS FIRST, e.rank_now NULLS LAST, e.region_code
