@@ -111,8 +111,9 @@ def keep_history(con: duckdb.DuckDBPyConnection) -> int:
     for table, source in (("index_node", "score.index_node"), ("region_input", "score.region_input")):
         con.execute(f"CREATE TABLE IF NOT EXISTS history.{table} AS "
                     f"SELECT *, '' AS stage_key, now() AS scored_at FROM {source} WITH NO DATA")
-        # Warehouses from before runs were keyed by stage get the column; their earlier rows keep it empty.
+        # Warehouses from before runs were keyed by stage get the columns; their earlier rows keep them empty.
         con.execute(f"ALTER TABLE history.{table} ADD COLUMN IF NOT EXISTS stage_key VARCHAR")
+        con.execute(f"ALTER TABLE history.{table} ADD COLUMN IF NOT EXISTS scored_at TIMESTAMPTZ")
         con.execute(f"""INSERT INTO history.{table} BY NAME
                         SELECT t.*, run.stage_key, now() AS scored_at FROM {source} t CROSS JOIN methodology.run run
                         WHERE NOT EXISTS (SELECT 1 FROM history.{table} h WHERE h.stage_key = run.stage_key)""")
