@@ -35,21 +35,13 @@ def previous_runs(con: duckdb.DuckDBPyConnection) -> list[dict]:
     and time of the previous scoring run (the one last scored with another stage key; None when there is none).
     """
     return _records(con, """
-        WITH runs AS (
-            SELECT stage_key, min(scored_at) AS first_scored_at, max(scored_at) AS scored_at
-            FROM history.score_run GROUP BY stage_key
-        ),
-        previous AS (
-            SELECT arg_max(stage_key, scored_at) AS stage_key, max(scored_at) AS scored_at
-            FROM runs WHERE stage_key <> (SELECT stage_key FROM methodology.run)
-            HAVING count(*) > 0
-        ),
-        before_run AS (
+        WITH before_run AS (
             SELECT DISTINCT h.index_code, h.methodology_hash, h.inputs_hash, p.scored_at
-            FROM history.index_node h JOIN previous p USING (stage_key)
+            FROM history.index_node h JOIN score.previous_run p USING (stage_key)
         )
         SELECT n.index_code, n.methodology_hash, n.inputs_hash,
-               (SELECT r.first_scored_at FROM runs r JOIN methodology.run m USING (stage_key)) AS first_scored_at,
+               (SELECT min(r.scored_at) FROM history.score_run r JOIN methodology.run m USING (stage_key))
+                   AS first_scored_at,
                b.methodology_hash AS previous_methodology_hash, b.inputs_hash AS previous_inputs_hash,
                b.scored_at AS previous_scored_at
         FROM (SELECT DISTINCT index_code, methodology_hash, inputs_hash FROM score.index_node) n

@@ -22,7 +22,7 @@ INPUT_MODELS = ["screening_unit", "screening_value", "readiness_period", "readin
 RESULT_MODELS = ["region_screening", "region_element", "region_dimension", "region_aspect", "region_dimension_aspect",
                  "region_readiness", "region_profile", "region_ranking", "cohort_shortlist", "region_input"]
 # Models over this run and the earlier ones kept in history.*: they run after this run is added to it.
-HISTORY_MODELS = ["region_mover"]
+HISTORY_MODELS = ["previous_run", "region_mover"]
 SCORE_COLUMNS = {"region_screening": "screening_index", "region_element": "element_score",
                  "region_dimension": "dimension_score", "region_aspect": "aspect_score",
                  "region_readiness": "readiness_index", "region_dimension_aspect": "cell_score"}
@@ -84,7 +84,7 @@ def run_models(con: duckdb.DuckDBPyConnection, models: list[str]) -> dict[str, i
     rows = {}
     for model in models:
         sql = (MODELS_DIR / f"{model}.sql").read_text(encoding="utf-8")
-        con.execute(f"CREATE TABLE score.{model} AS {sql}")
+        con.execute(f"CREATE OR REPLACE TABLE score.{model} AS {sql}")
         rows[model] = con.execute(f"SELECT count(*) FROM score.{model}").fetchall()[0][0]
     return rows
 

@@ -91,7 +91,6 @@ def two_runs(small_demo, tmp_path):
                                now() - INTERVAL 1 DAY AS scored_at
                         FROM score.index_node""")
         # The movers are scored against the latest other run in history: score them again with the two added.
-        con.execute("DROP TABLE score.region_mover")
         run_models(con, HISTORY_MODELS)
     return copy
 
@@ -112,9 +111,8 @@ def test_a_return_to_earlier_inputs_compares_with_the_run_just_before(two_runs):
         # The older inputs were scored again twelve hours ago, after the "previous" run of a day ago.
         con.execute("INSERT INTO history.score_run SELECT 'older-key', methodology_hash, 'older-inputs', "
                     "now() - INTERVAL 12 HOUR FROM methodology.run")
-        runs = previous_runs(con)
-        con.execute("DROP TABLE score.region_mover")
         run_models(con, HISTORY_MODELS)
+        runs = previous_runs(con)
         moved = con.execute("SELECT count(*) FROM score.region_mover").fetchone()[0]
     assert {r["previous_inputs_hash"] for r in runs} == {"older-inputs"}
     assert moved == 0          # the older run had today's ranks

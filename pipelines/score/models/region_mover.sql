@@ -1,16 +1,8 @@
 -- score.region_mover: one row per index x region whose rank changed since the previous scoring run (or that is
 -- newly ranked, or no longer ranked), with the inputs that explain it. A scoring run is identified by its stage
--- key (inputs, validation settings, methodology, code); the previous one is the run last scored with another key,
--- so scoring the same key twice compares with the same run, and a return to earlier inputs compares with the run
--- just before, not with the first time those inputs were scored.
-WITH runs AS (
-    SELECT stage_key, max(scored_at) AS scored_at FROM history.score_run GROUP BY stage_key
-),
-previous AS (
-    SELECT arg_max(stage_key, scored_at) AS stage_key, max(scored_at) AS scored_at
-    FROM runs
-    WHERE stage_key <> (SELECT stage_key FROM methodology.run)
-    HAVING count(*) > 0
+-- key (inputs, validation settings, methodology, code); the previous one is score.previous_run.
+WITH previous AS (
+    SELECT * FROM score.previous_run
 ),
 methodology_now AS (
     SELECT index_code, any_value(methodology_hash) AS methodology_hash FROM score.index_node GROUP BY index_code
