@@ -19,15 +19,25 @@ from rich.table import Table  # noqa: E402
 
 from pipelines.settings import Settings  # noqa: E402
 
-app = typer.Typer(help="Readiness pipeline for Gerakan Menuju 100 Smart City.", no_args_is_help=True)
+app = typer.Typer(help="Readiness pipeline for Gerakan Menuju 100 Smart City.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+# Exit statuses (docs/operations.md): published in full (or nothing to do), not published, a bad argument or
+# methodology, published with parts missing, another refresh running.
+OK_EXIT, FAILED_EXIT, USAGE_EXIT, PARTIAL_EXIT, BUSY_EXIT = 0, 1, 2, 3, 75
+DEBUG = {"on": False}
 console = Console(width=None if sys.stdout.isatty() else 160)
 DataDir = typer.Option(None, "--data-dir", help="Folder with raw/, curated/, reports/ (default: ./data).")
 
 
 def print_run(run: dict) -> None:
     """Print one run's outcome: status, what was redone and reused, the message and the movers."""
-    colour = {"COMPLETED": "green", "UNCHANGED": "cyan", "WAITING": "yellow"}.get(run["status"], "red")
+    colour = {"COMPLETED": "green", "UNCHANGED": "cyan", "WAITING": "yellow", "PARTIAL": "yellow"}.get(run["status"], "red")
     console.print(f"[bold {colour}]Run {run['run_id']}: {run['status']}[/] — {run.get('message', '')}", soft_wrap=True)
+    for ignored in run.get("ignored_files") or []:
+        console.print(f"[bold yellow]Not read:[/] {ignored['file']}: {ignored['reason']}", soft_wrap=True,
+                      highlight=False)
+    for part, reason in (run.get("missing_parts") or {}).items():
+        console.print(f"[bold yellow]Published without {part}:[/] {reason}", soft_wrap=True, highlight=False)
     if run.get("stages_run") is not None:
         console.print(f"redone: {', '.join(run['stages_run']) or 'nothing'} · reused: "
                       f"{', '.join(run['stages_reused']) or 'nothing'}")
@@ -62,7 +72,7 @@ def print_summary(result) -> None:
         files.add_column(column, justify="left" if column in ("file", "error") else "right")
     for r in log.itertuples():
         files.add_row(r.source_file, str(r.rows_read), str(r.rows_curated), str(r.rows_quarantined),
-                      str(r.rows_superseded), str(r.cells_quarantined), r.file_error or "")
+                      str(r.rows_superseded), str(r.cells_quarantined), cell(r.file_error))
     files.add_row("total", *(str(int(log[c].sum())) for c in ("rows_read", "rows_curated", "rows_quarantined",
                                                                 "rows_superseded", "cells_quarantined")), "", style="bold")
     console.print(files)
@@ -82,18 +92,25 @@ def print_summary(result) -> None:
         for column in ("file", "row", "column", "rule", "message"):
             q.add_column(column, overflow="fold")
         for r in quarantine.head(15).itertuples():
-            q.add_row(r.source_file, str(r.source_row), r.source_column or "", r.rule, r.message)
+            q.add_row(r.source_file, str(r.source_row), cell(r.source_column), r.rule, r.message)
         console.print(q)
     console.print(f"methodology {result.scored.methodology_hash[:16]} · inputs {result.scored.inputs_hash[:16]}")
     print_run(result.run)
     console.print(f"[bold]Report:[/bold] {result.report}")
 
 
+def cell(value: object, spec: str = "") -> str:
+    """Return a value as table text: '' for a missing one (None or NaN), else formatted with `spec`."""
+    import pandas as pd
+
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else format(value, spec)
+
+
 def print_cohort(warehouse: Path, rows: int) -> None:
     """Print the proposed cohort with its uncertainty, the regions nearest the cut-off and the sensitivity indices."""
-    import duckdb
+    from pipelines.warehouse import read as read_warehouse
 
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with read_warehouse(warehouse) as con:
         run = con.sql("SELECT * FROM score.cohort_run").df().iloc[0]
         proposed = con.sql("SELECT * FROM score.cohort_proposed").df()
         near = con.sql("""SELECT region_code, region_name, selection_rank, adjusted_score, gap_to_cutoff, how_selected,
@@ -107,16 +124,17 @@ def print_cohort(warehouse: Path, rows: int) -> None:
     for column in ("rank", "region", "province", "score", "how", "P(selected) %", "rank 5-95%", "flag"):
         table.add_column(column, justify="right" if column in ("rank", "score", "P(selected) %") else "left")
     for r in proposed.itertuples():
-        table.add_row(f"{r.selection_rank:.0f}", f"{r.region_code} {r.region_name}", r.province_name,
-                      f"{r.adjusted_score:.2f}", r.how_selected, f"{r.selection_probability_pct:.1f}",
-                      f"{r.q05_rank:.0f}-{r.q95_rank:.0f}", "[bold yellow]unstable" if r.is_flagged else "")
+        table.add_row(cell(r.selection_rank, ".0f"), f"{r.region_code} {r.region_name}", r.province_name,
+                      cell(r.adjusted_score, ".2f"), cell(r.how_selected), cell(r.selection_probability_pct, ".1f"),
+                      f"{cell(r.q05_rank, '.0f')}-{cell(r.q95_rank, '.0f')}", "[bold yellow]unstable" if r.is_flagged else "")
     console.print(table)
-    gaps = Table(title=f"Nearest below the cut-off ({run['cutoff_score']:.2f}): what it would take")
+    gaps = Table(title=f"Nearest below the cut-off ({cell(run['cutoff_score'], '.2f')}): what it would take")
     for column in ("rank", "region", "score", "gap", "why", "what it would take", "P(selected) %"):
         gaps.add_column(column)
     for r in near.itertuples():
-        gaps.add_row(f"{r.selection_rank:.0f}", f"{r.region_code} {r.region_name}", f"{r.adjusted_score:.2f}",
-                     f"{r.gap_to_cutoff:.2f}", r.how_selected, r.what_it_would_take or "", f"{r.selection_probability_pct:.1f}")
+        gaps.add_row(cell(r.selection_rank, ".0f"), f"{r.region_code} {r.region_name}", cell(r.adjusted_score, ".2f"),
+                     cell(r.gap_to_cutoff, ".2f"), cell(r.how_selected), cell(r.what_it_would_take),
+                     cell(r.selection_probability_pct, ".1f"))
     console.print(gaps)
     sens = Table(title="What the cohort depends on most (Sobol indices of the number of regions that change)")
     for column in ("uncertain input", "alternatives", "first-order", "total"):
@@ -129,11 +147,11 @@ def print_cohort(warehouse: Path, rows: int) -> None:
 
 def print_evaluation(warehouse: Path) -> None:
     """Print the latest evaluation year: regions ranked, agreement, cells to moderate, lenient or severe assessors."""
-    import duckdb
+    from pipelines.warehouse import read as read_warehouse
 
     from pipelines.report.summary import evaluation_headline
 
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with read_warehouse(warehouse) as con:
         h = evaluation_headline(con)
     if h is None:
         console.print("Evaluation: no score sheets in data/raw/evaluations/")
@@ -147,29 +165,96 @@ def print_evaluation(warehouse: Path) -> None:
 MethodologyDir = typer.Option(None, "--methodology", help="Methodology folder to use instead of ./methodology.")
 
 
+@app.callback()
+def options(debug: bool = typer.Option(False, "--debug", help="Show full tracebacks and Prefect's own error logs.")
+            ) -> None:
+    """Readiness pipeline for Gerakan Menuju 100 Smart City."""
+    DEBUG["on"] = debug
+
+
 Force = typer.Option(False, "--force", help="Redo every stage even if no input, methodology or code changed.")
 Wait = typer.Option(0.0, "--wait", metavar="SECONDS",
                     help="If another refresh is running on the data folder, wait up to SECONDS for it (default: exit).")
-BUSY_EXIT = 75  # EX_TEMPFAIL: try again later
+
+
+def fail(message: str, hint: str | None = None, code: int = USAGE_EXIT) -> None:
+    """Print one line saying what is wrong (and one with what to do), then exit with `code`."""
+    console.print(f"[bold red]Error:[/] {message}", soft_wrap=True, highlight=False)
+    if hint:
+        console.print(f"[dim]hint:[/] {hint}", soft_wrap=True, highlight=False)
+    raise typer.Exit(code=code)
+
+
+def preflight(data_dir: Optional[Path], methodology: Optional[Path], wait: float = 0,
+              needs_inputs: bool = True) -> Settings:
+    """Check the arguments, the data folder, the methodology and the lock before anything slow starts.
+
+    Exits with one line per problem: 2 for a bad argument or methodology, 75 when another refresh runs.
+    """
+    from pipelines.ingest.run import SOURCE_ORDER
+    from pipelines.runs.lock import describe_holder, lock_holder
+    from pipelines.score.check import check_folder
+    from pipelines.score.methodology import MethodologyError
+
+    if data_dir is not None and not data_dir.is_dir():
+        fail(f"--data-dir {data_dir}: no such folder" if not data_dir.exists() else f"--data-dir {data_dir}: not a folder",
+             f"give the folder that holds raw/ (`readiness demo --data-dir {data_dir}` creates one with demo data)")
+    if methodology is not None and not methodology.is_dir():
+        fail(f"--methodology {methodology}: no such folder",
+             "give a copy of the methodology/ folder (framework, screening, readiness, cohort and evaluation YAML)")
+    settings = Settings.default(data_dir, methodology_dir=methodology)
+    try:
+        check_folder(settings.methodology_dir)
+    except MethodologyError as exc:
+        fail(str(exc), f"`readiness check-methodology {settings.methodology_dir}` checks the whole folder")
+    raw = settings.raw_dir
+    has_inputs = raw.is_dir() and any(p.is_file() for folder in SOURCE_ORDER for p in (raw / folder).rglob("*")
+                                      if (raw / folder).is_dir())
+    if needs_inputs and not has_inputs and not (settings.curated_dir / "manifest.json").exists():
+        fail(f"no input files under {raw}/<source>/ (sources: {', '.join(SOURCE_ORDER)})",
+             "put the files you received in their source folders (docs/inputs.md), or run `readiness demo`"
+             + (f" --data-dir {data_dir}" if data_dir else ""))
+    holder = lock_holder(settings.lock_path)
+    if holder is not None and wait <= 0:
+        console.print(f"[bold yellow]Not started:[/] {describe_holder(holder, settings.lock_path)}; this refresh exits "
+                      "without touching anything (use --wait SECONDS to queue behind it)", soft_wrap=True, highlight=False)
+        raise typer.Exit(code=BUSY_EXIT)
+    return settings
 
 
 def run_refresh(data_dir: Optional[Path], methodology: Optional[Path], force: bool = False, wait: float = 0):
     """Run the refresh flow and return its result; exit with a clear message if another refresh holds the data."""
-    from pipelines.flows import PublicationBlocked, refresh as refresh_flow
+    settings = preflight(data_dir, methodology, wait)
+    from pipelines.flows import quiet_prefect_tracebacks, refresh as refresh_flow
     from pipelines.runs.lock import RefreshBusy
 
+    if not DEBUG["on"]:
+        quiet_prefect_tracebacks()
     try:
-        return refresh_flow(data_dir=str(data_dir) if data_dir else None,
-                            methodology_dir=str(methodology) if methodology else None, force=force, wait_seconds=wait)
+        return refresh_flow(data_dir=str(settings.data_dir), methodology_dir=str(methodology) if methodology else None,
+                            force=force, wait_seconds=wait)
     except RefreshBusy as exc:
         console.print(f"[bold yellow]Not started:[/] {exc}", soft_wrap=True)
         raise typer.Exit(code=BUSY_EXIT) from None
-    except PublicationBlocked as exc:
-        live = Settings.default(data_dir).reports_dir
-        console.print(f"[bold red]Not published:[/] {exc}. The last publication stays live"
-                      f"{f' ({live.resolve()})' if live.exists() else ''}; see data/curated/quarantine.parquet and "
-                      "`readiness status`.", soft_wrap=True)
-        raise typer.Exit(code=1) from None
+    except Exception as exc:  # noqa: BLE001 - the run record has it; the analyst gets one line and where to look
+        if DEBUG["on"]:
+            raise
+        live = settings.reports_dir
+        console.print(f"[bold red]Refresh FAILED, not published:[/] {type(exc).__name__}: {exc}", soft_wrap=True,
+                      highlight=False)
+        console.print(f"The last publication stays live{f' ({live.resolve()})' if live.exists() else ''}; the run "
+                      f"record is in {settings.runs_dir}; run again with --debug for the traceback.", soft_wrap=True,
+                      highlight=False)
+        DEBUG["failed_run"] = True
+        raise typer.Exit(code=FAILED_EXIT) from None
+
+
+def exit_status(run: dict) -> None:
+    """Exit 3 when the live publication lacks parts (the cohort, the evaluation, the images), 1 when the run failed."""
+    if run.get("missing_parts"):
+        raise typer.Exit(code=PARTIAL_EXIT)
+    if run["status"] in ("FAILED", "INTERRUPTED"):
+        raise typer.Exit(code=FAILED_EXIT)
 
 
 @app.command()
@@ -178,8 +263,9 @@ def refresh(data_dir: Optional[Path] = DataDir, methodology: Optional[Path] = Me
     """Run the refresh flow (ingest → validate → score → report) on data/raw/, redoing only what changed."""
     result = run_refresh(data_dir, methodology, force, wait)
     print_summary(result)
-    if result.scored is not None:
+    if result.scored is not None and "evaluation" not in result.run.get("missing_parts", {}):
         print_evaluation(Settings.default(data_dir).warehouse_path)
+    exit_status(result.run)
 
 
 @app.command()
@@ -188,7 +274,12 @@ def select(data_dir: Optional[Path] = DataDir, methodology: Optional[Path] = Met
     """Refresh, then print the proposed cohort with its uncertainty and what it would take for the next regions."""
     result = run_refresh(data_dir, methodology)
     print_run(result.run)
-    print_cohort(Settings.default(data_dir).warehouse_path, rows)
+    missing = result.run.get("missing_parts") or {}
+    if "cohort" in missing:
+        console.print(f"[bold red]No proposed cohort:[/] {missing['cohort']}", soft_wrap=True, highlight=False)
+    else:
+        print_cohort(Settings.default(data_dir).warehouse_path, rows)
+    exit_status(result.run)
 
 
 @app.command()
@@ -196,6 +287,8 @@ def status(data_dir: Optional[Path] = DataDir, runs: int = typer.Option(10, help
     """Show the last runs, what is published, and what is waiting for the next refresh."""
     from pipelines.runs.status import refresh_status
 
+    if data_dir is not None and not data_dir.is_dir():
+        fail(f"--data-dir {data_dir}: no such folder", "give the folder that holds raw/, curated/ and runs/")
     settings = Settings.default(data_dir)
     state = refresh_status(settings, runs)
     table = Table(title=f"Last {len(state['runs'])} refresh runs ({settings.runs_dir})")
@@ -219,8 +312,10 @@ def status(data_dir: Optional[Path] = DataDir, runs: int = typer.Option(10, help
     waiting = state["waiting"]
     lines = [f"{what} {path}" for what in ("added", "changed", "removed", "settling") for path in waiting[what]]
     console.print("Waiting for the next refresh: " + ("; ".join(lines) if lines else "nothing: the published data "
-                  "is built from the files in data/raw/") + (f"; methodology or code changed: {state['stale']}"
-                                                              if state["stale"] else ""), soft_wrap=True)
+                  f"is built from the files in {settings.raw_dir}/") + (f"; methodology or code: {state['stale']}"
+                                                                       if state["stale"] else ""), soft_wrap=True)
+    for name, reason in state["ignored"]:
+        console.print(f"[bold yellow]Not read:[/] {name}: {reason}", soft_wrap=True, highlight=False)
 
 
 @app.command()
@@ -253,6 +348,9 @@ def generate_demo(size: str = typer.Option("demo", help="small, demo or national
 def demo(size: str = typer.Option("demo", help="small, demo or national (config/demo.yaml)."),
          data_dir: Optional[Path] = DataDir, methodology: Optional[Path] = MethodologyDir) -> None:
     """Generate the synthetic demo data, then run the refresh flow and print where the report is."""
+    if data_dir is not None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    preflight(data_dir, methodology, needs_inputs=False)
     generate_demo(size=size, data_dir=data_dir)
     refresh(data_dir=data_dir, methodology=methodology, force=False, wait=0)
 
@@ -267,25 +365,45 @@ def expectations() -> None:
 
 
 @app.command("check-methodology")
-def check_methodology(paths: list[Path] = typer.Argument(..., help="Methodology YAML files to check.")) -> None:
-    """Check methodology files without running anything: print each one's tree summary and hash, or the error."""
-    from pipelines.score.methodology import MethodologyError, load_index
+def check_methodology(paths: list[Path] = typer.Argument(..., help="Methodology folders or YAML files to check.")) -> None:
+    """Check methodology folders or files without running anything: one line per file checked, or the problem."""
+    from pipelines.score.check import check_path
+    from pipelines.score.methodology import MethodologyError
 
     failed = False
     for path in paths:
         try:
-            method = load_index(path)
+            lines = check_path(path)
         except (MethodologyError, OSError) as exc:
-            console.print(f"[red]✗ {exc}[/red]")
+            console.print(f"[red]✗ {exc}[/red]", soft_wrap=True, highlight=False)
             failed = True
             continue
-        nodes = method.nodes
-        levels = ", ".join(f"level {h}: {n}" for h, n in nodes.groupby("height").size().items())
-        console.print(f"✓ {path}: index {method.code!r}, {len(nodes)} nodes ({levels}), "
-                      f"hash {method.hash[:16]}")
+        for line in lines:
+            console.print(f"✓ {line}", soft_wrap=True, highlight=False)
     if failed:
         raise typer.Exit(code=1)
 
 
+def main() -> None:
+    """Run the command line; an unexpected error is one line (the traceback only with --debug)."""
+    try:
+        app()
+    except SystemExit as done:
+        if DEBUG.get("failed_run"):
+            # Prefect keeps the failed run's state, and with it the error's frames and their DuckDB objects, until
+            # the interpreter shuts down, where DuckDB's bindings then print a page of "leaked instance" warnings:
+            # the run is over and recorded, so leave without that shutdown.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(done.code if isinstance(done.code, int) else FAILED_EXIT)
+        raise
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one readable line, not a traceback
+        if DEBUG["on"]:
+            raise
+        console.print(f"[bold red]Error:[/] {type(exc).__name__}: {exc}", soft_wrap=True, highlight=False)
+        console.print("[dim]hint:[/] run again with --debug (readiness --debug …) for the traceback", highlight=False)
+        sys.exit(FAILED_EXIT)
+
+
 if __name__ == "__main__":
-    app()
+    main()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import subprocess
 import sys
@@ -18,7 +20,7 @@ from prefect.context import get_run_context
 from prefect.schedules import Cron
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from pipelines.ingest.run import Staged, ingest
+from pipelines.ingest.run import Staged, ignored_now, ingest
 from pipelines.report.publish import building_dir, live as publish_live, publish
 from pipelines.report.site import build_report
 from pipelines.report.summary import ranking_top, refresh_summary, region_movers
@@ -28,14 +30,10 @@ from pipelines.runs.plan import Plan, curated_manifest, refresh_plan
 from pipelines.score.methodology import Methodology, load as load_methodology
 from pipelines.score.run import Scored, read_scored, score
 from pipelines.settings import Settings
-from pipelines.validate.run import Curated, read_curated, unpublishable_sources, validate
+from pipelines.validate.run import Curated, read_curated, validate
 
 # Movers kept in the run record (all of them are in score.region_mover and on the report).
 MOVERS_KEPT = 10
-
-
-class PublicationBlocked(RuntimeError):
-    """The run's result must not replace the last publication (a source failed its gates with nothing to fall back on)."""
 
 
 @dataclass
@@ -46,6 +44,23 @@ class RefreshResult:
     curated: Curated | None = None
     scored: Scored | None = None
     report: Path | None = None
+
+
+class _NoTraceback(logging.Filter):
+    """Drop the traceback from a log record, keeping its one-line message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
+def quiet_prefect_tracebacks() -> None:
+    """Make Prefect's console logs one line per error (the CLI shows tracebacks only with --debug)."""
+    names = ["", "prefect", *(n for n in logging.root.manager.loggerDict if n.startswith("prefect"))]
+    for name in names:
+        for handler in logging.getLogger(name).handlers:
+            if not any(isinstance(f, _NoTraceback) for f in handler.filters):
+                handler.addFilter(_NoTraceback())
 
 
 def _is_io_error(task, task_run, state) -> bool:
@@ -78,7 +93,7 @@ def ingest_task(settings: Settings, expected: dict[str, str] | None = None) -> S
     logger = get_run_logger()
     staged = ingest(settings, expected)
     for f in staged.files.itertuples():
-        if f.file_error:
+        if isinstance(f.file_error, str):
             logger.warning("unreadable file %s: %s", f.source_file, f.file_error)
     parsed = int(staged.files["was_parsed"].sum())
     logger.info("ingest: %d files (%d parsed, %d unchanged since the last run), %d rows read, "
@@ -136,13 +151,16 @@ def score_task(settings: Settings, methodology: Methodology, stage_key: str | No
 
 
 @task(name="report", cache_policy=NONE, persist_result=False)
-def report_task(settings: Settings, run_id: str, stage_key: str) -> Path:
-    """Build the site aside, then swap it in as the live publication; return the live index.html."""
+def report_task(settings: Settings, run_id: str, stage_key: str) -> dict[str, str]:
+    """Build the site aside, then swap it in as the live publication; return its missing parts with the reasons."""
     built = building_dir(settings, run_id)
     build_report(settings, built, stage_key)
+    missing = json.loads((built / "manifest.json").read_text(encoding="utf-8")).get("missing_parts") or {}
     folder = publish(settings, built)
     get_run_logger().info("report: published %s as %s", folder.name, settings.reports_dir / "index.html")
-    return settings.reports_dir / "index.html"
+    for part, reason in missing.items():
+        get_run_logger().warning("published without %s: %s", part, reason)
+    return missing
 
 
 @task(name="artifacts", cache_policy=NONE, persist_result=False)
@@ -203,16 +221,23 @@ def _refresh(settings: Settings, run: dict) -> RefreshResult:
     methodology = load_methodology(settings.methodology_dir)
     plan = plan_task(settings, methodology.hash, run["force"])
     stage("plan", keys=plan.keys, stages_run=plan.stages, stages_reused=plan.reused, raw_files=len(plan.scan.files),
-          settling=plan.scan.settling, methodology_hash=methodology.hash)
+          settling=plan.scan.settling, methodology_hash=methodology.hash,
+          ignored_files=[{"file": name, "reason": reason} for name, reason in ignored_now(settings)])
+    for ignored in run["ignored_files"]:
+        logger.warning("not read: %s: %s", ignored["file"], ignored["reason"])
     if plan.waiting:
         return RefreshResult(finish("WAITING", "files the published data came from are still being written: "
                                     + ", ".join(plan.waiting) + "; the last publication stays until the next run"))
     if not plan.stages:
         previous = record.last_published(settings.runs_dir)
         since = f" since run {previous['run_id']}" if previous else ""
+        live_manifest = settings.reports_dir / "manifest.json"
+        missing = (json.loads(live_manifest.read_text(encoding="utf-8")).get("missing_parts") or {}
+                   if live_manifest.exists() else {})
         return RefreshResult(finish("UNCHANGED", f"no input, methodology or code changed{since}: nothing redone, "
-                                    f"{publish_live(settings)} stays published",
-                                    inputs_hash=curated_manifest(settings).get("inputs_hash")),
+                                    f"{publish_live(settings)} stays published"
+                                    + (f" (without {', '.join(missing)})" if missing else ""),
+                                    inputs_hash=curated_manifest(settings).get("inputs_hash"), missing_parts=missing),
                              report=settings.reports_dir / "index.html")
     if "ingest" in plan.stages:
         stage("ingest")
@@ -222,16 +247,14 @@ def _refresh(settings: Settings, run: dict) -> RefreshResult:
     else:
         curated = read_curated(settings.curated_dir)
     run["counts"] = _counts(curated)
-    blockers = unpublishable_sources(curated)
-    if blockers:
-        raise PublicationBlocked("validation gates failed and nothing can stand in: " + "; ".join(blockers))
     if "score" in plan.stages:
         stage("score")
         scored = score_task(settings, methodology, plan.keys["score"])
     else:
         scored = read_scored(settings.warehouse_path)
     stage("report")
-    report = report_task(settings, run["run_id"], plan.keys["report"])
+    missing = report_task(settings, run["run_id"], plan.keys["report"])
+    report = settings.reports_dir / "index.html"
     # The new site is live from here on: what follows only reports on it, so its failures are warnings.
     stage("after publication", publication=str(publish_live(settings)), inputs_hash=scored.inputs_hash)
     notes = []
@@ -243,7 +266,12 @@ def _refresh(settings: Settings, run: dict) -> RefreshResult:
     except Exception as exc:
         logger.warning("published, but the run summary could not be completed: %s: %s", type(exc).__name__, exc)
         notes.append(f"; the run summary could not be completed ({type(exc).__name__}: {exc})")
-    run = finish("COMPLETED", f"published {publish_live(settings)}" + "".join(notes))
+    if missing:
+        run = finish("PARTIAL", f"published {publish_live(settings)} with parts missing: "
+                     + "; ".join(f"{part}: {reason}" for part, reason in missing.items()) + "".join(notes),
+                     missing_parts=missing)
+    else:
+        run = finish("COMPLETED", f"published {publish_live(settings)}" + "".join(notes), missing_parts={})
     return RefreshResult(run=run, curated=curated, scored=scored, report=report)
 
 

@@ -8,10 +8,16 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pipelines.ingest import parsers
-from pipelines.ingest.readers import OVERFLOW_COLUMN, ROW_COLUMN, header_key
+from pipelines.ingest.parsers import shorten
+from pipelines.ingest.readers import OVERFLOW_COLUMN, ROW_COLUMN, UnreadableFile, header_key
 from pipelines.ingest.regions import RegionError, RegionResolver
 
 QUARANTINE_COLUMNS = ["source", "source_file", "source_row", "source_column", "rule", "value", "message", "scope", "stage"]
+# The most text a message, note, file error or quarantined value keeps: a 100,000-character cell or a million
+# ignored headers must not flood the ingest log.
+LOG_TEXT_CHARS = 500
+LISTED_COLUMNS = 10
+REGION = ("region_code", "region_name")
 
 
 @dataclass
@@ -27,8 +33,9 @@ class Problems:
         """Record one problem."""
         self.rows.append({
             "source": self.source, "source_file": self.source_file, "source_row": int(source_row),
-            "source_column": column, "rule": rule, "value": None if parsers.is_missing(value) else str(value),
-            "message": message, "scope": scope, "stage": self.stage,
+            "source_column": column, "rule": rule,
+            "value": None if parsers.is_missing(value) else shorten(value, LOG_TEXT_CHARS),
+            "message": shorten(message, LOG_TEXT_CHARS), "scope": scope, "stage": self.stage,
         })
 
     def frame(self) -> pd.DataFrame:
@@ -46,6 +53,61 @@ def match_columns(raw_columns: list[str], spec_columns: dict) -> dict[str, str]:
                 found[canonical] = by_key[header_key(candidate)]
                 break
     return found
+
+
+def listed(names: list[object], limit: int = LISTED_COLUMNS) -> str:
+    """Return names joined by commas, each shortened, the list cut after `limit` with "and N more"."""
+    shown = ", ".join(shorten(n) for n in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def source_matches(raw_columns: list[str], contract: dict, question_codes: list[str]) -> dict[str, int]:
+    """Return, per source, how many of the file's columns it knows (question codes count for questionnaires)."""
+    codes = {header_key(c) for c in question_codes}
+    counts = {}
+    for source, spec in contract.items():
+        counts[source] = len(match_columns(raw_columns, {**spec["columns"], **spec.get("long_columns", {})}))
+        if source == "questionnaires":
+            counts[source] += sum(header_key(c) in codes for c in raw_columns)
+    return counts
+
+
+def better_source(raw_columns: list[str], source: str | None, contract: dict, question_codes: list[str]) -> str | None:
+    """Return the source whose columns the file matches best, if that is not `source` and beats it (ties: None)."""
+    counts = source_matches(raw_columns, contract, question_codes)
+    best = max(counts.values())
+    leaders = [s for s, n in counts.items() if n == best]
+    if len(leaders) != 1 or leaders[0] == source or best < 2 or best <= counts.get(source, 0):
+        return None
+    return leaders[0]
+
+
+def move_hint(source: str, contract: dict) -> str:
+    """Return where a file belongs, to follow "its columns": "look like a questionnaire: move it to questionnaires/"."""
+    return f"look like {contract[source]['label']}: move it to {source}/"
+
+
+def _described(name: str, spec: dict) -> str:
+    aliases = spec.get("aliases", [])
+    return f"{name} ({listed(aliases, 3)})" if aliases else name
+
+
+def check_required_columns(raw_columns: list[str], source: str, contract: dict, question_codes: list[str]) -> None:
+    """Raise UnreadableFile when the file lacks a required column of its source (a region is a code or a name)."""
+    spec = contract[source]
+    found = match_columns(raw_columns, spec["columns"])
+    missing = [_described(name, column) for name, column in spec["columns"].items()
+               if column.get("required") and name not in found]
+    if spec.get("has_region", True) and not set(REGION) & set(found):
+        missing.insert(0, "region (kode_wilayah or nama_daerah)")
+    if not missing:
+        return
+    what = (f"required column {missing[0]} is missing" if len(missing) == 1
+            else f"required columns {', '.join(missing)} are missing")
+    other = better_source(raw_columns, source, contract, question_codes)
+    hint = (f"this file's columns {move_hint(other, contract)}" if other
+            else f"the file's columns are {listed(raw_columns)}")
+    raise UnreadableFile(f"{what}; {hint}")
 
 
 _PARSERS = {
@@ -98,7 +160,7 @@ def canonical_rows(raw: pd.DataFrame, spec: dict, problems: Problems, resolver: 
     # Spilled-over cells may hold personal data (a respondent's phone number): then they are not repeated.
     private = bool(spec.get("personal_columns"))
     for row, overflow in raw.loc[raw[OVERFLOW_COLUMN].notna(), [ROW_COLUMN, OVERFLOW_COLUMN]].itertuples(index=False):
-        extra = "not shown: the file has personal data" if private else overflow
+        extra = "not shown: the file has personal data" if private else shorten(overflow)
         problems.add(row, None, "row_too_long", None if private else overflow,
                      f"the row has more cells than the header has columns (extra: {extra}); check for a stray separator")
     bad |= raw[OVERFLOW_COLUMN].notna()
@@ -112,7 +174,7 @@ def canonical_rows(raw: pd.DataFrame, spec: dict, problems: Problems, resolver: 
         parsed, errors = parse_column(raw[found[name]], kind)
         for row, value, message in zip(raw.loc[errors.notna(), ROW_COLUMN], raw.loc[errors.notna(), found[name]],
                                        errors[errors.notna()]):
-            problems.add(row, found[name], f"{kind}_unreadable", value, f"{found[name]}: {message}")
+            problems.add(row, found[name], f"{kind}_unreadable", value, f"{shorten(found[name])}: {message}")
         bad |= errors.notna()
         if "values" in column_spec:
             parsed = parsed.map(lambda v: column_spec["values"].get(v, v) if isinstance(v, str) else v)
@@ -122,13 +184,14 @@ def canonical_rows(raw: pd.DataFrame, spec: dict, problems: Problems, resolver: 
             missing = parsed.isna() & errors.isna()
             for row in raw.loc[missing, ROW_COLUMN]:
                 problems.add(row, found[name], "required_missing", None,
-                             f"{found[name]} is empty but required: fill in {_EXPECTED[kind]}")
+                             f"{shorten(found[name])} is empty but required: fill in {_EXPECTED[kind]}")
             bad |= missing
         out[name] = parsed
     if spec.get("has_region", True):
         codes, region_bad = resolve_regions(raw, found, problems, resolver, spec.get("allow_provinces", False))
         out.insert(0, "region_code", codes)
         bad |= region_bad
+        bad |= not_applicable(raw, out, ~bad, spec, found, problems, resolver)
     out["source_file"] = problems.source_file
     out["source_row"] = raw[ROW_COLUMN].astype("int64")
     out = out.loc[~bad].reset_index(drop=True)
@@ -142,11 +205,6 @@ def resolve_regions(raw: pd.DataFrame, found: dict[str, str], problems: Problems
                     allow_provinces: bool) -> tuple[pd.Series, pd.Series]:
     """Return (region codes, rows that failed) resolving each distinct (code, name) pair once."""
     code_col, name_col = found.get("region_code"), found.get("region_name")
-    if code_col is None and name_col is None:
-        for row in raw[ROW_COLUMN]:
-            problems.add(row, None, "region_missing", None,
-                         "the file has no region column (kode_wilayah or nama_daerah); add one")
-        return pd.Series(None, index=raw.index, dtype=object), pd.Series(True, index=raw.index)
     codes = raw[code_col] if code_col else pd.Series(None, index=raw.index, dtype=object)
     names = raw[name_col] if name_col else pd.Series(None, index=raw.index, dtype=object)
     cache: dict = {}
@@ -160,18 +218,34 @@ def resolve_regions(raw: pd.DataFrame, found: dict[str, str], problems: Problems
                 cache[key] = (None, exc)
         resolved, error = cache[key]
         if error is not None:
-            problems.add(row, code_col if error.rule.startswith("region_code") else (name_col or code_col),
-                         error.rule, name if error.rule in ("region_unknown", "region_ambiguous") and name_col else code,
-                         str(error))
+            by_code = (error.about == "code" and code_col) or not name_col
+            problems.add(row, code_col if by_code else name_col, error.rule, code if by_code else name, str(error))
         result.append(resolved)
         failed.append(error is not None)
     return pd.Series(result, index=raw.index, dtype=object), pd.Series(failed, index=raw.index)
 
 
+def not_applicable(raw: pd.DataFrame, out: pd.DataFrame, good: pd.Series, spec: dict, found: dict[str, str],
+                   problems: Problems, resolver: RegionResolver) -> pd.Series:
+    """Return the good rows of an index published for one region type only (`applies_to` in config/sources.yaml),
+    quarantining them: IKB for a kabupaten is structurally absent, not a value."""
+    bad = pd.Series(False, index=out.index)
+    types = dict(zip(resolver.reference["region_code"], resolver.reference["region_type"]))
+    for column, values in spec.get("applies_to", {}).items():
+        for value, rule in values.items():
+            hit = good & (out[column] == value) & out["region_code"].map(types).ne(rule["region_type"])
+            for row, code in zip(raw.loc[hit, ROW_COLUMN], out.loc[hit, "region_code"]):
+                problems.add(row, found.get(column), "not_applicable", value,
+                             f"{rule['label']} is published for {rule['region_type']} only; {resolver.names[code]} "
+                             "has none (structurally absent, not 0)")
+            bad |= hit
+    return bad
+
+
 def ignored_columns_note(raw: pd.DataFrame, used: set[str]) -> list[str]:
     """Return the ingest-log note listing the file's columns that the contract does not read, if any."""
     ignored = [c for c in raw.columns if c not in used | {ROW_COLUMN, OVERFLOW_COLUMN}]
-    return ["columns not in the contract, ignored: " + ", ".join(ignored)] if ignored else []
+    return ["columns not in the contract, ignored: " + listed(ignored)] if ignored else []
 
 
 def salted_hash(values: list[object], salt: str) -> str | None:

@@ -23,12 +23,26 @@ SCALE_LABELS = {
 YES = {"ya", "yes", "y", "1", "true", "benar", "ada", "sudah"}
 NO = {"tidak", "no", "t", "n", "0", "false", "salah", "belum", "tidak ada"}
 
+# A value quoted in a message is cut here; the quarantine's value column keeps more (canonical.LOG_TEXT_CHARS).
+MESSAGE_VALUE_CHARS = 80
+_YEAR_SPAN = re.compile(r"^(19|20)\d{2}\s*[/\-–]\s*(\d{2}|(19|20)\d{2})$")
 _NUMBER = re.compile(r"^[+-]?(\d+|\d{1,3}([.,]\d{3})+)([.,]\d+)?$")
 _SCALE = re.compile(r"^(?:level|tingkat|skala)?\s*([1-5])(?:[.,]0+)?(?:\s*[-–:.)]\s*(.*))?$")
 
 
 class ParseError(ValueError):
     """A value that cannot be read; the message says what was expected."""
+
+
+def shorten(text: object, limit: int = MESSAGE_VALUE_CHARS) -> str:
+    """Return text cut to `limit` characters, ending in `…` when it was longer."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def quoted(value: object) -> str:
+    """Return a value as a message quotes it: repr, shortened."""
+    return shorten(repr(value))
 
 
 def is_missing(value: object) -> bool:
@@ -55,14 +69,14 @@ def parse_number(value: object, decimal_comma: bool = False) -> float | None:
     if is_missing(value):
         return None
     if isinstance(value, bool):
-        raise ParseError(f"expected a number, found the yes/no value {value!r}")
+        raise ParseError(f"expected a number, found the yes/no value {quoted(value)}")
     if isinstance(value, (int, float)):
         return float(value)
     s = str(value).strip().replace("\u00a0", "").replace(" ", "")
     if s.endswith("%"):
         s = s[:-1]
     if not _NUMBER.match(s):
-        raise ParseError(f"expected a number such as 1.234,56 or 0,57, found {value!r}")
+        raise ParseError(f"expected a number such as 1.234,56 or 0,57, found {quoted(value)}")
     has_dot, has_comma = "." in s, "," in s
     if has_dot and has_comma:
         decimal = "," if s.rfind(",") > s.rfind(".") else "."
@@ -88,13 +102,13 @@ def parse_scale(value: object) -> float | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if float(value).is_integer() and 1 <= value <= 5:
             return float(value)
-        raise ParseError(f"expected a level from 1 to 5, found {value!r}")
+        raise ParseError(f"expected a level from 1 to 5, found {quoted(value)}")
     s = str(value).strip().lower()
     if (m := _SCALE.match(s)) and not (m.group(2) or "")[:1].isdigit():
         return float(m.group(1))
     if s in SCALE_LABELS:
         return float(SCALE_LABELS[s])
-    raise ParseError(f"expected a level from 1 to 5 (e.g. '3' or '3 - Terdefinisi'), found {value!r}")
+    raise ParseError(f"expected a level from 1 to 5 (e.g. '3' or '3 - Terdefinisi'), found {quoted(value)}")
 
 
 def parse_yes_no(value: object) -> float | None:
@@ -112,7 +126,7 @@ def parse_yes_no(value: object) -> float | None:
         return 1.0
     if s in NO:
         return 0.0
-    raise ParseError(f"expected Ya/Tidak (Yes/No, 1/0), found {value!r}")
+    raise ParseError(f"expected Ya/Tidak (Yes/No, 1/0), found {quoted(value)}")
 
 
 _DATETIME_FORMATS = (
@@ -145,16 +159,22 @@ def parse_timestamp(value: object) -> datetime | None:
             return datetime.strptime(s, fmt)
         except ValueError:
             continue
-    raise ParseError(f"expected a date such as 13/09/2021 10:22:33 (day first) or 2021-09-13, found {value!r}")
+    raise ParseError(f"expected a date such as 13/09/2021 10:22:33 (day first) or 2021-09-13, found {quoted(value)}")
 
 
 def parse_integer(value: object) -> int | None:
     """Return an integer (a year, a rank) from text or a number; None when missing."""
-    number = parse_number(value)
+    if isinstance(value, str) and _YEAR_SPAN.match(value.strip()):
+        raise ParseError(f"expected a year such as 2024; for a span like 2019/2020 give the year the data refers to, "
+                         f"found {quoted(value)}")
+    try:
+        number = parse_number(value)
+    except ParseError:
+        raise ParseError(f"expected a whole number such as 2024, found {quoted(value)}") from None
     if number is None:
         return None
     if not float(number).is_integer():
-        raise ParseError(f"expected a whole number, found {value!r}")
+        raise ParseError(f"expected a whole number such as 2024, found {quoted(value)}")
     return int(number)
 
 

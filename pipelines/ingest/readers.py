@@ -6,11 +6,26 @@ import csv
 import io
 import json
 import re
+import zipfile
+from itertools import accumulate
 from pathlib import Path
 
 import pandas as pd
 
+from pipelines.ingest.parsers import shorten
+
 SUPPORTED_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".json"}
+# Limits on a whole file, far above any real table: past them a file is a mistake or an attack, and reading it
+# would exhaust memory or flood the ingest log.
+MAX_COLUMNS = 1000
+MAX_CELL_CHARS = 100_000
+MAX_JSON_DEPTH = 20                    # an array of flat records is 2 deep
+MAX_XLSX_UNPACKED_BYTES = 200_000_000  # all parts of a workbook, unpacked
+MAX_XLSX_RATIO = 100                   # unpacked : packed, for a part larger than MAX_XLSX_RATIO_FROM_BYTES
+MAX_XLSX_RATIO_FROM_BYTES = 5_000_000
+MB = 1_000_000
+_JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"')  # possessive: no backtracking on a long string
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 ROW_COLUMN = "source_row"
 OVERFLOW_COLUMN = "source_overflow"  # cells beyond the header's width, so they are reported, not dropped
 HEADER_SEARCH_ROWS = 30
@@ -57,17 +72,65 @@ def _csv(path: Path) -> tuple[list[str], list[list[object]], list[int]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
     rows, numbers = [], []
-    for record in reader:
+    while True:
+        starts_at = reader.line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            # The csv module's own field limit (131,072) is above MAX_CELL_CHARS, so this is the same problem.
+            if "field larger than field limit" in str(exc):
+                raise UnreadableFile(_cell_too_long(f"row {starts_at}")) from None
+            raise UnreadableFile(f"not a readable CSV at row {starts_at}: {exc}") from None
         if not any(cell.strip() for cell in record):
             continue
         if header is None:
-            header = record
+            header = _checked_header(record)
             continue
         rows.append(record)
         numbers.append(reader.line_num)
     if header is None:
         raise UnreadableFile("the file has no header row")
     return header, rows, numbers
+
+
+def _checked_header(header: list) -> list:
+    """Return the header, or raise UnreadableFile when it is wider than MAX_COLUMNS."""
+    if len(header) > MAX_COLUMNS:
+        raise UnreadableFile(f"the header has {len(header)} columns; at most {MAX_COLUMNS} are read")
+    return header
+
+
+def _cell_too_long(where: str) -> str:
+    return (f"{where} has a cell longer than {MAX_CELL_CHARS} characters, the most a cell may hold; "
+            "check for a quote that is never closed")
+
+
+def _check_cells(header: list, rows: list[list], numbers: list[int], unit: str) -> None:
+    """Raise UnreadableFile when a header or data cell is longer than MAX_CELL_CHARS."""
+    for where, cells in [("the header", header), *((f"{unit} {n}", r) for n, r in zip(numbers, rows))]:
+        if any(isinstance(c, str) and len(c) > MAX_CELL_CHARS for c in cells):
+            raise UnreadableFile(_cell_too_long(where))
+
+
+def _check_zip(path: Path) -> None:
+    """Raise UnreadableFile for a workbook that is not a zip, or that would unpack to too much (a zip bomb)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise UnreadableFile(f"not a valid XLSX workbook (damaged, or not a workbook at all): {exc}") from None
+    unpacked = sum(p.file_size for p in parts)
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise UnreadableFile(f"the workbook unpacks to {unpacked // MB} MB, more than the "
+                             f"{MAX_XLSX_UNPACKED_BYTES // MB} MB that are read; split it or save it as CSV")
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > MAX_XLSX_RATIO_FROM_BYTES and ratio > MAX_XLSX_RATIO:
+            raise UnreadableFile(f"the workbook's part {shorten(part.filename)} unpacks to {ratio:.0f} times its "
+                                 f"packed size, more than the {MAX_XLSX_RATIO} times a real workbook reaches "
+                                 "(a zip bomb?); it is not read, save a genuine workbook as CSV")
 
 
 def _header(rows: dict[int, list], at: int, merged: list[tuple[int, int, int, int]],
@@ -98,12 +161,13 @@ def _xlsx(path: Path, known_headers: set[str]) -> tuple[list[str], list[list[obj
         if fh.read(8) == OLE_MAGIC:
             raise UnreadableFile("the workbook is password-protected (encrypted) or an old .xls renamed to .xlsx; "
                                  "remove the password or save it as .xlsx")
+    _check_zip(path)
     try:
         sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
         cells = sheet.to_python(skip_empty_area=False)
         merged = [(c0 + 1, r0 + 1, c1 + 1, r1 + 1) for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []]
     except CalamineError as exc:
-        raise UnreadableFile(f"not a valid XLSX workbook (damaged, or not a workbook at all): {exc}") from exc
+        raise UnreadableFile(f"not a valid XLSX workbook (damaged, or not a workbook at all): {shorten(exc)}") from exc
     # calamine gives '' for an empty cell; the rest of ingest reads None as empty.
     all_rows = [(i, [None if c == "" else c for c in row]) for i, row in enumerate(cells, start=1)]
     header_at = None
@@ -115,6 +179,7 @@ def _xlsx(path: Path, known_headers: set[str]) -> tuple[list[str], list[list[obj
         raise UnreadableFile(f"no header row with known column names in the first {HEADER_SEARCH_ROWS} rows")
     by_number = {i: r for i, r in all_rows[header_at - 1:header_at + 1]}
     header, last_header_row = _header(by_number, header_at, merged, known_headers)
+    _checked_header(header)
     rows, numbers = [], []
     for i, row in all_rows[last_header_row:]:
         if all(c is None or (isinstance(c, str) and not c.strip()) for c in row):
@@ -124,16 +189,24 @@ def _xlsx(path: Path, known_headers: set[str]) -> tuple[list[str], list[list[obj
     return header, rows, numbers
 
 
+def json_depth(text: str) -> int:
+    """Return how deeply the arrays and objects of JSON text nest, counted without parsing (parsing recurses)."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    return max(accumulate(1 if c in "[{" else -1 for c in brackets), default=0)
+
+
 def _json(path: Path) -> tuple[list[str], list[list[object]], list[int]]:
+    text = _decode(path.read_bytes())
+    if json_depth(text) > MAX_JSON_DEPTH:
+        raise UnreadableFile(f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep; "
+                             'give an array of flat records: [{"kode_wilayah": "35.13", "tahun": 2024}, …]')
     try:
-        records = json.loads(_decode(path.read_bytes()))
+        records = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UnreadableFile(f"not valid JSON: {exc}") from exc
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise UnreadableFile("expected a JSON array of records ([{...}, {...}])")
-    header: list[str] = []
-    for record in records:
-        header.extend(k for k in record if k not in header)
+    header = _checked_header(list(dict.fromkeys(k for r in records for k in r)))
     return header, [[r.get(k) for k in header] for r in records], list(range(1, len(records) + 1))
 
 
@@ -164,6 +237,7 @@ def read_raw(path: Path, known_headers: set[str]) -> pd.DataFrame:
         header, rows, numbers = _json(path)
     else:
         header, rows, numbers = _csv(path)
+    _check_cells(header, rows, numbers, "record" if suffix == ".json" else "row")
     width = len(header)
     note_rows: list[int] = []
     if suffix != ".json":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -14,10 +15,12 @@ import pandas as pd
 from pipelines import __version__
 from pipelines.ingest import reference
 from pipelines.ingest.canonical import (
-    DTYPES, QUARANTINE_COLUMNS, Problems, canonical_rows, ignored_columns_note, match_columns,
+    DTYPES, LOG_TEXT_CHARS, QUARANTINE_COLUMNS, Problems, better_source, canonical_rows, check_required_columns,
+    ignored_columns_note, match_columns, move_hint,
 )
+from pipelines.ingest.parsers import shorten
 from pipelines.ingest.questionnaires import ANSWER_COLUMNS, SUBMISSION_FIELDS, submissions_and_answers
-from pipelines.ingest.readers import UnreadableFile, header_key, read_raw
+from pipelines.ingest.readers import OVERFLOW_COLUMN, ROW_COLUMN, UnreadableFile, header_key, read_raw
 from pipelines.ingest.regions import RegionResolver
 from pipelines.settings import Settings, load_yaml
 
@@ -28,6 +31,10 @@ SIDECAR = "_source.yaml"
 SUPERSEDED_COLUMNS = ["source", "source_file", "source_row", "record_key", "superseded_by", "reason"]
 FILE_COLUMNS = ["source_file", "source", "sha256", "size_bytes", "received_date", "publisher", "licence",
                 "is_synthetic", "rows_read", "file_error", "column_map", "notes", "was_parsed"]
+FILE_TEXT_COLUMNS = ["source_file", "source", "sha256", "received_date", "publisher", "licence", "file_error",
+                     "column_map", "notes"]
+IGNORED_COLUMNS = ["source_file", "reason"]
+OUTSIDE_LINK = "a link to a file outside the data folder (data/raw/); not read"
 
 
 @dataclass
@@ -38,6 +45,7 @@ class Staged:
     quarantine: pd.DataFrame
     superseded: pd.DataFrame
     files: pd.DataFrame
+    ignored: pd.DataFrame   # files under data/raw/ outside the source folders: source_file, reason
 
 
 def file_sha256(path: Path) -> str:
@@ -49,25 +57,87 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def is_inside(path: Path, raw_dir: Path) -> bool:
+    """Return True when a path, with every link followed, is inside `raw_dir` (itself resolved, so it may be a link)."""
+    return path.resolve().is_relative_to(raw_dir.resolve())
+
+
+def _is_candidate(path: Path, raw_dir: Path) -> bool:
+    # A file to read or report: a link leading out of data/raw/ is reported (never read), even one to a folder.
+    return ((path.is_file() or (path.is_symlink() and not is_inside(path, raw_dir)))
+            and path.name != SIDECAR and not path.name.startswith((".", "~$")))
+
+
 def raw_files(raw_dir: Path) -> list[tuple[str, Path]]:
-    """Return (source, path) for every raw file, sources in ingest order, files sorted by name."""
+    """Return (source, path) for every raw file, sources in ingest order, files sorted by name.
+
+    Links that lead outside `raw_dir` are listed too: ingest reports them without reading them (is_inside).
+    """
     found = []
     for source in SOURCE_ORDER:
         folder = raw_dir / source
         if folder.is_dir():
-            found += [(source, p) for p in sorted(folder.rglob("*"))
-                      if p.is_file() and p.name != SIDECAR and not p.name.startswith((".", "~$"))]
+            found += [(source, p) for p in sorted(folder.rglob("*")) if _is_candidate(p, raw_dir)]
     return found
 
 
+def ignored_files(raw_dir: Path, contract: dict, question_codes: list[str]) -> list[tuple[str, str]]:
+    """Return (path under data/raw/, reason) for each file outside the source folders, which ingest does not read.
+
+    README files, dotfiles and `_source.yaml` are left out quietly. When the file's header matches one source best,
+    the reason names that folder.
+    """
+    known = {header_key(a) for spec in contract.values()
+             for name, column in {**spec["columns"], **spec.get("long_columns", {})}.items()
+             for a in [name, *column.get("aliases", [])]} | {header_key(c) for c in question_codes}
+    everywhere = "not in a source folder: move it into one of " + ", ".join(f"{s}/" for s in SOURCE_ORDER)
+    found = []
+    for path in sorted(raw_dir.rglob("*")) if raw_dir.is_dir() else []:
+        parts = path.relative_to(raw_dir).parts
+        if (parts[0] in SOURCE_ORDER and (raw_dir / parts[0]).is_dir()) or not _is_candidate(path, raw_dir) \
+                or any(part.startswith(".") for part in parts) or path.name.lower().startswith("readme"):
+            continue
+        name = path.relative_to(raw_dir).as_posix()
+        if not is_inside(path, raw_dir):
+            found.append((name, OUTSIDE_LINK))
+            continue
+        try:
+            columns = [c for c in read_raw(path, known).columns if c not in (ROW_COLUMN, OVERFLOW_COLUMN)]
+        except UnreadableFile:
+            columns = []
+        other = better_source(columns, None, contract, question_codes)
+        found.append((name, f"not in a source folder; its columns {move_hint(other, contract)}" if other
+                      else everywhere))
+    return found
+
+
+def ignored_now(settings: Settings) -> list[tuple[str, str]]:
+    """Return the files under data/raw/ a refresh would not read, with the reason, without ingesting anything.
+
+    Question codes (for the "looks like a questionnaire" hint) come from the curated question bank, when there is one.
+    """
+    bank = settings.curated_dir / "question_bank.parquet"
+    codes = pd.read_parquet(bank, columns=["question_code"])["question_code"].tolist() if bank.is_file() else []
+    return ignored_files(settings.raw_dir, load_yaml(settings.config_dir / "sources.yaml")["sources"], codes)
+
+
+def fingerprint(path: Path, raw_dir: Path) -> str:
+    """Return what identifies a raw file's content: its sha256, or for a link out of `raw_dir` the sha256 of where it
+    points (`link:` + hex), so that its bytes are never read."""
+    if is_inside(path, raw_dir):
+        return file_sha256(path)
+    return "link:" + hashlib.sha256(os.readlink(path).encode()).hexdigest()
+
+
 def provenance(source: str, path: Path, raw_dir: Path) -> dict:
-    """Return the provenance record of a raw file: hash, size, date received, publisher and licence."""
+    """Return the provenance record of a raw file: fingerprint, size, date received, publisher and licence."""
     sidecar = path.parent / SIDECAR
-    meta = load_yaml(sidecar) if sidecar.exists() else {}
-    stat = path.stat()
+    meta = load_yaml(sidecar) if sidecar.is_file() and is_inside(sidecar, raw_dir) else {}
+    inside = is_inside(path, raw_dir)
+    stat = path.stat() if inside else path.lstat()
     return {
-        "source_file": path.relative_to(raw_dir).as_posix(), "source": source, "sha256": file_sha256(path),
-        "size_bytes": stat.st_size,
+        "source_file": path.relative_to(raw_dir).as_posix(), "source": source, "sha256": fingerprint(path, raw_dir),
+        "size_bytes": stat.st_size if inside else 0,
         "received_date": datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc).date().isoformat(),
         "publisher": meta.get("publisher"), "licence": meta.get("licence"),
         "is_synthetic": bool(meta.get("synthetic", False)),
@@ -190,9 +260,11 @@ def ingest_file(source: str, path: Path, record: dict, context: Context) -> File
     empty = pd.DataFrame(columns=ANSWER_COLUMNS)
     try:
         raw = read_raw(path, known)
+        check_required_columns([c for c in raw.columns if c not in (ROW_COLUMN, OVERFLOW_COLUMN)], source,
+                               context.contract, context.bank["question_code"].tolist())
     except UnreadableFile as exc:
-        return FileResult({**record, "rows_read": 0, "file_error": str(exc), "column_map": None, "notes": None},
-                          pd.DataFrame(), empty, problems.frame())
+        return FileResult({**record, "rows_read": 0, "file_error": shorten(exc, LOG_TEXT_CHARS), "column_map": None,
+                           "notes": None}, pd.DataFrame(), empty, problems.frame())
     found = match_columns(list(raw.columns), spec["columns"])
     notes = []
     if raw.attrs.get("note_rows"):
@@ -210,7 +282,8 @@ def ingest_file(source: str, path: Path, record: dict, context: Context) -> File
         more = ignored_columns_note(raw, set(found.values()))
     notes += more
     record = {**record, "rows_read": len(raw), "file_error": None,
-              "column_map": json.dumps(found, ensure_ascii=False), "notes": "; ".join(notes) or None}
+              "column_map": json.dumps(found, ensure_ascii=False),
+              "notes": shorten("; ".join(notes), LOG_TEXT_CHARS) or None}
     return FileResult(record, rows, answers, problems.frame())
 
 
@@ -252,6 +325,13 @@ def ingest(settings: Settings, expected: dict[str, str] | None = None) -> Staged
     results: dict[str, list[FileResult]] = {}
     for source, path in raw_files(settings.raw_dir):
         name = path.relative_to(settings.raw_dir).as_posix()
+        if not is_inside(path, settings.raw_dir):
+            # Reported whatever the plan fingerprinted: nothing of it is read, so it cannot have changed under us.
+            record = {**provenance(source, path, settings.raw_dir), "rows_read": 0, "file_error": OUTSIDE_LINK,
+                      "column_map": None, "notes": None, "was_parsed": False}
+            results.setdefault(source, []).append(FileResult(
+                record, pd.DataFrame(), pd.DataFrame(columns=ANSWER_COLUMNS), Problems(source, name).frame()))
+            continue
         if expected is not None and name not in expected:
             continue
         record = provenance(source, path, settings.raw_dir)
@@ -270,12 +350,40 @@ def ingest(settings: Settings, expected: dict[str, str] | None = None) -> Staged
         if source == "question_bank":
             good = [r.rows for r in results["question_bank"] if not r.rows.empty]
             context.bank = pd.concat(good, ignore_index=True) if good else context.bank
-    return stage(results, context.contract, settings.staging_dir)
+    ignored = ignored_files(settings.raw_dir, context.contract, context.bank["question_code"].tolist())
+    return stage(results, context.contract, settings.staging_dir, ignored)
 
 
-def stage(results: dict[str, list[FileResult]], contract: dict, staging_dir: Path) -> Staged:
-    """Return the staged tables from the per-file results: concatenated, superseded, written to data/staging/."""
-    tables, superseded = {}, []
+def key_conflicts(table: pd.DataFrame, source: str, key: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (rows with a unique key, quarantine rows for the others): rows that share a key with different values,
+    each naming the key and the rows it clashes with. Run after exact duplicates are superseded."""
+    if table.empty:
+        return table, pd.DataFrame(columns=QUARANTINE_COLUMNS)
+    # Keys compare as in supersede(): text without case or extra spaces.
+    folded = pd.DataFrame({c: table[c].str.casefold().str.split().str.join(" ")
+                           if table[c].dtype == "str" or table[c].dtype == object else table[c] for c in key})
+    clash = folded.duplicated(keep=False)
+    problems: dict[str, Problems] = {}
+    for _, group in table[clash].groupby([folded.loc[clash, c] for c in key], dropna=False, sort=False):
+        refs = list(zip(group["source_file"], group["source_row"]))
+        for file, row, values in zip(group["source_file"], group["source_row"], group[key].itertuples(index=False)):
+            # At most three rows are named: a file repeating one key 10,000 times must not write 10,000² names.
+            shown = [other for other in refs[:4] if other != (file, row)][:3]
+            names = [f"row {r}" if f == file else f"{f} row {r}" for f, r in shown]
+            more = f" and {len(refs) - 1 - len(shown)} more" if len(refs) - 1 > len(shown) else ""
+            problems.setdefault(file, Problems(source, file)).add(
+                row, None, "key_unique", " | ".join(map(str, values)),
+                f"duplicate of {', '.join(names)}{more} for "
+                f"{', '.join(f'{c} {shorten(v)}' for c, v in zip(key, values))} with different values; "
+                "keep the correct one")
+    return (table[~clash].reset_index(drop=True),
+            _concat([p.frame() for p in problems.values()], QUARANTINE_COLUMNS))
+
+
+def stage(results: dict[str, list[FileResult]], contract: dict, staging_dir: Path,
+          ignored: list[tuple[str, str]]) -> Staged:
+    """Return the staged tables from the per-file results (and the files ignored), written to data/staging/."""
+    tables, superseded, clashes = {}, [], []
     answers = _concat([r.answers for rs in results.values() for r in rs], ANSWER_COLUMNS)
     for source, spec in contract.items():
         table = _concat([r.rows for r in results.get(source, [])], [])
@@ -284,22 +392,30 @@ def stage(results: dict[str, list[FileResult]], contract: dict, staging_dir: Pat
         kept, dropped = supersede(table, source, spec["key"], spec.get("supersede_by"))
         if source == "questionnaires" and not dropped.empty:
             dropped = pd.concat([dropped, _superseded_answer_rows(table, kept, answers)], ignore_index=True)
+        if not spec.get("supersede_by"):
+            kept, clashing = key_conflicts(kept, source, spec["key"])
+            clashes.append(clashing)
         tables[spec["table"]] = kept
         superseded.append(dropped)
     answers = answers[answers["submission_id"].isin(tables["questionnaire_submissions"]["submission_id"])]
     tables["questionnaire_answers"] = answers.reset_index(drop=True)
     records = [r.record for rs in results.values() for r in rs]
-    quarantine = _concat([r.problems for rs in results.values() for r in rs], QUARANTINE_COLUMNS)
+    quarantine = _concat([r.problems for rs in results.values() for r in rs] + clashes, QUARANTINE_COLUMNS)
     superseded = _concat(superseded, SUPERSEDED_COLUMNS)
     # A long-layout row already quarantined (a bad answer) stays there even if its submission is replaced.
     out = quarantine.loc[quarantine["scope"] == "row", ["source_file", "source_row"]]
     superseded = superseded[~superseded.set_index(["source_file", "source_row"]).index.isin(
         out.set_index(["source_file", "source_row"]).index)].reset_index(drop=True)
+    files = pd.DataFrame(records, columns=FILE_COLUMNS)
+    # pandas 3 stores a text column with gaps as str with NaN, which is truthy: downstream `if f.file_error:` and
+    # json.loads(column_map) need None.
+    files[FILE_TEXT_COLUMNS] = files[FILE_TEXT_COLUMNS].astype(object).where(files[FILE_TEXT_COLUMNS].notna(), None)
     staged = Staged(
         tables=tables,
         quarantine=quarantine,
         superseded=superseded,
-        files=pd.DataFrame(records, columns=FILE_COLUMNS),
+        files=files,
+        ignored=pd.DataFrame(ignored, columns=IGNORED_COLUMNS, dtype=object),
     )
     write_staging(staged, staging_dir)
     return staged
@@ -333,5 +449,5 @@ def write_staging(staged: Staged, staging_dir: Path) -> None:
     """Write every staged table as Parquet under data/staging/."""
     staging_dir.mkdir(parents=True, exist_ok=True)
     for name, table in {**staged.tables, "quarantine": staged.quarantine, "superseded": staged.superseded,
-                        "raw_files": staged.files}.items():
+                        "raw_files": staged.files, "ignored_files": staged.ignored}.items():
         table.to_parquet(staging_dir / f"{name}.parquet", index=False)

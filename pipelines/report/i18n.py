@@ -44,3 +44,14 @@ def t(indonesian: object, english: object | None = None) -> Markup:
     if english == indonesian:
         return escape(indonesian)
     return Markup('<span class="l-id">{}</span><span class="l-en">{}</span>').format(indonesian, english)
+
+
+# The parts of a publication that can be missing (score.part_status, the report's images), in both languages.
+PARTS = {"screening": ("Indeks penyaringan", "Screening index"), "readiness": ("Indeks kesiapan", "Readiness index"),
+         "cohort": ("Usulan kohort", "Proposed cohort"), "evaluation": ("Evaluasi", "Evaluation"),
+         "images": ("Gambar PNG untuk slide", "PNG images for slides")}
+
+
+def part_label(part: str) -> Markup:
+    """Return the name of a part of the publication in both languages."""
+    return t(*PARTS.get(part, (part, part)))

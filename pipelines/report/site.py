@@ -19,8 +19,9 @@ from plotly.offline import get_plotlyjs
 from pipelines import __version__
 from pipelines.report import exports, figures
 from pipelines.report.images import ImageExportError, write_pngs
-from pipelines.report.i18n import PUBLISHED_DECIMALS, num, t
+from pipelines.report.i18n import PUBLISHED_DECIMALS, num, part_label, t
 from pipelines.settings import Settings
+from pipelines.warehouse import read as read_warehouse
 
 TEMPLATES = Path(__file__).parent / "templates"
 RANKING_COLUMNS = [
@@ -44,6 +45,7 @@ QUERIES = {
     "ingest_log": "SELECT * EXCLUDE (was_parsed) FROM curated.ingest_log ORDER BY source, source_file",
     "raw_files": "SELECT * FROM curated.raw_files ORDER BY source, source_file",
     "source_status": "SELECT * FROM curated.source_status ORDER BY \"table\"",
+    "ignored_files": "SELECT * FROM curated.ignored_files ORDER BY source_file",
     "run": "SELECT methodology_hash, inputs_hash FROM methodology.run",
     "region_mover": """SELECT * EXCLUDE (scored_before) FROM score.region_mover
                        ORDER BY abs(places_up) DESC NULLS LAST, index_code, rank_now NULLS LAST, region_code""",
@@ -103,6 +105,13 @@ QUERIES = {
                                  GROUP BY ALL ORDER BY m.year""",
     "evaluation_weight": "SELECT * FROM methodology.evaluation_weight ORDER BY year, level, code",
     "province_rollup": "SELECT * FROM score.province_rollup ORDER BY year, province_code",
+    "part_status": "SELECT * FROM score.part_status ORDER BY part",
+}
+# The queries that read a part of the scores that may be missing (score.part_status): empty tables when it is.
+PART_QUERIES = {
+    "cohort": {"cohort_selection", "cohort_rank_statistics", "cohort_sensitivity", "cohort_run"},
+    "evaluation": {"evaluation_year", "evaluation_region", "evaluation_dimension", "evaluation_cell",
+                   "evaluation_agreement", "evaluation_moderation", "evaluation_assessor", "province_rollup"},
 }
 PUBLISHED = ["ranking", "cohort_shortlist", "cohort_selection", "cohort_rank_statistics", "cohort_sensitivity",
              "region_dimension", "region_aspect", "region_dimension_aspect", "region_profile", "evaluation_region",
@@ -138,10 +147,22 @@ class Site:
         path.write_text(html, encoding="utf-8")
 
 
+def missing_parts(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """Return the parts of the scores that could not be computed, each with the reason."""
+    status = tables["part_status"]
+    absent = status[status["status"] != "complete"]
+    return dict(zip(absent["part"], absent["reason"]))
+
+
 def report_tables(warehouse: Path) -> dict[str, pd.DataFrame]:
-    """Return every table the report shows, read from the warehouse without locking it for writing."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = {name: con.sql(sql).df() for name, sql in QUERIES.items()}
+    """Return every table the report shows, read from the warehouse without locking it for writing.
+
+    The tables of a part that could not be computed are empty (no columns); missing_parts() says why.
+    """
+    with read_warehouse(warehouse) as con:
+        status = con.sql(QUERIES["part_status"]).df()
+        skipped = set().union(*(PART_QUERIES.get(p, set()) for p in status.loc[status["status"] != "complete", "part"]))
+        tables = {name: con.sql(sql).df() if name not in skipped else pd.DataFrame() for name, sql in QUERIES.items()}
     ranking = tables["ranking"]
     ranking["programme_status"] = ranking["smart_city_year_joined"].map(
         lambda y: "anggota / member" if pd.notna(y) else "bukan anggota / not a member")
@@ -172,12 +193,15 @@ def _by_region(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
     env.filters["fmt"] = _fmt
-    env.globals.update(num=num, t=t)
+    env.globals.update(num=num, t=t, part_label=part_label)
     return env
 
 
 def evaluation_view(tables: dict[str, pd.DataFrame]) -> dict:
     """Return what the evaluation page shows: the latest evaluation year's results, agreement and moderation."""
+    missing = missing_parts(tables).get("evaluation")
+    if missing:
+        return {"year": None, "missing": missing}
     years = tables["evaluation_region"]["year"]
     if years.empty:
         return {"year": None}
@@ -207,15 +231,18 @@ def evaluation_view(tables: dict[str, pd.DataFrame]) -> dict:
 
 def _overview(site: Site, out: Path) -> dict:
     tables = site.tables
-    ranking, selection, cohort_run = tables["ranking"], tables["cohort_selection"], tables["cohort_run"].iloc[0]
+    ranking, selection = tables["ranking"], tables["cohort_selection"]
+    cohort_run = tables["cohort_run"].iloc[0].to_dict() if not tables["cohort_run"].empty else None
     figs = {
         "screening_top": site.figure(figures.top_bar(ranking, "screening_index", "screening_rank",
                                                       "Top 25: indeks penyaringan / screening index"), "fig-screening-top"),
         "readiness_top": site.figure(figures.top_bar(ranking, "readiness_index", "readiness_rank",
                                                       "Top 25: indeks kesiapan / readiness index"), "fig-readiness-top"),
         "scatter": site.figure(figures.scatter(ranking), "fig-scatter"),
-        "rank_intervals": site.figure(figures.rank_intervals(selection, int(cohort_run["size"])), "fig-rank-intervals"),
     }
+    if cohort_run is not None:
+        figs["rank_intervals"] = site.figure(figures.rank_intervals(selection, int(cohort_run["size"])),
+                                             "fig-rank-intervals")
     log = tables["ingest_log"]
     coverage = log.groupby("source", sort=True).agg(
         files=("source_file", "count"), rows_read=("rows_read", "sum"), rows_curated=("rows_curated", "sum"),
@@ -236,7 +263,7 @@ def _overview(site: Site, out: Path) -> dict:
     }
     site.page("index.html.j2", out / "index.html", ranking=_records(ranking), selection=_records(selection),
               movers=_records(tables["region_mover"].head(MOVERS_SHOWN)), movers_total=len(tables["region_mover"]),
-              cohort_run=cohort_run.to_dict(), figs=figs, counts=counts, coverage=_records(coverage), filters=filters,
+              cohort_run=cohort_run, cohort_missing=missing_parts(tables).get("cohort"), figs=figs, counts=counts, coverage=_records(coverage), filters=filters,
               failed_sources=_records(tables["source_status"][tables["source_status"]["status"] == "failed"]))
     return figs
 
@@ -262,7 +289,7 @@ def _province_pages(site: Site, out: Path, evaluation: dict) -> None:
     tables = site.tables
     year = evaluation["year"]
     rollup = tables["province_rollup"]
-    latest = rollup[rollup["year"] == year]
+    latest = rollup[rollup["year"] == year] if year else rollup.iloc[0:0]
     share = float(tables["methodology_parameter"].set_index("name").loc["evaluation.masterplan_share_pct", "value"])
     figs = {}
     if year:
@@ -273,9 +300,10 @@ def _province_pages(site: Site, out: Path, evaluation: dict) -> None:
                  .sort_values("province_code"))
     site.page("provinces.html.j2", out / "provinces.html", rollup=_records(latest), provinces=_records(provinces),
               year=year, figs=figs, masterplan_share_pct=share)
-    by_province = latest.set_index("province_code")
+    by_province = latest.set_index("province_code") if year else pd.DataFrame()
     evaluated = tables["evaluation_region"]
-    evaluated = evaluated[evaluated["year"] == year].set_index("region_code")["evaluation_index"]
+    evaluated = (evaluated[evaluated["year"] == year].set_index("region_code")["evaluation_index"] if year
+                 else pd.Series(dtype="float64"))
     for province in provinces.itertuples():
         members = tables["ranking"][tables["ranking"]["province_code"] == province.province_code].assign(
             is_member=lambda f: f["smart_city_year_joined"].notna(),
@@ -350,6 +378,8 @@ def _validation_page(site: Site, out: Path) -> None:
                                              "cells_quarantined")}
     site.page("validation.html.j2", out / "validation.html", ingest_log=_records(log), totals=totals,
               unreadable=int(log["file_error"].notna().sum()), quarantine_by_rule=_records(by_rule),
+              failed_sources=_records(site.tables["source_status"][site.tables["source_status"]["status"] == "failed"]),
+              ignored_files=_records(site.tables["ignored_files"]),
               quarantine=_records(quarantine.head(QUARANTINE_SHOWN)), quarantine_total=len(quarantine))
 
 
@@ -369,8 +399,10 @@ def build_report(settings: Settings, out: Path, stage_key: str | None = None) ->
     (out / "plotly.min.js").write_text(get_plotlyjs(), encoding="utf-8")
     hashes = tables["run"].iloc[0].to_dict()
     is_synthetic = bool(tables["raw_files"]["is_synthetic"].any())
+    missing = missing_parts(tables)
     site = Site(tables=tables, env=_environment(),
-                common={"hashes": hashes, "version": __version__, "is_synthetic": is_synthetic})
+                common={"hashes": hashes, "version": __version__, "is_synthetic": is_synthetic,
+                        "missing_parts": dict(missing)})
     evaluation = evaluation_view(tables)
     _overview(site, out)
     _evaluation_page(site, out, evaluation)
@@ -378,7 +410,8 @@ def build_report(settings: Settings, out: Path, stage_key: str | None = None) ->
     _region_pages(site, out)
     _methodology_page(site, out)
     _validation_page(site, out)
-    published = {name: tables[name].round(PUBLISHED_DECIMALS) for name in PUBLISHED}
+    skipped = set().union(*(PART_QUERIES.get(p, set()) for p in missing))
+    published = {name: tables[name].round(PUBLISHED_DECIMALS) for name in PUBLISHED if name not in skipped}
     published["ranking"] = published["ranking"][RANKING_COLUMNS]
     downloads = out / "downloads"
     downloads.mkdir(exist_ok=True)
@@ -387,13 +420,17 @@ def build_report(settings: Settings, out: Path, stage_key: str | None = None) ->
              "methodology hash": hashes["methodology_hash"], "inputs hash": hashes["inputs_hash"],
              "code version": __version__, "synthetic data": "yes" if is_synthetic else "no"}
     outputs["readiness.xlsx"] = exports.write_workbook(
-        {sheet: published[name] for sheet, name in WORKBOOK.items()}, downloads / "readiness.xlsx", about)
+        {sheet: published[name] for sheet, name in WORKBOOK.items() if name in published}, downloads / "readiness.xlsx",
+        about)
     try:
         images = {f"images/{p.name}": {"sha256": _sha256(p)} for p in write_pngs(site.figures, out / "images")}
     except ImageExportError as exc:
-        # The site is still complete without the slide images; the manifest and the log say why they are missing.
+        # The site is complete without the slide images: the overview, the manifest and the run say why they are missing.
         logging.getLogger(__name__).warning("PNG images not written: %s", exc)
         images = {"skipped": str(exc)}
+        missing["images"] = str(exc)
+        site.common["missing_parts"] = dict(missing)
+        _overview(site, out)
     pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html") if not p.is_relative_to(out / "validation"))
     manifest = {
         "layer": "report", "code_version": __version__, "stage_key": stage_key, **hashes,
@@ -402,6 +439,7 @@ def build_report(settings: Settings, out: Path, stage_key: str | None = None) ->
         "images": images,
         "inputs": tables["raw_files"][["source_file", "sha256"]].to_dict("records"),
         "is_synthetic": is_synthetic,
+        "missing_parts": missing,
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return out / "index.html"

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.warehouse import read as read_warehouse
+
 TOP_REGIONS = 25
 RULES_SHOWN = 5
 MOVERS_SHOWN = 5
@@ -21,7 +23,7 @@ def _records(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = Non
 
 def ranking_top(warehouse: Path, n: int = TOP_REGIONS) -> list[dict]:
     """Return the first `n` regions of score.region_ranking by readiness rank, then screening rank (one dict per region)."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with read_warehouse(warehouse) as con:
         return _records(con, """
             SELECT readiness_rank, screening_rank, region_code, region_name, province_name,
                    round(readiness_index, 2) AS readiness_index, round(screening_index, 2) AS screening_index
@@ -51,7 +53,7 @@ def previous_runs(con: duckdb.DuckDBPyConnection) -> list[dict]:
 
 def region_movers(warehouse: Path) -> list[dict]:
     """Return score.region_mover as dicts (index, region, rank before and now, places up, cause), largest move first."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with read_warehouse(warehouse) as con:
         return _records(con, """SELECT index_code, region_code, region_name, rank_before, rank_now, places_up, cause
                                 FROM score.region_mover
                                 ORDER BY abs(places_up) DESC NULLS LAST, index_code, rank_now NULLS LAST, region_code""")
@@ -92,7 +94,12 @@ def _changes(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def evaluation_headline(con: duckdb.DuckDBPyConnection) -> dict | None:
-    """Return the latest evaluation year's headline (ranked, flagged, best, agreement, moderation, leaning), or None."""
+    """Return the latest evaluation year's headline (ranked, flagged, best, agreement, moderation, leaning), or None
+    when there is no evaluation (no score sheets, or the evaluation could not be computed: score.part_status).
+    """
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'score' "
+                       "AND table_name = 'evaluation_year'").fetchall()[0][0]:
+        return None
     headline = _records(con, """
         WITH latest AS (SELECT * FROM score.evaluation_year ORDER BY year DESC LIMIT 1)
         SELECT l.year, l.status,
@@ -123,7 +130,7 @@ def _evaluation(con: duckdb.DuckDBPyConnection) -> str:
 
 def refresh_summary(warehouse: Path) -> str:
     """Return the markdown digest of the run in the warehouse: row counts, quarantine, hashes, ranks and changes."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with read_warehouse(warehouse) as con:
         rows = _records(con, """
             SELECT sum(rows_read) AS rows_read, sum(rows_curated) AS rows_curated,
                    sum(rows_quarantined) AS rows_quarantined, sum(rows_superseded) AS rows_superseded,

@@ -17,7 +17,8 @@ class RefreshBusy(RuntimeError):
     """Another refresh holds the data folder's lock."""
 
 
-def _describe(holder: dict | None, path: Path) -> str:
+def describe_holder(holder: dict | None, path: Path) -> str:
+    """Return who holds the refresh lock, in the words a refused refresh prints."""
     if not holder:
         return f"another refresh holds {path}"
     return (f"another refresh is running on this data folder (run {holder.get('run_id')}, pid {holder.get('pid')}, "
@@ -64,7 +65,7 @@ def refresh_lock(path: Path, holder: dict, wait_seconds: float = 0) -> Iterator[
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    message = _describe(_read_holder(path), path)
+                    message = describe_holder(_read_holder(path), path)
                     hint = (f"; waited {wait_seconds:.0f} s" if wait_seconds else
                             "; this refresh exits without touching anything (use --wait SECONDS to queue behind it)")
                     raise RefreshBusy(message + hint) from None

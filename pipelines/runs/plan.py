@@ -11,8 +11,9 @@ from pathlib import Path
 import duckdb
 
 from pipelines import __version__
-from pipelines.ingest.run import SOURCE_ORDER, file_sha256, pii_salt, raw_files
+from pipelines.ingest.run import SOURCE_ORDER, fingerprint, pii_salt, raw_files
 from pipelines.settings import Settings
+from pipelines.warehouse import read as read_warehouse
 
 PACKAGE = Path(__file__).resolve().parent.parent
 CODE_SUFFIXES = (".py", ".sql", ".j2")
@@ -58,7 +59,8 @@ def scan_raw(raw_dir: Path, settle_seconds: float) -> RawScan:
         time.sleep(settle_seconds)
     after = stats()
     settling = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
-    return RawScan(files={p: file_sha256(raw_dir / p) for p in after if p not in settling}, settling=settling)
+    # A link out of data/raw/ is fingerprinted by where it points, never by reading it (ingest refuses it).
+    return RawScan(files={p: fingerprint(raw_dir / p, raw_dir) for p in after if p not in settling}, settling=settling)
 
 
 def _files_digest(paths: list[Path], root: Path) -> str:
@@ -115,7 +117,7 @@ def stored_keys(settings: Settings) -> dict[str, str | None]:
     score = None
     if settings.warehouse_path.exists():
         try:
-            with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+            with read_warehouse(settings.warehouse_path) as con:
                 score = con.execute("SELECT any_value(stage_key) FROM methodology.run").fetchone()[0]
         except duckdb.Error:
             score = None

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from pipelines import atomic
 
-# RUNNING while in progress; then COMPLETED (published), UNCHANGED (nothing to redo), WAITING (a file it depends on
-# was still being written), FAILED (an error or a gate; the last publication stays) or INTERRUPTED (killed).
-FINAL_STATUSES = ("COMPLETED", "UNCHANGED", "WAITING", "FAILED", "INTERRUPTED")
+# RUNNING while in progress; then COMPLETED (published in full), PARTIAL (published with parts missing or withheld),
+# UNCHANGED (nothing to redo), WAITING (a file it depends on was still being written), FAILED (an error; the last
+# publication stays) or INTERRUPTED (killed).
+FINAL_STATUSES = ("COMPLETED", "PARTIAL", "UNCHANGED", "WAITING", "FAILED", "INTERRUPTED")
 
 
 def now_utc() -> str:
@@ -64,5 +65,5 @@ def close_interrupted(runs_dir: Path) -> list[str]:
 
 
 def last_published(runs_dir: Path) -> dict | None:
-    """Return the newest run that published (COMPLETED), or None."""
-    return next((r for r in runs(runs_dir) if r.get("status") == "COMPLETED"), None)
+    """Return the newest run that published (COMPLETED, or PARTIAL: published with parts missing), or None."""
+    return next((r for r in runs(runs_dir) if r.get("status") in ("COMPLETED", "PARTIAL")), None)

@@ -595,7 +595,9 @@ def check_readiness_framework(readiness: IndexMethodology, framework: dict) -> N
         spec = answer_types[answer_type]
         if answer_type == "number":
             if (spec.get("method") if isinstance(spec, dict) else spec) != "goalposts":
-                c.fail(("answer_types", "number"), "numbers use goalposts from the question bank: {method: goalposts}")
+                # The min-max fallback is set per question, in models/readiness_indicator.sql.
+                c.fail(("answer_types", "number"), "numbers use goalposts from the question bank, or min-max over "
+                                                   "the regions scored where a question has none: {method: goalposts}")
         else:
             method = c.method(("answer_types", answer_type), "normalisation", spec)
             if method["method"] in ("lookup", "target", "reference_unit"):

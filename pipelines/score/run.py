@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from pipelines import warehouse
 from pipelines.ingest import reference
 from pipelines.score import engine, evaluation, selection
+from pipelines.score.cohort import CohortRuleError
 from pipelines.score.methodology import Methodology
 from pipelines.settings import Settings
+from pipelines.validate.run import withheld_sources
 
 MODELS_DIR = Path(__file__).parent / "models"
 # Run order: the engine's inputs, then (after the engine has run every index) the region views of its results.
@@ -23,6 +28,13 @@ RESULT_MODELS = ["region_screening", "region_element", "region_dimension", "regi
                  "region_readiness", "region_profile", "region_ranking", "cohort_shortlist", "region_input"]
 # Models over this run and the earlier ones kept in history.*: they run after this run is added to it.
 HISTORY_MODELS = ["previous_run", "region_mover"]
+# The curated sources each index reads through its input models (screening_value.sql, readiness_*.sql), and those
+# each part reads besides the indices: what is withheld when a source fails its gates with nothing to stand in.
+# Kept in the warehouse as methodology.index_source (region_mover.sql names the sources that move an index).
+INDEX_SOURCES = {"screening": ["fiscal_capacity", "government_performance", "sustainability", "indicators"],
+                 "readiness": ["question_bank", "questionnaires"]}
+PART_NEEDS = {"evaluation": {"sources": ["evaluations"], "indices": []},
+              "cohort": {"sources": ["cohorts"], "indices": ["screening", "readiness"]}}
 SCORE_COLUMNS = {"region_screening": "screening_index", "region_element": "element_score",
                  "region_dimension": "dimension_score", "region_aspect": "aspect_score",
                  "region_readiness": "readiness_index", "region_dimension_aspect": "cell_score"}
@@ -41,6 +53,7 @@ class Scored:
     rows: dict[str, int]
     methodology_hash: str
     inputs_hash: str
+    missing: list[dict] = field(default_factory=list)   # parts not computed: {part, status, reason}
 
 
 def load_inputs(con: duckdb.DuckDBPyConnection, settings: Settings, methodology: Methodology, inputs_hash: str,
@@ -64,6 +77,8 @@ def load_inputs(con: duckdb.DuckDBPyConnection, settings: Settings, methodology:
         "methodology.evaluation_year": methodology.evaluation.year_table(),
         "methodology.evaluation_weight": methodology.evaluation.weight_table(),
         "methodology.evaluation_component": methodology.evaluation.component_label_table(),
+        "methodology.index_source": pd.DataFrame([(i, s) for i, sources in INDEX_SOURCES.items() for s in sources],
+                                                 columns=["index_code", "source"], dtype=object),
         "methodology.run": pd.DataFrame([{"methodology_hash": methodology.hash, "inputs_hash": inputs_hash,
                                           "stage_key": stage_key}], dtype=object),
     }
@@ -89,12 +104,18 @@ def run_models(con: duckdb.DuckDBPyConnection, models: list[str]) -> dict[str, i
     return rows
 
 
-def run_indices(con: duckdb.DuckDBPyConnection, methodology: Methodology, inputs_hash: str) -> dict[str, int]:
-    """Run the engine for every index of the methodology and publish its results to score.index_*."""
+def run_indices(con: duckdb.DuckDBPyConnection, methodology: Methodology, inputs_hash: str,
+                withheld: frozenset[str] = frozenset()) -> dict[str, int]:
+    """Run the engine for every index of the methodology and publish its results to score.index_*.
+
+    A `withheld` index gets no values, so every region's score and rank is missing rather than computed without
+    one of its sources.
+    """
     rows: dict[str, int] = {}
     for method in methodology.indices:
         inputs = method.doc["inputs"]
-        engine.build(con, method, inputs["units"], inputs["values"], inputs.get("indicators"))
+        values = f"(SELECT * FROM {inputs['values']} WHERE false)" if method.code in withheld else inputs["values"]
+        engine.build(con, method, inputs["units"], values, inputs.get("indicators"))
         for table, count in engine.publish(con, method, inputs_hash).items():
             rows[table] = rows.get(table, 0) + count
     return rows
@@ -139,10 +160,58 @@ def check_scores(con: duckdb.DuckDBPyConnection) -> None:
         raise ScoreCheckError("; ".join(problems))
 
 
+def _part(con: duckdb.DuckDBPyConnection, name: str, build: Callable[[], dict[str, int]],
+          parts: list[dict]) -> dict[str, int]:
+    """Return the rows of one part built in its own transaction; if it cannot be computed, roll it back and record
+    why in `parts`, so that the rest of the scores is still published.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        rows = build()
+        con.execute("COMMIT")
+    except Exception as exc:  # noqa: BLE001 - any failure of a part leaves the other parts standing
+        con.execute("ROLLBACK")
+        reason = (f"{exc} (the rules are in cohort.yaml of the methodology folder)" if isinstance(exc, CohortRuleError)
+                  else f"{type(exc).__name__}: {exc}")
+        logging.getLogger(__name__).warning("%s not computed: %s", name, reason,
+                                            exc_info=not isinstance(exc, CohortRuleError))
+        parts.append({"part": name, "status": "missing", "reason": reason})
+        return {}
+    parts.append({"part": name, "status": "complete", "reason": None})
+    return rows
+
+
+def withheld_parts(withheld_by_source: dict[str, str]) -> list[dict]:
+    """Return the indices and parts withheld because a source they read failed its gates with nothing to stand in."""
+    parts, indices = [], {}
+    for index, sources in INDEX_SOURCES.items():
+        why = [withheld_by_source[s] for s in sources if s in withheld_by_source]
+        if why:
+            indices[index] = "; ".join(why)
+            parts.append({"part": index, "status": "withheld", "reason": f"withheld: {indices[index]}"})
+    for part, needs in PART_NEEDS.items():
+        why = [withheld_by_source[s] for s in needs["sources"] if s in withheld_by_source]
+        why += [f"it needs the {i} index, which is withheld" for i in needs["indices"] if i in indices]
+        if why:
+            parts.append({"part": part, "status": "withheld", "reason": "withheld: " + "; ".join(why)})
+    return parts
+
+
+def part_status_table(con: duckdb.DuckDBPyConnection, parts: list[dict]) -> None:
+    """Write score.part_status: each part of the scores, complete, missing (it failed) or withheld, and why."""
+    con.register("incoming", pd.DataFrame(parts, columns=["part", "status", "reason"]).astype(object))
+    con.execute("CREATE OR REPLACE TABLE score.part_status AS SELECT CAST(part AS VARCHAR) AS part, "
+                "CAST(status AS VARCHAR) AS status, CAST(reason AS VARCHAR) AS reason FROM incoming")
+    con.unregister("incoming")
+
+
 def score(settings: Settings, methodology: Methodology, mapper: selection.Mapper | None = None,
           stage_key: str | None = None) -> Scored:
     """Return row counts of the score tables after building them in data/warehouse.duckdb.
 
+    The indices must be computed; the evaluation and the cohort are parts that may fail on their own (an
+    infeasible cohort rule, say): their tables are then missing and score.part_status says why. The warehouse is
+    built in a copy beside the live file and renamed over it, so readers never block the refresh.
     `mapper` runs the cohort Monte Carlo's chunks (default: one after the other in this process); `stage_key` is
     stored with the scores so the next refresh can tell whether they are still current.
     """
@@ -150,28 +219,43 @@ def score(settings: Settings, methodology: Methodology, mapper: selection.Mapper
     # Scored outside a refresh (tests, benchmarks): the run is still identified by what it scored.
     stage_key = stage_key or hashlib.sha256(f"{manifest['inputs_hash']}:{methodology.hash}".encode()).hexdigest()
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(settings.warehouse_path)) as con:
-        # One transaction: the warehouse has either this run's scores or the last run's, never half of each.
+    withheld_by_source = withheld_sources(*(pd.read_parquet(settings.curated_dir / f"{name}.parquet")
+                                            for name in ("ingest_log", "source_status")))
+    parts = withheld_parts(withheld_by_source)
+    withheld = {p["part"] for p in parts}
+    building = warehouse.start_building(settings.warehouse_path)
+    with duckdb.connect(str(building)) as con:
         con.execute("BEGIN TRANSACTION")
         load_inputs(con, settings, methodology, manifest["inputs_hash"], stage_key)
         rows = run_models(con, INPUT_MODELS)
-        rows.update(run_indices(con, methodology, manifest["inputs_hash"]))
+        rows.update(run_indices(con, methodology, manifest["inputs_hash"], frozenset(withheld & set(INDEX_SOURCES))))
         rows.update(run_models(con, RESULT_MODELS))
         check_scores(con)
-        rows.update(run_models(con, evaluation.MODELS))
-        rows.update(evaluation.publish(con))
-        rows.update(selection.run(con, methodology, manifest["inputs_hash"], **({"mapper": mapper} if mapper else {})))
+        con.execute("COMMIT")
+        builds = {"evaluation": lambda: {**run_models(con, evaluation.MODELS), **evaluation.publish(con)},
+                  "cohort": lambda: selection.run(con, methodology, manifest["inputs_hash"],
+                                                  **({"mapper": mapper} if mapper else {}))}
+        for name, build in builds.items():
+            if name not in withheld:
+                rows.update(_part(con, name, build, parts))
+        part_status_table(con, parts)
+        con.execute("BEGIN TRANSACTION")
         keep_history(con)
         rows.update(run_models(con, HISTORY_MODELS))
         con.execute("COMMIT")
-    return Scored(rows=rows, methodology_hash=methodology.hash, inputs_hash=manifest["inputs_hash"])
+        con.execute("CHECKPOINT")
+    warehouse.swap_in(building, settings.warehouse_path)
+    return Scored(rows=rows, methodology_hash=methodology.hash, inputs_hash=manifest["inputs_hash"],
+                  missing=[p for p in parts if p["status"] != "complete"])
 
 
-def read_scored(warehouse: Path) -> Scored:
-    """Return what an earlier score step left in the warehouse: row counts of the score tables and their hashes."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        methodology_hash, inputs_hash = con.execute("SELECT methodology_hash, inputs_hash FROM methodology.run").fetchone()
+def read_scored(path: Path) -> Scored:
+    """Return what an earlier score step left in the warehouse: row counts of the score tables, hashes, parts missing."""
+    with warehouse.read(path) as con:
+        methodology_hash, inputs_hash = con.execute("SELECT methodology_hash, inputs_hash FROM methodology.run").fetchall()[0]
         tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'score' "
                                             "ORDER BY table_name").fetchall()]
-        rows = {t: con.execute(f"SELECT count(*) FROM score.{t}").fetchone()[0] for t in tables}
-    return Scored(rows=rows, methodology_hash=methodology_hash, inputs_hash=inputs_hash)
+        rows = {t: con.execute(f"SELECT count(*) FROM score.{t}").fetchall()[0][0] for t in tables}
+        missing = (con.sql("SELECT part, status, reason FROM score.part_status WHERE status <> 'complete' ORDER BY part")
+                   .df().to_dict("records") if "part_status" in tables else [])
+    return Scored(rows=rows, methodology_hash=methodology_hash, inputs_hash=inputs_hash, missing=missing)

@@ -41,6 +41,7 @@ class Curated:
     raw_files: pd.DataFrame
     suites: list[dict]
     source_status: pd.DataFrame
+    ignored: pd.DataFrame    # files under data/raw/ that were not read, with the reason (curated.ignored_files)
 
 
 def gx_context():
@@ -316,15 +317,18 @@ def with_last_good(tables: dict[str, pd.DataFrame], summaries: list[dict], last_
     return out, pd.DataFrame(status, columns=STATUS_COLUMNS)
 
 
-def unpublishable_sources(curated: Curated) -> list[str]:
-    """Return why the curated layer must not be published: sources whose delivered files failed a validation gate
-    while no earlier good version exists to stand in for them (one line per table).
+def withheld_sources(ingest_log: pd.DataFrame, source_status: pd.DataFrame) -> dict[str, str]:
+    """Return, per source, why what depends on it must be withheld: its delivered files failed a validation gate
+    and no earlier good version can stand in for them.
     """
-    delivered = set(curated.ingest_log.loc[curated.ingest_log["rows_read"] > 0, "source"])
-    status = curated.source_status
-    failed = status[(status["status"] == "failed") & status["version_used"].str.startswith("none")]
-    return [f"{r.table}: {r.reason}; no earlier good version" for r in failed.itertuples()
-            if TABLE_SOURCE.get(r.table, r.table) in delivered]
+    delivered = set(ingest_log.loc[ingest_log["rows_read"] > 0, "source"])
+    failed = source_status[(source_status["status"] == "failed") & source_status["version_used"].str.startswith("none")]
+    reasons: dict[str, list[str]] = {}
+    for r in failed.itertuples():
+        source = TABLE_SOURCE.get(r.table, r.table)
+        if source in delivered:
+            reasons.setdefault(source, []).append(f"{r.table} failed the gate {r.reason}")
+    return {source: "; ".join(why) + " and no earlier good version exists" for source, why in reasons.items()}
 
 
 def inputs_hash(raw_files: pd.DataFrame) -> str:
@@ -344,7 +348,9 @@ def validate(staged: Staged, settings: Settings, stage_key: str | None = None) -
     contract = load_yaml(settings.config_dir / "sources.yaml")["sources"]
     primary = {source: spec["table"] for source, spec in contract.items()}
     source_of = {spec["table"]: source for source, spec in contract.items()} | TABLE_SOURCE
-    column_maps = {f: json.loads(m) for f, m in zip(staged.files["source_file"], staged.files["column_map"]) if m}
+    # A missing map is None, or NaN once pandas has put the records in a frame: only text is a map.
+    column_maps = {f: json.loads(m) for f, m in zip(staged.files["source_file"], staged.files["column_map"])
+                   if isinstance(m, str)}
     context = gx_context()
     params = parameters(settings, [])
     tables, quarantined, summaries = {}, [staged.quarantine], []
@@ -378,7 +384,7 @@ def validate(staged: Staged, settings: Settings, stage_key: str | None = None) -
     build_validation_docs(context, settings.validation_docs_dir, summaries)
     curated = Curated(tables=tables, quarantine=quarantine, superseded=superseded, ingest_log=log,
                       raw_files=staged.files.drop(columns=["rows_read", "column_map", "notes", "was_parsed"]),
-                      suites=summaries, source_status=status)
+                      suites=summaries, source_status=status, ignored=staged.ignored)
     write_curated(curated, settings.curated_dir, stage_key)
     return curated
 
@@ -387,7 +393,8 @@ def write_curated(curated: Curated, curated_dir: Path, stage_key: str | None = N
     """Write every curated table as Parquet, the suite results, and manifest.json (last), under data/curated/."""
     curated_dir.mkdir(parents=True, exist_ok=True)
     outputs = {**curated.tables, "quarantine": curated.quarantine, "superseded": curated.superseded,
-               "ingest_log": curated.ingest_log, "raw_files": curated.raw_files, "source_status": curated.source_status}
+               "ingest_log": curated.ingest_log, "raw_files": curated.raw_files, "source_status": curated.source_status,
+               "ignored_files": curated.ignored}
     for name, table in outputs.items():
         atomic.write_parquet(table, curated_dir / f"{name}.parquet")
     atomic.write_text(curated_dir / "validation.json", json.dumps(curated.suites, indent=2) + "\n")
@@ -410,4 +417,4 @@ def read_curated(curated_dir: Path) -> Curated:
     return Curated(tables={}, quarantine=table("quarantine"), superseded=table("superseded"),
                    ingest_log=table("ingest_log"), raw_files=table("raw_files"),
                    suites=json.loads((curated_dir / "validation.json").read_text(encoding="utf-8")),
-                   source_status=table("source_status"))
+                   source_status=table("source_status"), ignored=table("ignored_files"))

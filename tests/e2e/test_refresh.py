@@ -1,6 +1,7 @@
 """The refresh flow end to end on the seeded `small` demo, with a real Prefect API, GX and DuckDB file."""
 
 import csv
+import json
 import os
 import shutil
 
@@ -145,31 +146,55 @@ def test_plain_pandas_reference_agrees_with_the_sql_models(small_demo):
     assert (got["readiness_index"].reindex(expected.index) - expected).abs().max() < 1e-9
 
 
-def test_refresh_proposes_a_cohort_with_uncertainty_and_provenance(small_demo):
-    import duckdb
-
-    settings, result = small_demo
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+def test_make_demo_proposes_the_shipped_cohort_with_uncertainty_and_provenance(demo_project):
+    root, done = demo_project
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    with duckdb.connect(str(root / "data" / "warehouse.duckdb"), read_only=True) as con:
         shortlist = con.sql("SELECT * FROM score.cohort_shortlist").df()
         selection = con.sql("SELECT * FROM score.cohort_selection").df()
         proposed = con.sql("SELECT * FROM score.cohort_proposed").df()
         stats = con.sql("SELECT * FROM score.cohort_rank_statistics").df()
         run = con.sql("SELECT * FROM score.cohort_run").df().iloc[0]
+        hashes = con.execute("SELECT methodology_hash, inputs_hash FROM methodology.run").fetchall()[0]
+        parts = con.sql("SELECT part, status FROM score.part_status ORDER BY part").fetchall()
+    assert parts == [("cohort", "complete"), ("evaluation", "complete")]
     assert len(shortlist) == 514 and shortlist["shortlist_reason"].notna().all()
     assert (shortlist.loc[~shortlist["is_eligible"], "shortlist_reason"].str.startswith("not eligible: ")).all()
-    members = pd.read_parquet(settings.curated_dir / "cohorts.parquet")
+    members = pd.read_parquet(root / "data" / "curated" / "cohorts.parquet")
     assert not shortlist[shortlist["region_code"].isin(members["region_code"])]["is_eligible"].any()
-    assert len(selection) == shortlist["is_shortlisted"].sum() and len(proposed) == 2
+    # methodology/cohort.yaml as shipped: 50 seats from a shortlist of 150, at most 5 per province, one IKN buffer seat.
+    assert shortlist["is_shortlisted"].sum() == 150 and len(selection) == 150 and len(proposed) == 50
     assert selection["selection_status"].notna().all()
-    # The small cohort rules: at most one seat per province.
-    assert proposed.merge(selection, on="region_code")["province_code"].is_unique
-    assert run["replications"] == 16 * (len(run["factors"].split(", ")) + 2)
+    chosen = proposed.merge(selection[["region_code", "province_code", "tags"]], on="region_code")
+    assert chosen["province_code"].value_counts().max() <= 5
+    assert chosen["tags"].fillna("").str.contains("ikn_buffer").sum() >= 1
+    assert run["replications"] == 1024 * (len(run["factors"].split(", ")) + 2)
     assert ((stats["q05_rank"] <= stats["median_rank"]) & (stats["median_rank"] <= stats["q95_rank"])).all()
     assert stats["probability_pct"].between(0, 100).all()
     assert selection.loc[selection["is_selected"], "selection_probability_pct"].gt(0).all()
     for frame in (shortlist, selection, proposed, stats):
-        assert frame["methodology_hash"].eq(result.scored.methodology_hash).all()
-        assert frame["inputs_hash"].eq(result.scored.inputs_hash).all()
+        assert frame["methodology_hash"].eq(hashes[0]).all() and frame["inputs_hash"].eq(hashes[1]).all()
+    assert "COMPLETED" in done.stdout and f"Report: {root / 'data' / 'reports' / 'index.html'}" in done.stdout
+
+
+def test_the_small_demo_is_published_without_the_cohort_the_shipped_rules_cannot_fill(small_demo):
+    settings, result = small_demo
+    reason = ("cohort size 50, but only 7 shortlisted regions can be selected (eligible, invited, with a readiness "
+              "index) (the rules are in cohort.yaml of the methodology folder)")
+    assert result.run["status"] == "PARTIAL" and result.run["missing_parts"] == {"cohort": reason}
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        parts = con.sql("SELECT part, status, reason FROM score.part_status ORDER BY part").fetchall()
+        tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'score'").fetchall()}
+    assert parts == [("cohort", "missing", reason), ("evaluation", "complete", None)]
+    assert "cohort_selection" not in tables and {"region_ranking", "evaluation_region", "cohort_shortlist"} <= tables
+    site = settings.reports_dir
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert 'id="cohort-missing"' in index and "only 7 shortlisted regions can be selected" in index
+    assert 'id="missing-parts"' in (site / "evaluation.html").read_text(encoding="utf-8")
+    manifest = json.loads((site / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["missing_parts"] == {"cohort": reason}
+    assert "downloads/cohort_selection.csv" not in manifest["downloads"]
+    assert "downloads/ranking.csv" in manifest["downloads"] and "downloads/evaluation_region.csv" in manifest["downloads"]
 
 
 def test_refresh_evaluates_the_demo_score_sheets(small_demo):
@@ -206,20 +231,21 @@ def test_refresh_evaluates_the_demo_score_sheets(small_demo):
         assert frame["methodology_hash"].eq(result.scored.methodology_hash).all()
 
 
-def test_readiness_demo_command_runs_end_to_end(tmp_path, prefect_api):
+def test_readiness_demo_small_publishes_everything_but_the_cohort_and_exits_3(tmp_path, prefect_api):
     from typer.testing import CliRunner
 
     from pipelines.cli import app
-    from tests.conftest import SMALL_COHORT, methodology_copy
 
-    methodology = methodology_copy(tmp_path, **SMALL_COHORT)
-    outcome = CliRunner().invoke(app, ["demo", "--size", "small", "--data-dir", str(tmp_path / "data"),
-                                       "--methodology", str(methodology)])
-    assert outcome.exit_code == 0, outcome.output
+    outcome = CliRunner().invoke(app, ["demo", "--size", "small", "--data-dir", str(tmp_path / "data")],
+                                 terminal_width=250)
+    text = " ".join(outcome.output.split())
+    assert outcome.exit_code == 3, outcome.output
+    assert ("Published without cohort: cohort size 50, but only 7 shortlisted regions can be selected" in text)
     assert f"Report: {tmp_path / 'data' / 'reports' / 'index.html'}" in outcome.output.replace("\n", "")
     assert (tmp_path / "data" / "reports" / "provinces.html").exists()
-    assert "Evaluation 2024 (scored with the 2024 methodology): 10 regions ranked, 1 with too few assessors" in outcome.output
-    assert "assessors: Asesor 03 lenient" in outcome.output
+    assert "Evaluation 2024 (scored with the 2024 methodology): 10 regions ranked, 1 with too few assessors" in text
+    assert "assessors: Asesor 03 lenient" in text
+    assert "Traceback" not in outcome.output
 
 
 def test_markup_and_formulas_in_the_inputs_come_out_inert(small_demo, tmp_path):

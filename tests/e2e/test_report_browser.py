@@ -35,7 +35,7 @@ def browser():
 def page(browser, small_demo):
     settings, _ = small_demo
     browser.get((settings.reports_dir / "index.html").as_uri())
-    WebDriverWait(browser, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .main-svg")) >= 4)
+    WebDriverWait(browser, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .main-svg")) >= 3)
     return browser
 
 
@@ -49,17 +49,57 @@ def test_report_is_self_contained(small_demo):
 
 def test_page_renders_every_figure_without_errors(page):
     plots = page.find_elements(By.CSS_SELECTOR, ".js-plotly-plot")
-    assert sorted(p.get_attribute("id") for p in plots) == ["fig-rank-intervals", "fig-readiness-top", "fig-scatter",
-                                                          "fig-screening-top"]
-    # One point with its 5-95% whiskers per selectable region, as many as rows of the probability table.
-    points = page.execute_script("return document.getElementById('fig-rank-intervals').data[0].y.length")
-    rows = page.find_elements(By.CSS_SELECTOR, "#selection tbody tr")
-    assert points > 0 and len(rows) >= points
-    assert len(page.find_elements(By.CSS_SELECTOR, "#selection tbody tr.selected")) == 2
+    # The small demo cannot fill the shipped cohort: no rank-interval chart, the reason in its place.
+    assert sorted(p.get_attribute("id") for p in plots) == ["fig-readiness-top", "fig-scatter", "fig-screening-top"]
     bars = page.execute_script("return document.getElementById('fig-screening-top').data[0].y.length")
     assert bars == 25
     errors = [e for e in page.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
+
+
+def test_a_missing_part_is_named_with_its_reason_on_the_page_in_both_languages(page, small_demo):
+    settings, _ = small_demo
+    page.get((settings.reports_dir / "index.html").as_uri())
+    box = page.find_element(By.ID, "missing-parts")
+    notice = page.find_element(By.ID, "cohort-missing")
+    assert box.is_displayed() and box.text.startswith("Diterbitkan dengan bagian yang hilang:")
+    assert "Usulan kohort: cohort size 50, but only 7 shortlisted regions can be selected" in box.text
+    assert notice.text.startswith("Kohort tidak dapat dihitung pada run ini: cohort size 50")
+    page.find_element(By.ID, "lang-toggle").click()
+    assert box.text.startswith("Published with parts missing:") and "Proposed cohort: cohort size 50" in box.text
+    assert notice.text.startswith("The cohort could not be computed in this run: cohort size 50")
+    page.find_element(By.ID, "lang-toggle").click()
+    assert page.find_elements(By.CSS_SELECTOR, "#selection") == []
+
+
+@pytest.fixture
+def demo_page(browser, demo_project, small_demo):
+    """The browser on the overview of README's `make demo`; back on the small demo's overview afterwards."""
+    root, done = demo_project
+    assert done.returncode == 0, done.stdout[-2000:]
+    browser.get((root / "data" / "reports" / "index.html").as_uri())
+    yield browser
+    browser.get((small_demo[0].reports_dir / "index.html").as_uri())
+    WebDriverWait(browser, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .main-svg")) >= 3)
+
+
+def test_the_demo_overview_shows_the_proposed_cohort_with_its_rank_intervals(demo_page):
+    browser = demo_page
+    WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#fig-rank-intervals .main-svg"))
+    assert browser.find_elements(By.ID, "missing-parts") == []
+    # One point with its 5-95% whiskers per selectable region, as many as rows of the probability table.
+    points = browser.execute_script("return document.getElementById('fig-rank-intervals').data[0].y.length")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#selection tbody tr")
+    assert points > 0 and len(rows) >= points
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#selection tbody tr.selected")) == 50
+    heading = browser.find_element(By.CSS_SELECTOR, "#cohort")
+    cell = browser.find_element(By.CSS_SELECTOR, "#selection tbody tr td:nth-child(5) span.n")
+    raw = float(cell.get_attribute("data-v"))
+    assert heading.text == "Usulan kohort" and cell.text == f"{raw:.2f}".replace(".", ",")
+    browser.find_element(By.ID, "lang-toggle").click()
+    assert heading.text == "Proposed cohort" and cell.text == f"{raw:.2f}"
+    browser.find_element(By.ID, "lang-toggle").click()
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
 
 
 def test_ranking_table_lists_all_regions_and_filters(page):
@@ -206,7 +246,7 @@ def test_language_switch_translates_labels_and_number_format(page, small_demo):
     page.get((settings.reports_dir / "index.html").as_uri())
     WebDriverWait(page, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#fig-scatter .main-svg"))
     heading = page.find_element(By.CSS_SELECTOR, "#cohort")
-    cell = page.find_element(By.CSS_SELECTOR, "#selection tbody tr td:nth-child(5) span.n")
+    cell = page.find_element(By.CSS_SELECTOR, "#ranking tbody tr td span.n[data-d='2']")
     raw = float(cell.get_attribute("data-v"))
     assert heading.text == "Usulan kohort" and cell.text == f"{raw:.2f}".replace(".", ",")
     page.find_element(By.ID, "lang-toggle").click()

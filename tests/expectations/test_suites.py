@@ -5,8 +5,9 @@ import json
 import pandas as pd
 import pytest
 
+from pipelines.ingest.run import ingest
 from pipelines.settings import Settings
-from pipelines.validate.run import gx_context, parameters, validate_frame
+from pipelines.validate.run import gx_context, parameters, validate, validate_frame
 from pipelines.validate.suites import render_suite, suite_from_spec, table_specs
 from tests.conftest import ROOT
 
@@ -41,7 +42,7 @@ BAD = {
     "government_performance": ({"performance_score": 4.7}, "between"),
     "sustainability": ({"sustainability_index": 101.0}, "between"),
     "indicators": ({"region_code": "99.99"}, "in_parameter"),
-    "question_bank": ({"goal_high": None}, "required"),
+    "question_bank": ({"goal_high": -5.0}, "greater"),
     "questionnaire_submissions": ({"period": 2014}, "between"),
     "questionnaire_answers": ({"answer_value": 6.0}, "between"),
     "evaluations": ({"dimension": "mobility"}, "in_parameter"),
@@ -123,3 +124,35 @@ def test_a_year_after_the_run_year_fails_the_whole_file(context, params):
     failures, _ = validate_frame(context, "fiscal_capacity", pd.concat([ok, future], ignore_index=True), suite, params)
     assert [(f["meta"]["rule"], f["rows"], f["observed"], f["limit"]) for f in failures] == [
         ("year_after_run", [1], 2031, 2025)]
+
+
+@pytest.mark.parametrize("goalposts, failures", [
+    ({"goal_low": None, "goal_high": None}, []),                 # optional: min-max stands in (docs/methodology.md 5.3)
+    ({"goal_low": 10.0, "goal_high": None}, [("required", "goal_high")]),
+    ({"goal_low": None, "goal_high": 10.0}, [("required", "goal_low")]),
+    ({"goal_low": 10.0, "goal_high": 10.0}, [("greater", "goal_high and goal_low")]),
+])
+def test_a_number_question_has_both_goalposts_or_neither(context, params, goalposts, failures):
+    suite = json.loads((ROOT / "expectations" / "question_bank.json").read_text(encoding="utf-8"))
+    found, _ = validate_frame(context, "question_bank", _frame("question_bank", {**GOOD["question_bank"], **goalposts}),
+                              suite, params)
+    assert [(f["meta"]["rule"], f["meta"]["column"]) for f in found] == failures
+
+
+def test_a_number_question_without_goalposts_and_its_answers_are_curated(tmp_path):
+    settings = Settings.default(tmp_path, coverage_min_pct=0, as_of_year=2025)
+    for folder, name, text in [
+        ("question_bank", "bank.csv", "question_code,dimension,element,aspect,answer_type,goal_low,goal_high\n"
+                                      "Q001,governance,public_service,structure,scale_1_5,,\n"
+                                      "Q002,governance,public_policy,infrastructure,number,,\n"),
+        ("questionnaires", "kuesioner.csv", "Timestamp;Kode Wilayah;Perangkat Daerah;Periode;Q001;Q002\n"
+                                            "13/09/2024 10:22:33;35.13;Diskominfo;2024;3;12,5\n"
+                                            "14/09/2024 08:00:00;35.13;Bappeda;2024;4;40\n"),
+    ]:
+        (settings.raw_dir / folder).mkdir(parents=True)
+        (settings.raw_dir / folder / name).write_text(text, encoding="utf-8")
+    curated = validate(ingest(settings), settings)
+    assert curated.quarantine.empty
+    assert curated.tables["question_bank"]["question_code"].tolist() == ["Q001", "Q002"]
+    answers = curated.tables["questionnaire_answers"]
+    assert answers.loc[answers["question_code"] == "Q002", "answer_value"].tolist() == [12.5, 40.0]

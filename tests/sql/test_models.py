@@ -6,8 +6,9 @@ import duckdb
 import pandas as pd
 import pytest
 
+from pipelines.score import engine
 from pipelines.score.methodology import load
-from pipelines.score.run import score
+from pipelines.score.run import INPUT_MODELS, load_inputs, run_models, score
 from pipelines.settings import Settings, load_yaml
 from tests.conftest import SMALL_COHORT, methodology_copy
 from tests.conftest import ROOT
@@ -73,6 +74,11 @@ def scored(tmp_path):
     }
     for name, frame in tables.items():
         frame.to_parquet(curated / f"{name}.parquet", index=False)
+    # Every source passed its gates: nothing is withheld.
+    pd.DataFrame({"source_file": ["f.csv"], "source": ["fiscal_capacity"], "rows_read": [5]}).to_parquet(
+        curated / "ingest_log.parquet", index=False)
+    pd.DataFrame({"table": list(tables), "status": "passed", "reason": None, "version_used": "this run"}).to_parquet(
+        curated / "source_status.parquet", index=False)
     (curated / "manifest.json").write_text(json.dumps({"inputs_hash": "test-inputs"}))
     result = score(settings, load(methodology_copy(tmp_path, **{**SMALL_COHORT, "size": 1, "quotas": []})))
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
@@ -154,3 +160,74 @@ def test_a_region_scored_on_fewer_dimensions_than_required_gets_no_index(scored)
     assert readiness.loc[KOTA_F, "dimensions_scored"] == 1 and pd.isna(readiness.loc[KOTA_F, "readiness_index"])
     ranking = t["region_ranking"].set_index("region_code")
     assert ranking.loc[KOTA_F, "readiness_status"] == "not ranked: 1 of 6 dimensions scored"
+
+
+def _number_question(tmp_path, answers_by_region, goal_low=None, goal_high=None, direction=1):
+    """Return the readiness engine built through the input models: one OPD per value answers number question QN."""
+    settings = Settings.default(tmp_path)
+    bank, _, _ = _questionnaires({})
+    bank.loc[bank["question_code"] == "QN", ["direction", "goal_low", "goal_high"]] = [direction, goal_low, goal_high]
+    submissions, answers = [], []
+    for region, values in answers_by_region.items():
+        for k, value in enumerate(values):
+            sid = f"{region}#{k}"
+            submissions.append({"submission_id": sid, "region_code": region, "opd_name": f"OPD {k}", "period": 2024,
+                                "submitted_at": pd.Timestamp("2024-09-01")})
+            answers += [{"submission_id": sid, "region_code": region, "period": 2024, "question_code": q.question_code,
+                         "answer_type": q.answer_type, "answer_value": value if q.question_code == "QN" else 3.0}
+                        for q in bank.itertuples()]
+    settings.curated_dir.mkdir(parents=True)
+    for name, frame in {"question_bank": bank, "questionnaire_submissions": pd.DataFrame(submissions),
+                        "questionnaire_answers": pd.DataFrame(answers)}.items():
+        frame.to_parquet(settings.curated_dir / f"{name}.parquet", index=False)
+    methodology = load(ROOT / "methodology")
+    inputs = methodology.readiness.doc["inputs"]
+    con = duckdb.connect()
+    load_inputs(con, settings, methodology, "test-inputs")
+    run_models(con, [m for m in INPUT_MODELS if m.startswith("readiness_")])
+    engine.build(con, methodology.readiness, inputs["units"], inputs["values"], inputs["indicators"])
+    return con
+
+
+def _question(con, column="normalised_value"):
+    frame = engine.result(con, "index_indicator")
+    return frame[frame["indicator_code"] == "QN"].set_index("unit_code")[column].to_dict()
+
+
+# Region means 10, 20 and 40 (OPDs 5/10/15, 20/20/20, 30/40/50); Kab C's two OPDs are too few to be scored, so
+# its 100 does not widen the range.
+SPREAD = {KAB_A: [5.0, 10.0, 15.0], KOTA_B: [20.0, 20.0, 20.0], KOTA_D: [30.0, 40.0, 50.0], KAB_C: [100.0, 100.0]}
+
+
+def test_a_number_question_without_goalposts_is_min_max_normalised_over_the_regions_scored(tmp_path):
+    con = _number_question(tmp_path, SPREAD)
+    indicator = con.sql("SELECT * FROM score.readiness_indicator WHERE indicator_code = 'QN'").df().iloc[0]
+    assert indicator["normalisation_method"] == "minmax" and pd.isna(indicator["normalisation_low"])
+    assert _question(con, "raw_value") == pytest.approx({KAB_A: 10.0, KOTA_B: 20.0, KOTA_D: 40.0})
+    # 100·(10−10)/(40−10) = 0, 100·(20−10)/30 = 33.33…, 100·(40−10)/30 = 100
+    assert _question(con) == pytest.approx({KAB_A: 0.0, KOTA_B: 100 / 3, KOTA_D: 100.0})
+    nodes = engine.result(con, "index_node")
+    element = nodes[nodes["node_code"] == "public_service"].set_index("unit_code")["score"].to_dict()
+    assert element == pytest.approx({KAB_A: 25.0, KOTA_B: 125 / 3, KOTA_D: 75.0})   # (50 + QN) / 2
+
+
+def test_a_lower_is_better_number_question_without_goalposts_reverses_the_range(tmp_path):
+    con = _number_question(tmp_path, SPREAD, direction=-1)
+    # x = −value: 100·(−10+40)/30 = 100, 100·(−20+40)/30 = 66.67, 0
+    assert _question(con) == pytest.approx({KAB_A: 100.0, KOTA_B: 200 / 3, KOTA_D: 0.0})
+
+
+def test_a_number_question_with_goalposts_still_uses_them(tmp_path):
+    con = _number_question(tmp_path, SPREAD, goal_low=0.0, goal_high=100.0)
+    indicator = con.sql("SELECT * FROM score.readiness_indicator WHERE indicator_code = 'QN'").df().iloc[0]
+    assert (indicator["normalisation_method"], indicator["normalisation_low"], indicator["normalisation_high"]) == (
+        "goalposts", 0.0, 100.0)
+    assert _question(con) == pytest.approx({KAB_A: 10.0, KOTA_B: 20.0, KOTA_D: 40.0})   # 100·value/100
+
+
+def test_a_number_question_every_region_answers_alike_scores_50_and_is_flagged_constant(tmp_path):
+    con = _number_question(tmp_path, {KAB_A: [20.0] * 3, KOTA_B: [10.0, 20.0, 30.0], KOTA_D: [20.0] * 3})
+    # min = max = 20: min-max cannot divide by 0, so every region gets the middle of 0-100
+    assert _question(con) == pytest.approx({KAB_A: 50.0, KOTA_B: 50.0, KOTA_D: 50.0})
+    flags = engine.result(con, "index_flag")
+    assert flags.loc[flags["node_code"] == "QN", "flag"].tolist() == ["constant"]

@@ -100,6 +100,21 @@ def test_normalisation_methods_give_the_hand_computed_values(tmp_path, spec, dir
     assert stage(con, "x") == pytest.approx(expected)
 
 
+def test_an_indicators_table_sets_each_normalisation_and_empty_parameters_take_the_method_defaults(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text(yaml.safe_dump({"index": "t", "inputs": {"indicators": "score.questions"}, "nodes": {"I": {}}}))
+    # As score.readiness_indicator gives them: a number question with goalposts, and one without (min-max).
+    indicators = pd.DataFrame({"indicator_code": ["g", "m"], "parent_code": "I", "weight": 1.0, "direction": 1,
+                               "normalisation_method": ["goalposts", "minmax"],
+                               "normalisation_low": [0.0, NAN], "normalisation_high": [50.0, NAN]})
+    values = pd.DataFrame([(u, i, YEAR, v) for i in ("g", "m") for u, v in {"A": 10, "B": 20, "C": 40}.items()],
+                          columns=["unit_code", "indicator_code", "year", "value"]).astype({"value": "float64"})
+    con = duckdb.connect()
+    engine.build_frames(con, load_index(path), pd.DataFrame({"unit_code": list("ABC")}), values, indicators)
+    assert stage(con, "g") == pytest.approx({"A": 20, "B": 40, "C": 80})          # 100·v/50
+    assert stage(con, "m") == pytest.approx({"A": 0, "B": 100 / 3, "C": 100})     # 0-100: 100·(v − 10)/30
+
+
 @pytest.mark.parametrize("method, expected", [
     ("arithmetic", 6.5),  # (1·2 + 3·8)/4
     ("geometric", 2 ** 2.5),  # 2^(1/4)·8^(3/4) = 2^(1/4 + 9/4)

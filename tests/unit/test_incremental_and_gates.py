@@ -22,11 +22,13 @@ def test_unchanged_files_are_read_from_the_cache(tmp_path):
     settings = _settings(tmp_path)
     folder = settings.raw_dir / "fiscal_capacity"
     shutil.copyfile(CORPUS / "fiscal_ok_indonesian.csv", folder / "a.csv")
-    shutil.copyfile(CORPUS / "fiscal_bad_number.csv", folder / "b.csv")
+    # The second file is another year's: the same regions and year in both would be conflicting duplicates.
+    bad_number = (CORPUS / "fiscal_bad_number.csv").read_text().replace("2024", "2023")
+    (folder / "b.csv").write_text(bad_number)
     first = ingest(settings)
     assert first.files["was_parsed"].tolist() == [True, True]
 
-    (folder / "b.csv").write_text((CORPUS / "fiscal_bad_number.csv").read_text().replace("satu koma dua", "1,2"))
+    (folder / "b.csv").write_text(bad_number.replace("satu koma dua", "1,2"))
     second = ingest(settings)
     assert dict(zip(second.files["source_file"], second.files["was_parsed"])) == {
         "fiscal_capacity/a.csv": False, "fiscal_capacity/b.csv": True}

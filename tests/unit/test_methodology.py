@@ -98,7 +98,7 @@ def test_bad_screening_methodology_is_refused_naming_file_line_and_key(methodolo
     (lambda d: d["nodes"].update(blockchain={"parent": "readiness"}), "blockchain: not a dimension or element"),
     (lambda d: d["nodes"]["public_service"].update(parent="economy"), "element 'public_service' of the framework"),
     (lambda d: d["answer_types"].pop("yes_no"), "answers of type 'yes_no'"),
-    (lambda d: d["answer_types"].update(number="minmax"), "numbers use goalposts"),
+    (lambda d: d["answer_types"].update(number="minmax"), "numbers use goalposts from the question bank, or min-max"),
     (lambda d: d["answer_types"].update(yes_no={"method": "target", "target": 1}), "set by low and high only"),
     (lambda d: d["nodes"]["governance"].update(denominator="population"), "denominator applies to indicators only"),
 ])

@@ -20,11 +20,10 @@ moves AS (
                FROM history.index_node h JOIN previous USING (stage_key)
                WHERE h.parent_code IS NULL AND h.node_rank IS NOT NULL) b USING (index_code, region_code)
 ),
--- The curated sources each index's input models read (screening_value.sql, readiness_value.sql): a change in
--- another source cannot move that index's ranks.
-index_source(index_code, source) AS (
-    VALUES ('screening', 'fiscal_capacity'), ('screening', 'government_performance'),
-           ('screening', 'sustainability'), ('screening', 'indicators'), ('readiness', 'questionnaires')
+-- The curated sources each index's input models read (methodology.index_source): a change in another source
+-- cannot move that index's ranks.
+index_source AS (
+    SELECT index_code, source FROM methodology.index_source
 ),
 input_before AS (
     SELECT i.region_code, i.source, i.content_hash FROM history.region_input i JOIN previous USING (stage_key)

@@ -1,0 +1,124 @@
+"""Bad arguments, paths and methodology are one line each, before Prefect starts; check-methodology takes folders."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from pipelines.runs.lock import refresh_lock
+from tests.conftest import ROOT
+
+
+def _readiness(*args: str, cwd=ROOT, timeout: float = 60) -> tuple[subprocess.CompletedProcess, float]:
+    started = time.monotonic()
+    env = {**os.environ, "COLUMNS": "250"}
+    done = subprocess.run([sys.executable, "-m", "pipelines.cli", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+    return done, time.monotonic() - started
+
+
+def _lines(done: subprocess.CompletedProcess) -> list[str]:
+    return [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+
+
+def test_a_data_folder_that_does_not_exist_is_one_line_and_is_not_created(tmp_path):
+    missing = tmp_path / "nonexistent"
+    done, seconds = _readiness("refresh", "--data-dir", str(missing))
+    assert done.returncode == 2 and seconds < 3
+    assert _lines(done) == [f"Error: --data-dir {missing}: no such folder",
+                            f"hint: give the folder that holds raw/ (`readiness demo --data-dir {missing}` creates one "
+                            "with demo data)"]
+    assert not missing.exists()
+    status, _ = _readiness("status", "--data-dir", str(missing))
+    assert status.returncode == 2 and _lines(status)[0] == f"Error: --data-dir {missing}: no such folder"
+
+
+def test_a_data_folder_without_input_files_says_where_they_go(tmp_path):
+    (tmp_path / "raw" / "misc").mkdir(parents=True)
+    done, seconds = _readiness("refresh", "--data-dir", str(tmp_path))
+    assert done.returncode == 2 and seconds < 3
+    assert _lines(done)[0] == (f"Error: no input files under {tmp_path / 'raw'}/<source>/ (sources: question_bank, "
+                               "fiscal_capacity, government_performance, sustainability, indicators, evaluations, "
+                               "cohorts, questionnaires)")
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_typo_in_the_methodology_is_one_line_with_its_file_and_line_before_anything_starts(tmp_path):
+    methodology = tmp_path / "m"
+    shutil.copytree(ROOT / "methodology", methodology)
+    path = methodology / "screening.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("    weight:", "    wieght:", 1), encoding="utf-8")
+    (tmp_path / "data" / "raw" / "cohorts").mkdir(parents=True)
+    (tmp_path / "data" / "raw" / "cohorts" / "c.csv").write_text("kode;tahun_bergabung;program\n", encoding="utf-8")
+    done, seconds = _readiness("refresh", "--data-dir", str(tmp_path / "data"), "--methodology", str(methodology))
+    lines = _lines(done)
+    assert done.returncode == 2 and seconds < 3 and len(lines) == 2, lines
+    assert lines[0].startswith("Error: screening.yaml:34: nodes.fiscal_capacity.wieght: unknown key; known keys: ")
+    assert lines[1] == f"hint: `readiness check-methodology {methodology}` checks the whole folder"
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_a_methodology_folder_missing_a_file_is_named(tmp_path):
+    methodology = tmp_path / "m"
+    shutil.copytree(ROOT / "methodology", methodology)
+    (methodology / "cohort.yaml").unlink()
+    done, _ = _readiness("check-methodology", str(methodology))
+    assert done.returncode == 1
+    assert _lines(done) == [f"✗ {methodology}: no cohort.yaml (a methodology folder holds framework.yaml, "
+                            "screening.yaml, readiness.yaml, cohort.yaml, evaluation.yaml; start from a copy of "
+                            "methodology/)"]
+
+
+def test_check_methodology_accepts_the_shipped_folder_and_every_file_in_it():
+    folder = ROOT / "methodology"
+    done, _ = _readiness("check-methodology", str(folder), *(str(folder / f) for f in (
+        "cohort.yaml", "evaluation.yaml", "framework.yaml", "screening.yaml", "readiness.yaml")))
+    lines = _lines(done)
+    assert done.returncode == 0, lines
+    assert all(line.startswith("✓ ") for line in lines)
+    assert f"✓ {folder / 'cohort.yaml'}: cohort 'next', 50 seats, 2 priority tags, 2 quotas" in lines
+    assert f"✓ {folder / 'evaluation.yaml'}: evaluation years 2023, 2024" in lines
+    assert f"✓ {folder / 'framework.yaml'}: 6 dimensions, 18 elements, 3 aspects" in lines
+    assert any(line.startswith(f"✓ {folder}: methodology hash ") for line in lines)
+
+
+def test_a_refresh_while_another_holds_the_lock_is_refused_at_once(tmp_path):
+    (tmp_path / "raw" / "cohorts").mkdir(parents=True)
+    (tmp_path / "raw" / "cohorts" / "c.csv").write_text("kode;tahun_bergabung;program\n", encoding="utf-8")
+    holder = {"run_id": "20261201T000000000000Z-1", "pid": 1, "started_at": "2026-12-01T00:00:00+00:00"}
+    with refresh_lock(tmp_path / ".refresh.lock", holder):
+        done, seconds = _readiness("refresh", "--data-dir", str(tmp_path))
+    assert done.returncode == 75 and seconds < 3
+    assert _lines(done) == ["Not started: another refresh is running on this data folder (run "
+                            "20261201T000000000000Z-1, pid 1, started 2026-12-01T00:00:00+00:00); this refresh exits "
+                            "without touching anything (use --wait SECONDS to queue behind it)"]
+    assert not (tmp_path / "runs").exists()
+
+
+def test_status_after_a_run_with_a_broken_methodology_folder_says_so_instead_of_crashing(tmp_path):
+    import json
+
+    methodology = tmp_path / "m"
+    shutil.copytree(ROOT / "methodology", methodology)
+    (methodology / "readiness.yaml").write_text("index: [", encoding="utf-8")
+    runs = tmp_path / "data" / "runs"
+    runs.mkdir(parents=True)
+    (runs / "20261201T000000000000Z-1.json").write_text(json.dumps({
+        "run_id": "20261201T000000000000Z-1", "started_at": "2026-12-01T00:00:00+00:00", "status": "FAILED",
+        "methodology_dir": str(methodology), "message": "MethodologyError"}), encoding="utf-8")
+    done, _ = _readiness("status", "--data-dir", str(tmp_path / "data"))
+    text = " ".join(done.stdout.split())
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"methodology or code: the methodology folder {methodology} cannot be used (readiness.yaml: not valid YAML" in text
+
+
+@pytest.mark.parametrize("value, text", [(float("nan"), ""), (None, ""), (2.5, "2.50"), ("kota", "kota")])
+def test_table_cells_show_missing_values_as_blank(value, text):
+    from pipelines.cli import cell
+
+    assert cell(value, ".2f" if isinstance(value, float) else "") == text
