@@ -185,7 +185,10 @@ def quarantine_rows(frame: pd.DataFrame, failures: list[dict], source: str, scop
         for pos in positions:
             row = frame.iloc[pos]
             raw_column = column_maps.get(row["source_file"], {}).get(column, column) if column else None
-            if "source_column" in frame.columns and column == "answer_value":
+            # An answer's column in the file: the question's own column in the wide layout (scope `cell`), the
+            # answer column in the long one.
+            if "source_column" in frame.columns and (column == "answer_value"
+                                                     or (column == "question_code" and scopes[pos] == "cell")):
                 raw_column = row["source_column"]
             value = row[column] if column in frame.columns else None
             message = meta["message"].format(observed=failure["observed"], limit=failure["limit"])

@@ -156,3 +156,22 @@ def test_a_number_question_without_goalposts_and_its_answers_are_curated(tmp_pat
     assert curated.tables["question_bank"]["question_code"].tolist() == ["Q001", "Q002"]
     answers = curated.tables["questionnaire_answers"]
     assert answers.loc[answers["question_code"] == "Q002", "answer_value"].tolist() == [12.5, 40.0]
+
+
+def test_an_answer_to_a_quarantined_question_names_the_files_column(tmp_path):
+    settings = Settings.default(tmp_path, coverage_min_pct=0, as_of_year=2025)
+    for folder, name, text in [
+        ("question_bank", "bank.csv", "question_code,dimension,element,aspect,answer_type,goal_low,goal_high\n"
+                                      "Q001,governance,public_service,structure,scale_1_5,,\n"
+                                      "Q002,antariksa,roket,infrastructure,scale_1_5,,\n"),
+        ("questionnaires", "kuesioner.csv", "Timestamp;Kode Wilayah;Perangkat Daerah;Periode;Q001;Q002\n"
+                                            "13/09/2024 10:22:33;35.13;Diskominfo;2024;3;4\n"),
+    ]:
+        (settings.raw_dir / folder).mkdir(parents=True)
+        (settings.raw_dir / folder / name).write_text(text, encoding="utf-8")
+    curated = validate(ingest(settings), settings)
+    answer = curated.quarantine[curated.quarantine["source_file"] == "questionnaires/kuesioner.csv"]
+    assert answer[["source_row", "source_column", "scope"]].values.tolist() == [[2, "Q002", "cell"]]
+    assert answer["message"].iloc[0] == ("Q002 (question_code) is not a known question code of the question bank; "
+                                         "fix: add the question to the question bank or rename the column")
+    assert curated.tables["questionnaire_answers"]["question_code"].tolist() == ["Q001"]
