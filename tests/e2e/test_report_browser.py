@@ -72,6 +72,16 @@ def test_a_missing_part_is_named_with_its_reason_on_the_page_in_both_languages(p
     assert page.find_elements(By.CSS_SELECTOR, "#selection") == []
 
 
+def _switch_language(browser, number: str) -> None:
+    """Check the cohort heading and a 2-decimal number in Indonesian, switch to English, check them again."""
+    heading = browser.find_element(By.CSS_SELECTOR, "#cohort")
+    cell = browser.find_element(By.CSS_SELECTOR, number)
+    raw = float(cell.get_attribute("data-v"))
+    assert heading.text == "Usulan kohort" and cell.text == f"{raw:.2f}".replace(".", ",")
+    browser.find_element(By.ID, "lang-toggle").click()
+    assert heading.text == "Proposed cohort" and cell.text == f"{raw:.2f}"
+
+
 @pytest.fixture
 def demo_page(browser, demo_project, small_demo):
     """The browser on the overview of README's `make demo`; back on the small demo's overview afterwards."""
@@ -92,12 +102,7 @@ def test_the_demo_overview_shows_the_proposed_cohort_with_its_rank_intervals(dem
     rows = browser.find_elements(By.CSS_SELECTOR, "#selection tbody tr")
     assert points > 0 and len(rows) >= points
     assert len(browser.find_elements(By.CSS_SELECTOR, "#selection tbody tr.selected")) == 50
-    heading = browser.find_element(By.CSS_SELECTOR, "#cohort")
-    cell = browser.find_element(By.CSS_SELECTOR, "#selection tbody tr td:nth-child(5) span.n")
-    raw = float(cell.get_attribute("data-v"))
-    assert heading.text == "Usulan kohort" and cell.text == f"{raw:.2f}".replace(".", ",")
-    browser.find_element(By.ID, "lang-toggle").click()
-    assert heading.text == "Proposed cohort" and cell.text == f"{raw:.2f}"
+    _switch_language(browser, "#selection tbody tr td:nth-child(5) span.n")
     browser.find_element(By.ID, "lang-toggle").click()
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
 
@@ -245,12 +250,7 @@ def test_language_switch_translates_labels_and_number_format(page, small_demo):
     settings, _ = small_demo
     page.get((settings.reports_dir / "index.html").as_uri())
     WebDriverWait(page, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#fig-scatter .main-svg"))
-    heading = page.find_element(By.CSS_SELECTOR, "#cohort")
-    cell = page.find_element(By.CSS_SELECTOR, "#ranking tbody tr td span.n[data-d='2']")
-    raw = float(cell.get_attribute("data-v"))
-    assert heading.text == "Usulan kohort" and cell.text == f"{raw:.2f}".replace(".", ",")
-    page.find_element(By.ID, "lang-toggle").click()
-    assert heading.text == "Proposed cohort" and cell.text == f"{raw:.2f}"
+    _switch_language(page, "#ranking tbody tr td span.n[data-d='2']")
     assert page.execute_script("return document.getElementById('fig-scatter').layout.separators") == ".,"
     page.get((settings.reports_dir / "methodology.html").as_uri())           # the choice is kept across pages
     assert page.find_element(By.TAG_NAME, "h1").text == "Methodology and provenance"

@@ -139,19 +139,23 @@ def test_a_number_question_has_both_goalposts_or_neither(context, params, goalpo
     assert [(f["meta"]["rule"], f["meta"]["column"]) for f in found] == failures
 
 
-def test_a_number_question_without_goalposts_and_its_answers_are_curated(tmp_path):
-    settings = Settings.default(tmp_path, coverage_min_pct=0, as_of_year=2025)
+def _bank_and_questionnaire(settings: Settings, q002: str, submissions: str):
+    """Return the curated layer of a bank (Q001 on the 1-5 scale, and the row `q002`) and a wide questionnaire."""
     for folder, name, text in [
         ("question_bank", "bank.csv", "question_code,dimension,element,aspect,answer_type,goal_low,goal_high\n"
-                                      "Q001,governance,public_service,structure,scale_1_5,,\n"
-                                      "Q002,governance,public_policy,infrastructure,number,,\n"),
-        ("questionnaires", "kuesioner.csv", "Timestamp;Kode Wilayah;Perangkat Daerah;Periode;Q001;Q002\n"
-                                            "13/09/2024 10:22:33;35.13;Diskominfo;2024;3;12,5\n"
-                                            "14/09/2024 08:00:00;35.13;Bappeda;2024;4;40\n"),
+                                      "Q001,governance,public_service,structure,scale_1_5,,\n" + q002),
+        ("questionnaires", "kuesioner.csv", "Timestamp;Kode Wilayah;Perangkat Daerah;Periode;Q001;Q002\n" + submissions),
     ]:
         (settings.raw_dir / folder).mkdir(parents=True)
         (settings.raw_dir / folder / name).write_text(text, encoding="utf-8")
-    curated = validate(ingest(settings), settings)
+    return validate(ingest(settings), settings)
+
+
+def test_a_number_question_without_goalposts_and_its_answers_are_curated(tmp_path):
+    settings = Settings.default(tmp_path, coverage_min_pct=0, as_of_year=2025)
+    curated = _bank_and_questionnaire(settings, "Q002,governance,public_policy,infrastructure,number,,\n",
+                                      "13/09/2024 10:22:33;35.13;Diskominfo;2024;3;12,5\n"
+                                      "14/09/2024 08:00:00;35.13;Bappeda;2024;4;40\n")
     assert curated.quarantine.empty
     assert curated.tables["question_bank"]["question_code"].tolist() == ["Q001", "Q002"]
     answers = curated.tables["questionnaire_answers"]
@@ -160,16 +164,8 @@ def test_a_number_question_without_goalposts_and_its_answers_are_curated(tmp_pat
 
 def test_an_answer_to_a_quarantined_question_names_the_files_column(tmp_path):
     settings = Settings.default(tmp_path, coverage_min_pct=0, as_of_year=2025)
-    for folder, name, text in [
-        ("question_bank", "bank.csv", "question_code,dimension,element,aspect,answer_type,goal_low,goal_high\n"
-                                      "Q001,governance,public_service,structure,scale_1_5,,\n"
-                                      "Q002,antariksa,roket,infrastructure,scale_1_5,,\n"),
-        ("questionnaires", "kuesioner.csv", "Timestamp;Kode Wilayah;Perangkat Daerah;Periode;Q001;Q002\n"
-                                            "13/09/2024 10:22:33;35.13;Diskominfo;2024;3;4\n"),
-    ]:
-        (settings.raw_dir / folder).mkdir(parents=True)
-        (settings.raw_dir / folder / name).write_text(text, encoding="utf-8")
-    curated = validate(ingest(settings), settings)
+    curated = _bank_and_questionnaire(settings, "Q002,antariksa,roket,infrastructure,scale_1_5,,\n",
+                                      "13/09/2024 10:22:33;35.13;Diskominfo;2024;3;4\n")
     answer = curated.quarantine[curated.quarantine["source_file"] == "questionnaires/kuesioner.csv"]
     assert answer[["source_row", "source_column", "scope"]].values.tolist() == [[2, "Q002", "cell"]]
     assert answer["message"].iloc[0] == ("Q002 (question_code) is not a known question code of the question bank; "
