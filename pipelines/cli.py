@@ -186,7 +186,7 @@ def fail(message: str, hint: str | None = None, code: int = USAGE_EXIT) -> None:
 
 
 def preflight(data_dir: Optional[Path], methodology: Optional[Path], wait: float = 0,
-              needs_inputs: bool = True) -> Settings:
+              needs_inputs: bool = True, check_lock: bool = True) -> Settings:
     """Check the arguments, the data folder, the methodology and the lock before anything slow starts.
 
     Exits with one line per problem: 2 for a bad argument or methodology, 75 when another refresh runs.
@@ -215,7 +215,7 @@ def preflight(data_dir: Optional[Path], methodology: Optional[Path], wait: float
              "put the files you received in their source folders (docs/inputs.md), or run `readiness demo`"
              + (f" --data-dir {data_dir}" if data_dir else ""))
     holder = lock_holder(settings.lock_path)
-    if holder is not None and wait <= 0:
+    if check_lock and holder is not None and wait <= 0:
         console.print(f"[bold yellow]Not started:[/] {describe_holder(holder, settings.lock_path)}; this refresh exits "
                       "without touching anything (use --wait SECONDS to queue behind it)", soft_wrap=True, highlight=False)
         raise typer.Exit(code=BUSY_EXIT)
@@ -324,6 +324,8 @@ def serve(data_dir: Optional[Path] = DataDir, methodology: Optional[Path] = Meth
           timezone: Optional[str] = typer.Option(None, help="Time zone of the cron (default: Asia/Jakarta)."),
           port: int = typer.Option(4200, help="Port of the local Prefect server started when none is configured.")) -> None:
     """Serve the refresh on its nightly schedule; start a local Prefect server (SQLite) if none is configured."""
+    # A refresh running now is no reason not to serve the schedule: the lock is the served runs' business.
+    preflight(data_dir, methodology, needs_inputs=False, check_lock=False)
     from pipelines.flows import serve_nightly
 
     schedule = Settings.default(data_dir).operations["schedule"]
