@@ -278,3 +278,19 @@ def test_markup_and_formulas_in_the_inputs_come_out_inert(small_demo, tmp_path):
     texts = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
     assert not [c.coordinate for c in texts if c.data_type == "f" or c.value.startswith("=")]
     assert any(c.value == "'" + formula for c in texts)
+
+
+def test_a_site_whose_images_cannot_be_written_is_published_with_the_reason(small_demo, tmp_path, monkeypatch):
+    from pipelines.report.site import build_report
+
+    settings, _ = small_demo
+    missing = tmp_path / "no-chromium"
+    monkeypatch.setenv("BROWSER_PATH", str(missing))
+    build_report(settings, tmp_path / "site")
+    manifest = json.loads((tmp_path / "site" / "manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest["missing_parts"]) == {"cohort", "images"}
+    assert f"BROWSER_PATH={str(missing)!r} is not a file" in manifest["missing_parts"]["images"]
+    assert manifest["images"] == {"skipped": manifest["missing_parts"]["images"]}
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "PNG images for slides" in index and "is not a file" in index
+    assert len(list((tmp_path / "site" / "regions").glob("*.html"))) == 514
