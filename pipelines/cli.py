@@ -81,7 +81,8 @@ def print_summary(result) -> None:
         suites.add_column(column)
     for s in result.curated.suites:
         suites.add_row(s["table"], "[green]passed" if s["success"] else "[red]failed", str(s["rows"]),
-                       str(s["rows_quarantined"]), ", ".join(f"{f['rule']}({f['column']})" for f in s["failures"]))
+                       str(s["rows_quarantined"]),
+                       ", ".join(f"{f['rule']}({f['column']})" if f["column"] else f["rule"] for f in s["failures"]))
     console.print(suites)
     for f in result.curated.source_status.itertuples():
         if f.status == "failed":

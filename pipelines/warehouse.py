@@ -35,13 +35,21 @@ def start_building(live: Path) -> Path:
 
 
 def swap_in(building: Path, live: Path) -> None:
-    """Make the finished building copy the live warehouse in one rename."""
+    """Make the finished (checkpointed) building copy the live warehouse in one rename.
+
+    A write-ahead log beside the live file belongs to the old file (a notebook that wrote into it): replayed
+    against the new one it would fail, so it is moved aside to `<name>.wal.replaced`.
+    """
     os.replace(building, live)
+    wal = live.with_name(live.name + ".wal")
+    if wal.exists():
+        os.replace(wal, live.with_name(live.name + ".wal.replaced"))
 
 
 def is_lock_error(exc: BaseException) -> bool:
-    """Return whether a DuckDB error says another process holds the file's lock."""
-    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+    """Return whether a DuckDB error says another process holds the file (its lock, or a log of its writes)."""
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.IOException) and ("lock" in text or "wal" in text)
 
 
 @contextmanager

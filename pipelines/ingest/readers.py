@@ -204,8 +204,15 @@ def _json(path: Path) -> tuple[list[str], list[list[object]], list[int]]:
         records = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UnreadableFile(f"not valid JSON: {exc}") from exc
+    except ValueError as exc:   # a number longer than Python's limit for converting text to an integer
+        raise UnreadableFile(f"a number in the JSON is too long to be a value ({str(exc).split(':')[0]})") from exc
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise UnreadableFile("expected a JSON array of records ([{...}, {...}])")
+    for number, record in enumerate(records, start=1):
+        nested = next((k for k, v in record.items() if isinstance(v, (dict, list))), None)
+        if nested is not None:
+            raise UnreadableFile(f"record {number}: the value of {shorten(nested)} is a list or an object; give flat "
+                                 'records: [{"kode_wilayah": "35.13", "tahun": 2024, "ikfd": 0.57}, …]')
     header = _checked_header(list(dict.fromkeys(k for r in records for k in r)))
     return header, [[r.get(k) for k in header] for r in records], list(range(1, len(records) + 1))
 

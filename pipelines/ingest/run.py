@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import secrets
 from dataclasses import dataclass
@@ -103,7 +104,7 @@ def ignored_files(raw_dir: Path, contract: dict, question_codes: list[str]) -> l
             continue
         try:
             columns = [c for c in read_raw(path, known).columns if c not in (ROW_COLUMN, OVERFLOW_COLUMN)]
-        except UnreadableFile:
+        except Exception:  # noqa: BLE001 - any file that cannot be read only loses the "looks like" hint
             columns = []
         other = better_source(columns, None, contract, question_codes)
         found.append((name, f"not in a source folder; its columns {move_hint(other, contract)}" if other
@@ -251,7 +252,21 @@ class FileResult:
 
 
 def ingest_file(source: str, path: Path, record: dict, context: Context) -> FileResult:
-    """Return the canonical rows of one raw file and every problem found in it."""
+    """Return the canonical rows of one raw file and every problem found in it.
+
+    An error nobody foresaw in reading one file is that file's error, not the run's: the others are still read.
+    """
+    try:
+        return _ingest_file(source, path, record, context)
+    except Exception as exc:  # noqa: BLE001 - one bad file never takes the refresh down
+        logging.getLogger(__name__).warning("%s could not be read", record["source_file"], exc_info=True)
+        return FileResult({**record, "rows_read": 0, "column_map": None, "notes": None,
+                           "file_error": shorten(f"could not be read ({type(exc).__name__}: {exc}); please report "
+                                                 "this file", LOG_TEXT_CHARS)},
+                          pd.DataFrame(), pd.DataFrame(columns=ANSWER_COLUMNS), Problems(source, record["source_file"]).frame())
+
+
+def _ingest_file(source: str, path: Path, record: dict, context: Context) -> FileResult:
     spec = context.contract[source]
     problems = Problems(source, record["source_file"])
     known = {header_key(a) for name, col in {**spec["columns"], **spec.get("long_columns", {})}.items()

@@ -43,6 +43,8 @@ def write_pngs(figures: dict[str, go.Figure], folder: Path, width: int = 1200, h
         where = os.environ.get("BROWSER_PATH")
         reason = f"BROWSER_PATH={where!r} is not a file" if where else "no chromium or chrome on PATH"
         raise ImageExportError(NO_CHROMIUM.format(reason=reason)) from exc
+    except Exception as exc:  # noqa: BLE001 - a browser that starts and dies, a kaleido bug: the site goes on without
+        raise ImageExportError(f"kaleido could not write the images: {type(exc).__name__}: {exc}") from exc
     if errors:
         failed = ", ".join(p.name for p in paths if not p.exists()) or "unknown figures"
         raise ImageExportError(f"kaleido could not write {len(errors)} of {len(paths)} images ({failed}): "

@@ -121,8 +121,10 @@ def stored_keys(settings: Settings) -> dict[str, str | None]:
                 score = con.execute("SELECT any_value(stage_key) FROM methodology.run").fetchone()[0]
         except duckdb.Error:
             score = None
-    return {"validate": curated_manifest(settings).get("stage_key"), "score": score,
-            "report": _json(settings.reports_dir / "manifest.json").get("stage_key")}
+    site = _json(settings.reports_dir / "manifest.json")
+    # A site published without its images is rebuilt by the next refresh: the browser may be installed by now.
+    report = None if "images" in (site.get("missing_parts") or {}) else site.get("stage_key")
+    return {"validate": curated_manifest(settings).get("stage_key"), "score": score, "report": report}
 
 
 def curated_manifest(settings: Settings) -> dict:

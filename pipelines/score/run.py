@@ -6,7 +6,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -33,7 +33,8 @@ HISTORY_MODELS = ["previous_run", "region_mover"]
 # Kept in the warehouse as methodology.index_source (region_mover.sql names the sources that move an index).
 INDEX_SOURCES = {"screening": ["fiscal_capacity", "government_performance", "sustainability", "indicators"],
                  "readiness": ["question_bank", "questionnaires"]}
-PART_NEEDS = {"evaluation": {"sources": ["evaluations"], "indices": []},
+# The evaluation's Smart Province roll-up counts the programme's members (province_rollup.sql).
+PART_NEEDS = {"evaluation": {"sources": ["evaluations", "cohorts"], "indices": []},
               "cohort": {"sources": ["cohorts"], "indices": ["screening", "readiness"]}}
 SCORE_COLUMNS = {"region_screening": "screening_index", "region_element": "element_score",
                  "region_dimension": "dimension_score", "region_aspect": "aspect_score",
@@ -53,7 +54,6 @@ class Scored:
     rows: dict[str, int]
     methodology_hash: str
     inputs_hash: str
-    missing: list[dict] = field(default_factory=list)   # parts not computed: {part, status, reason}
 
 
 def load_inputs(con: duckdb.DuckDBPyConnection, settings: Settings, methodology: Methodology, inputs_hash: str,
@@ -245,17 +245,14 @@ def score(settings: Settings, methodology: Methodology, mapper: selection.Mapper
         con.execute("COMMIT")
         con.execute("CHECKPOINT")
     warehouse.swap_in(building, settings.warehouse_path)
-    return Scored(rows=rows, methodology_hash=methodology.hash, inputs_hash=manifest["inputs_hash"],
-                  missing=[p for p in parts if p["status"] != "complete"])
+    return Scored(rows=rows, methodology_hash=methodology.hash, inputs_hash=manifest["inputs_hash"])
 
 
 def read_scored(path: Path) -> Scored:
-    """Return what an earlier score step left in the warehouse: row counts of the score tables, hashes, parts missing."""
+    """Return what an earlier score step left in the warehouse: row counts of the score tables and their hashes."""
     with warehouse.read(path) as con:
         methodology_hash, inputs_hash = con.execute("SELECT methodology_hash, inputs_hash FROM methodology.run").fetchall()[0]
         tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'score' "
                                             "ORDER BY table_name").fetchall()]
         rows = {t: con.execute(f"SELECT count(*) FROM score.{t}").fetchall()[0][0] for t in tables}
-        missing = (con.sql("SELECT part, status, reason FROM score.part_status WHERE status <> 'complete' ORDER BY part")
-                   .df().to_dict("records") if "part_status" in tables else [])
-    return Scored(rows=rows, methodology_hash=methodology_hash, inputs_hash=inputs_hash, missing=missing)
+    return Scored(rows=rows, methodology_hash=methodology_hash, inputs_hash=inputs_hash)

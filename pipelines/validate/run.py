@@ -324,7 +324,7 @@ def withheld_sources(ingest_log: pd.DataFrame, source_status: pd.DataFrame) -> d
     """Return, per source, why what depends on it must be withheld: its delivered files failed a validation gate
     and no earlier good version can stand in for them.
     """
-    delivered = set(ingest_log.loc[ingest_log["rows_read"] > 0, "source"])
+    delivered = set(ingest_log["source"])
     failed = source_status[(source_status["status"] == "failed") & source_status["version_used"].str.startswith("none")]
     reasons: dict[str, list[str]] = {}
     for r in failed.itertuples():
@@ -354,6 +354,7 @@ def validate(staged: Staged, settings: Settings, stage_key: str | None = None) -
     # A missing map is None, or NaN once pandas has put the records in a frame: only text is a map.
     column_maps = {f: json.loads(m) for f, m in zip(staged.files["source_file"], staged.files["column_map"])
                    if isinstance(m, str)}
+    delivered = set(staged.files["source"])
     context = gx_context()
     params = parameters(settings, [])
     tables, quarantined, summaries = {}, [staged.quarantine], []
@@ -372,6 +373,12 @@ def validate(staged: Staged, settings: Settings, stage_key: str | None = None) -
         summary["rows_quarantined"] = len(failed_positions)
         summary["failures"] = [{"rule": f["meta"]["rule"], "column": f["meta"].get("column"), "type": f["type"],
                                 "level": f["meta"].get("level", "row"), "rows": len(f["rows"])} for f in failures]
+        if frame.empty and table != "questionnaire_answers" and source_of[table] in delivered:
+            # Files arrived and none of their rows was curated (all unreadable or quarantined): a gate failure like too
+            # low a coverage, so that the last good version stands in, or what depends on the source is withheld.
+            summary["success"] = False
+            summary["failures"].append({"rule": "nothing_curated", "column": None, "type": "delivery",
+                                        "level": "table", "rows": 0})
         summaries.append(summary)
         quarantined.append(bad)
         if table == "question_bank":

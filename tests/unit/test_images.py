@@ -43,6 +43,12 @@ def test_without_chromium_the_error_names_the_fix(tmp_path, monkeypatch):
     assert list((tmp_path / "png").iterdir()) == []
 
 
+def test_a_browser_that_starts_and_dies_is_an_export_error_not_a_crash(tmp_path, monkeypatch):
+    monkeypatch.setenv("BROWSER_PATH", "/bin/false")
+    with pytest.raises(ImageExportError, match=r"^kaleido could not write the images: \w+"):
+        write_pngs({"bars": go.Figure(go.Bar(x=["a"], y=[1]))}, tmp_path / "png")
+
+
 def test_a_figure_that_cannot_render_is_raised_by_name_and_the_others_are_written(tmp_path, monkeypatch):
     # A geo trace fetches its base map from cdn.plot.ly; a proxy on a port that refuses connections makes that
     # fetch fail whether or not this machine is online. kaleido returns such errors instead of raising them.

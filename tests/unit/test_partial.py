@@ -40,14 +40,15 @@ def test_a_failing_part_is_rolled_back_and_recorded_while_the_others_stay(tmp_pa
 
 
 def test_a_failed_source_without_a_stand_in_withholds_the_index_and_the_parts_that_need_it():
-    log = pd.DataFrame({"source": ["fiscal_capacity", "evaluations", "sustainability"], "rows_read": [20, 5, 0]})
+    log = pd.DataFrame({"source": ["fiscal_capacity", "evaluations"], "rows_read": [20, 5]})
     status = pd.DataFrame({"table": ["fiscal_capacity", "evaluations", "sustainability", "cohorts"],
                            "status": ["failed", "failed", "failed", "passed"],
                            "reason": ["coverage (20 rows)", "year_after_run (5 rows)", "coverage (0 rows)", None],
                            "version_used": ["none: no earlier good version, the source is left out",
                                             "last good version (40 rows from evaluations/a.csv)",
                                             "none: no earlier good version, the source is left out", "this run"]})
-    # Evaluations have a stand-in; sustainability delivered nothing this run: only fiscal capacity withholds.
+    # Evaluations have a stand-in; no sustainability file arrived (its table is empty, not failed by a delivery):
+    # only fiscal capacity withholds.
     withheld = withheld_sources(log, status)
     assert withheld == {"fiscal_capacity": "fiscal_capacity failed the gate coverage (20 rows) and no earlier good "
                                            "version exists"}
@@ -63,11 +64,14 @@ def test_the_warehouse_is_built_in_a_copy_and_swapped_in_while_a_writer_holds_th
     live = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(live)) as con:
         con.execute("CREATE TABLE history AS SELECT 1 AS run")
-    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys; duckdb.connect(sys.argv[1]); print('open', "
-                               "flush=True); sys.stdin.read()", str(live)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True)
+    # A notebook that writes into the warehouse: it holds the lock and leaves a write-ahead log beside the file.
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys; con = duckdb.connect(sys.argv[1]); "
+                               "con.execute('CREATE TABLE mine AS SELECT 42 AS x'); print('open', flush=True); "
+                               "sys.stdin.readline(); print(con.execute('SELECT count(*) FROM history').fetchone()[0], "
+                               "flush=True)", str(live)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "open"
+        assert live.with_name("warehouse.duckdb.wal").exists()
         building = start_building(live)
         with duckdb.connect(str(building)) as con:
             con.execute("INSERT INTO history VALUES (2)")
@@ -75,9 +79,29 @@ def test_the_warehouse_is_built_in_a_copy_and_swapped_in_while_a_writer_holds_th
         with read(live) as con:
             assert con.execute("SELECT count(*) FROM history").fetchall() == [(1,)]
         swap_in(building, live)
+        # The notebook's log belongs to the old file: moved aside, so the new file opens without replaying it.
+        assert not live.with_name("warehouse.duckdb.wal").exists()
+        assert live.with_name("warehouse.duckdb.wal.replaced").exists()
         with read(live) as con:
             assert con.execute("SELECT list(run ORDER BY run) FROM history").fetchall() == [([1, 2],)]
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "1"     # the notebook still reads the file it opened
     finally:
         holder.stdin.close()
         holder.wait(timeout=30)
-    assert not building.exists()
+
+
+def test_a_first_delivery_with_nothing_readable_withholds_its_source(tmp_path):
+    from pipelines.ingest.run import ingest
+    from pipelines.settings import Settings
+    from pipelines.validate.run import validate
+
+    settings = Settings.default(tmp_path, as_of_year=2025)
+    (settings.raw_dir / "fiscal_capacity").mkdir(parents=True)
+    (settings.raw_dir / "fiscal_capacity" / "kapasitas_fiskal_2024.csv").write_bytes(b"")
+    curated = validate(ingest(settings), settings)
+    status = curated.source_status.set_index("table").loc["fiscal_capacity"]
+    assert (status["status"], status["reason"]) == ("failed", "nothing_curated (0 rows)")
+    assert withheld_sources(curated.ingest_log, curated.source_status) == {
+        "fiscal_capacity": "fiscal_capacity failed the gate nothing_curated (0 rows) and no earlier good version exists"}
