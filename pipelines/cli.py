@@ -192,7 +192,7 @@ def preflight(data_dir: Optional[Path], methodology: Optional[Path], wait: float
 
     Exits with one line per problem: 2 for a bad argument or methodology, 75 when another refresh runs.
     """
-    from pipelines.ingest.run import SOURCE_ORDER
+    from pipelines.ingest.run import SOURCE_ORDER, raw_files
     from pipelines.runs.lock import describe_holder, lock_holder
     from pipelines.score.check import check_folder
     from pipelines.score.methodology import MethodologyError
@@ -209,9 +209,7 @@ def preflight(data_dir: Optional[Path], methodology: Optional[Path], wait: float
     except MethodologyError as exc:
         fail(str(exc), f"`readiness check-methodology {settings.methodology_dir}` checks the whole folder")
     raw = settings.raw_dir
-    has_inputs = raw.is_dir() and any(p.is_file() for folder in SOURCE_ORDER for p in (raw / folder).rglob("*")
-                                      if (raw / folder).is_dir())
-    if needs_inputs and not has_inputs and not (settings.curated_dir / "manifest.json").exists():
+    if needs_inputs and not raw_files(raw) and not (settings.curated_dir / "manifest.json").exists():
         fail(f"no input files under {raw}/<source>/ (sources: {', '.join(SOURCE_ORDER)})",
              "put the files you received in their source folders (docs/inputs.md), or run `readiness demo`"
              + (f" --data-dir {data_dir}" if data_dir else ""))
