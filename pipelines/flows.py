@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import subprocess
@@ -21,7 +20,7 @@ from prefect.schedules import Cron
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from pipelines.ingest.run import Staged, ignored_now, ingest
-from pipelines.report.publish import building_dir, live as publish_live, publish
+from pipelines.report.publish import building_dir, live as publish_live, missing_parts, publish
 from pipelines.report.site import build_report
 from pipelines.report.summary import ranking_top, refresh_summary, region_movers
 from pipelines.runs import record
@@ -93,7 +92,7 @@ def ingest_task(settings: Settings, expected: dict[str, str] | None = None) -> S
     logger = get_run_logger()
     staged = ingest(settings, expected)
     for f in staged.files.itertuples():
-        if isinstance(f.file_error, str):
+        if f.file_error:
             logger.warning("unreadable file %s: %s", f.source_file, f.file_error)
     parsed = int(staged.files["was_parsed"].sum())
     logger.info("ingest: %d files (%d parsed, %d unchanged since the last run), %d rows read, "
@@ -155,7 +154,7 @@ def report_task(settings: Settings, run_id: str, stage_key: str) -> dict[str, st
     """Build the site aside, then swap it in as the live publication; return its missing parts with the reasons."""
     built = building_dir(settings, run_id)
     build_report(settings, built, stage_key)
-    missing = json.loads((built / "manifest.json").read_text(encoding="utf-8")).get("missing_parts") or {}
+    missing = missing_parts(built)
     folder = publish(settings, built)
     get_run_logger().info("report: published %s as %s", folder.name, settings.reports_dir / "index.html")
     for part, reason in missing.items():
@@ -221,19 +220,23 @@ def _refresh(settings: Settings, run: dict) -> RefreshResult:
     methodology = load_methodology(settings.methodology_dir)
     plan = plan_task(settings, methodology.hash, run["force"])
     stage("plan", keys=plan.keys, stages_run=plan.stages, stages_reused=plan.reused, raw_files=len(plan.scan.files),
-          settling=plan.scan.settling, methodology_hash=methodology.hash,
-          ignored_files=[{"file": name, "reason": reason} for name, reason in ignored_now(settings)])
-    for ignored in run["ignored_files"]:
-        logger.warning("not read: %s: %s", ignored["file"], ignored["reason"])
+          settling=plan.scan.settling, methodology_hash=methodology.hash)
+
+    def note_ignored(ignored: list[tuple[str, str]]) -> None:
+        run["ignored_files"] = [{"file": name, "reason": reason} for name, reason in ignored]
+        for name, reason in ignored:
+            logger.warning("not read: %s: %s", name, reason)
+
+    # Ingest lists the files it does not read; a run that does not ingest looks for them itself.
+    if "ingest" not in plan.stages or plan.waiting:
+        note_ignored(ignored_now(settings))
     if plan.waiting:
         return RefreshResult(finish("WAITING", "files the published data came from are still being written: "
                                     + ", ".join(plan.waiting) + "; the last publication stays until the next run"))
     if not plan.stages:
         previous = record.last_published(settings.runs_dir)
         since = f" since run {previous['run_id']}" if previous else ""
-        live_manifest = settings.reports_dir / "manifest.json"
-        missing = (json.loads(live_manifest.read_text(encoding="utf-8")).get("missing_parts") or {}
-                   if live_manifest.exists() else {})
+        missing = missing_parts(settings.reports_dir)
         return RefreshResult(finish("UNCHANGED", f"no input, methodology or code changed{since}: nothing redone, "
                                     f"{publish_live(settings)} stays published"
                                     + (f" (without {', '.join(missing)})" if missing else ""),
@@ -242,6 +245,7 @@ def _refresh(settings: Settings, run: dict) -> RefreshResult:
     if "ingest" in plan.stages:
         stage("ingest")
         staged = ingest_task(settings, plan.scan.files)
+        note_ignored(list(staged.ignored.itertuples(index=False, name=None)))
         stage("validate")
         curated = validate_task(staged, settings, plan.keys["validate"])
     else:

@@ -82,15 +82,19 @@ def raw_files(raw_dir: Path) -> list[tuple[str, Path]]:
     return found
 
 
+def known_headers(spec: dict) -> set[str]:
+    """Return every header a source's contract accepts (names and aliases, long-layout columns too), comparable."""
+    return {header_key(a) for name, column in {**spec["columns"], **spec.get("long_columns", {})}.items()
+            for a in [name, *column.get("aliases", [])]}
+
+
 def ignored_files(raw_dir: Path, contract: dict, question_codes: list[str]) -> list[tuple[str, str]]:
     """Return (path under data/raw/, reason) for each file outside the source folders, which ingest does not read.
 
     README files, dotfiles and `_source.yaml` are left out quietly. When the file's header matches one source best,
     the reason names that folder.
     """
-    known = {header_key(a) for spec in contract.values()
-             for name, column in {**spec["columns"], **spec.get("long_columns", {})}.items()
-             for a in [name, *column.get("aliases", [])]} | {header_key(c) for c in question_codes}
+    known = set().union(*(known_headers(spec) for spec in contract.values())) | {header_key(c) for c in question_codes}
     everywhere = "not in a source folder: move it into one of " + ", ".join(f"{s}/" for s in SOURCE_ORDER)
     found = []
     for path in sorted(raw_dir.rglob("*")) if raw_dir.is_dir() else []:
@@ -181,13 +185,21 @@ def framework_codes(rows: pd.DataFrame, framework: dict) -> pd.DataFrame:
     return out
 
 
+def _is_text(column: pd.Series) -> bool:
+    return column.dtype == "str" or column.dtype == object
+
+
+def _folded(column: pd.Series) -> pd.Series:
+    # Text keys compare without case or extra spaces: "Dinas Kominfo" and "DINAS  KOMINFO" are one OPD.
+    return column.str.casefold().str.split().str.join(" ")
+
+
 def supersede(table: pd.DataFrame, source: str, key: list[str], order_by: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (kept, superseded): the latest row per key when `order_by` is set, else exact duplicates removed."""
     if table.empty:
         return table, pd.DataFrame(columns=SUPERSEDED_COLUMNS)
-    # Text keys compare without case or extra spaces: "Dinas Kominfo" and "DINAS  KOMINFO" are one OPD.
-    folded = {c: f"_key_{c}" for c in key if table[c].dtype == "str" or table[c].dtype == object}
-    table = table.assign(**{k: table[c].str.casefold().str.split().str.join(" ") for c, k in folded.items()})
+    folded = {c: f"_key_{c}" for c in key if _is_text(table[c])}
+    table = table.assign(**{k: _folded(table[c]) for c, k in folded.items()})
     key_cols = [folded.get(c, c) for c in key]
     if order_by:
         # A missing time counts as earliest; among equal times the later file and row win.
@@ -269,9 +281,7 @@ def ingest_file(source: str, path: Path, record: dict, context: Context) -> File
 def _ingest_file(source: str, path: Path, record: dict, context: Context) -> FileResult:
     spec = context.contract[source]
     problems = Problems(source, record["source_file"])
-    known = {header_key(a) for name, col in {**spec["columns"], **spec.get("long_columns", {})}.items()
-             for a in [name, *col.get("aliases", [])]}
-    known |= {header_key(c) for c in context.bank["question_code"]}
+    known = known_headers(spec) | {header_key(c) for c in context.bank["question_code"]}
     empty = pd.DataFrame(columns=ANSWER_COLUMNS)
     try:
         raw = read_raw(path, known)
@@ -374,9 +384,7 @@ def key_conflicts(table: pd.DataFrame, source: str, key: list[str]) -> tuple[pd.
     each naming the key and the rows it clashes with. Run after exact duplicates are superseded."""
     if table.empty:
         return table, pd.DataFrame(columns=QUARANTINE_COLUMNS)
-    # Keys compare as in supersede(): text without case or extra spaces.
-    folded = pd.DataFrame({c: table[c].str.casefold().str.split().str.join(" ")
-                           if table[c].dtype == "str" or table[c].dtype == object else table[c] for c in key})
+    folded = pd.DataFrame({c: _folded(table[c]) if _is_text(table[c]) else table[c] for c in key})
     clash = folded.duplicated(keep=False)
     problems: dict[str, Problems] = {}
     for _, group in table[clash].groupby([folded.loc[clash, c] for c in key], dropna=False, sort=False):

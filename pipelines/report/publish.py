@@ -5,6 +5,7 @@ half of either.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -27,6 +28,12 @@ def live(settings: Settings) -> Path | None:
     """Return the folder of the live publication (what data/reports points to), or None."""
     link = settings.reports_dir
     return link.resolve() if link.exists() else None
+
+
+def missing_parts(folder: Path) -> dict[str, str]:
+    """Return the parts a built or live site is published without, with the reasons ({} when complete or absent)."""
+    manifest = folder / "manifest.json"
+    return (json.loads(manifest.read_text(encoding="utf-8")).get("missing_parts") or {}) if manifest.is_file() else {}
 
 
 def _adopt_plain_folder(settings: Settings) -> None:

@@ -147,6 +147,11 @@ class Site:
         path.write_text(html, encoding="utf-8")
 
 
+def _part_queries(parts) -> set[str]:
+    """Return the report's queries that read the given parts of the scores."""
+    return set().union(*(PART_QUERIES.get(p, set()) for p in parts))
+
+
 def missing_parts(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
     """Return the parts of the scores that could not be computed, each with the reason."""
     status = tables["part_status"]
@@ -161,7 +166,7 @@ def report_tables(warehouse: Path) -> dict[str, pd.DataFrame]:
     """
     with read_warehouse(warehouse) as con:
         status = con.sql(QUERIES["part_status"]).df()
-        skipped = set().union(*(PART_QUERIES.get(p, set()) for p in status.loc[status["status"] != "complete", "part"]))
+        skipped = _part_queries(status.loc[status["status"] != "complete", "part"])
         tables = {name: con.sql(sql).df() if name not in skipped else pd.DataFrame() for name, sql in QUERIES.items()}
     ranking = tables["ranking"]
     ranking["programme_status"] = ranking["smart_city_year_joined"].map(
@@ -410,7 +415,7 @@ def build_report(settings: Settings, out: Path, stage_key: str | None = None) ->
     _region_pages(site, out)
     _methodology_page(site, out)
     _validation_page(site, out)
-    skipped = set().union(*(PART_QUERIES.get(p, set()) for p in missing))
+    skipped = _part_queries(missing)
     published = {name: tables[name].round(PUBLISHED_DECIMALS) for name in PUBLISHED if name not in skipped}
     published["ranking"] = published["ranking"][RANKING_COLUMNS]
     downloads = out / "downloads"

@@ -12,6 +12,7 @@ import duckdb
 
 from pipelines import __version__
 from pipelines.ingest.run import SOURCE_ORDER, fingerprint, pii_salt, raw_files
+from pipelines.report.publish import missing_parts
 from pipelines.settings import Settings
 from pipelines.warehouse import read as read_warehouse
 
@@ -121,9 +122,9 @@ def stored_keys(settings: Settings) -> dict[str, str | None]:
                 score = con.execute("SELECT any_value(stage_key) FROM methodology.run").fetchone()[0]
         except duckdb.Error:
             score = None
-    site = _json(settings.reports_dir / "manifest.json")
     # A site published without its images is rebuilt by the next refresh: the browser may be installed by now.
-    report = None if "images" in (site.get("missing_parts") or {}) else site.get("stage_key")
+    report = (None if "images" in missing_parts(settings.reports_dir)
+              else _json(settings.reports_dir / "manifest.json").get("stage_key"))
     return {"validate": curated_manifest(settings).get("stage_key"), "score": score, "report": report}
 
 

@@ -351,9 +351,7 @@ def validate(staged: Staged, settings: Settings, stage_key: str | None = None) -
     contract = load_yaml(settings.config_dir / "sources.yaml")["sources"]
     primary = {source: spec["table"] for source, spec in contract.items()}
     source_of = {spec["table"]: source for source, spec in contract.items()} | TABLE_SOURCE
-    # A missing map is None, or NaN once pandas has put the records in a frame: only text is a map.
-    column_maps = {f: json.loads(m) for f, m in zip(staged.files["source_file"], staged.files["column_map"])
-                   if isinstance(m, str)}
+    column_maps = {f: json.loads(m) for f, m in zip(staged.files["source_file"], staged.files["column_map"]) if m}
     delivered = set(staged.files["source"])
     context = gx_context()
     params = parameters(settings, [])
