@@ -160,10 +160,10 @@ def run(size: str, profile: bool, max_rss_gib: float) -> dict:
     methodology = load(settings.methodology_dir)
     profile_dir = data_dir if profile else None
     shutil.rmtree(settings.staging_dir / "cache", ignore_errors=True)
-    stages = [measure("ingest", lambda: ingest(settings), lambda s: int(s.files["rows_read"].sum()), profile_dir)]
+    stages = [measure("ingest", lambda: ingest(settings, methodology.framework), lambda s: int(s.files["rows_read"].sum()), profile_dir)]
     staged = stages[0].pop("result")
     answers = len(staged.tables["questionnaire_answers"])
-    stages.append(measure("validate", lambda: validate(staged, settings), None, profile_dir))
+    stages.append(measure("validate", lambda: validate(staged, settings, methodology.framework), None, profile_dir))
     stages[-1].pop("result")
     stages.append(measure("score", lambda: score(settings, methodology), lambda _: answers, profile_dir))
     stages[-1].pop("result")
@@ -178,7 +178,7 @@ def run(size: str, profile: bool, max_rss_gib: float) -> dict:
     expected = _readiness_from_warehouse(settings.warehouse_path)
     got = panda.pop("result").set_index("region_code")["readiness_index"].reindex(expected.index)
     agreement = float((got - expected).abs().max())
-    warm_ingest = measure("ingest, unchanged files", lambda: ingest(settings), lambda s: int(s.files["rows_read"].sum()))
+    warm_ingest = measure("ingest, unchanged files", lambda: ingest(settings, methodology.framework), lambda s: int(s.files["rows_read"].sum()))
     warm_ingest.pop("result")
     score_s = stages[2]["wall_s"]
     return {

@@ -192,10 +192,10 @@ def preflight(data_dir: Optional[Path], methodology: Optional[Path], wait: float
 
     Exits with one line per problem: 2 for a bad argument or methodology, 75 when another refresh runs.
     """
-    from pipelines.ingest.run import SOURCE_ORDER, raw_files
     from pipelines.runs.lock import describe_holder, lock_holder
     from pipelines.score.check import check_folder
     from pipelines.score.methodology import MethodologyError
+    from pipelines.sources import ContractError, load_contracts, raw_files
 
     if data_dir is not None and not data_dir.is_dir():
         fail(f"--data-dir {data_dir}: no such folder" if not data_dir.exists() else f"--data-dir {data_dir}: not a folder",
@@ -208,9 +208,13 @@ def preflight(data_dir: Optional[Path], methodology: Optional[Path], wait: float
         check_folder(settings.methodology_dir)
     except MethodologyError as exc:
         fail(str(exc), f"`readiness check-methodology {settings.methodology_dir}` checks the whole folder")
+    try:
+        sources = load_contracts(settings.sources_dir)
+    except (ContractError, ValueError, OSError) as exc:
+        fail(str(exc), "each source folder of data/raw/ has one contract, config/sources/<source>.yaml (docs/inputs.md)")
     raw = settings.raw_dir
-    if needs_inputs and not raw_files(raw) and not (settings.curated_dir / "manifest.json").exists():
-        fail(f"no input files under {raw}/<source>/ (sources: {', '.join(SOURCE_ORDER)})",
+    if needs_inputs and not raw_files(raw, sources) and not (settings.curated_dir / "manifest.json").exists():
+        fail(f"no input files under {raw}/<source>/ (sources: {', '.join(sources)})",
              "put the files you received in their source folders (docs/inputs.md), or run `readiness demo`"
              + (f" --data-dir {data_dir}" if data_dir else ""))
     holder = lock_holder(settings.lock_path)
@@ -339,9 +343,10 @@ def generate_demo(size: str = typer.Option("demo", help="small, demo or national
                   data_dir: Optional[Path] = DataDir) -> None:
     """Write the seeded synthetic demo files into data/raw/ (replacing what is there)."""
     from pipelines.demo.generate import DemoSize, generate
+    from pipelines.score.methodology import load
 
     settings = Settings.default(data_dir)
-    counts = generate(DemoSize.named(size, settings), settings)
+    counts = generate(DemoSize.named(size, settings), settings, load(settings.methodology_dir).framework)
     console.print(f"demo data ({size}) written to {settings.raw_dir}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
@@ -358,10 +363,12 @@ def demo(size: str = typer.Option("demo", help="small, demo or national (config/
 
 @app.command()
 def expectations() -> None:
-    """Regenerate expectations/<table>.json from expectations/specs/<table>.yaml."""
+    """Write the Great Expectations suites the source contracts give (config/sources/*.yaml) to expectations/*.json."""
+    from pipelines.sources import load_contracts
     from pipelines.validate.suites import write_suites
 
-    for path in write_suites(Settings.default().expectations_dir):
+    settings = Settings.default()
+    for path in write_suites(load_contracts(settings.sources_dir), settings.expectations_dir):
         console.print(f"wrote {path}")
 
 

@@ -1,4 +1,6 @@
-"""Prefect flows: the only module that imports Prefect. Steps are plain functions; this adds logging and artifacts."""
+"""Prefect flows: the only module that imports Prefect. Steps are plain functions and the refresh's states are
+runs/refresh.py's; this adds retries, logging and artifacts around them, the Dask mapper and the schedule.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +11,6 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task, unmapped
@@ -19,30 +20,16 @@ from prefect.context import get_run_context
 from prefect.schedules import Cron
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from pipelines.ingest.run import Staged, ignored_now, ingest
-from pipelines.report.publish import building_dir, live as publish_live, missing_parts, publish
+from pipelines.ingest.run import Staged, ingest
+from pipelines.report.publish import building_dir, missing_parts, publish
 from pipelines.report.site import build_report
-from pipelines.report.summary import ranking_top, refresh_summary, region_movers
-from pipelines.runs import record
-from pipelines.runs.lock import refresh_lock
-from pipelines.runs.plan import Plan, curated_manifest, refresh_plan
-from pipelines.score.methodology import Methodology, load as load_methodology
-from pipelines.score.run import Scored, read_scored, score
+from pipelines.report.summary import ranking_top, refresh_summary
+from pipelines.runs.plan import Plan, refresh_plan
+from pipelines.runs.refresh import RefreshResult, Steps, refresh as run_refresh
+from pipelines.score.methodology import Methodology
+from pipelines.score.run import Scored, score
 from pipelines.settings import Settings
-from pipelines.validate.run import Curated, read_curated, validate
-
-# Movers kept in the run record (all of them are in score.region_mover and on the report).
-MOVERS_KEPT = 10
-
-
-@dataclass
-class RefreshResult:
-    """What one refresh did: its run record, and the curated layer, scores and site it used (None when not reached)."""
-
-    run: dict
-    curated: Curated | None = None
-    scored: Scored | None = None
-    report: Path | None = None
+from pipelines.validate.run import Curated, validate
 
 
 class _NoTraceback(logging.Filter):
@@ -87,10 +74,10 @@ def plan_task(settings: Settings, methodology_hash: str, force: bool) -> Plan:
 
 @task(name="ingest", cache_policy=NONE, persist_result=False, retries=2, retry_delay_seconds=[5, 30],
       retry_condition_fn=_is_io_error)
-def ingest_task(settings: Settings, expected: dict[str, str] | None = None) -> Staged:
+def ingest_task(settings: Settings, expected: dict[str, str], framework: dict) -> Staged:
     """Read the raw files the plan fingerprinted (not those still being written) into canonical staging tables."""
     logger = get_run_logger()
-    staged = ingest(settings, expected)
+    staged = ingest(settings, framework, expected)
     for f in staged.files.itertuples():
         if f.file_error:
             logger.warning("unreadable file %s: %s", f.source_file, f.file_error)
@@ -103,10 +90,10 @@ def ingest_task(settings: Settings, expected: dict[str, str] | None = None) -> S
 
 
 @task(name="validate", cache_policy=NONE, persist_result=False)
-def validate_task(staged: Staged, settings: Settings, stage_key: str | None = None) -> Curated:
+def validate_task(staged: Staged, settings: Settings, stage_key: str, framework: dict) -> Curated:
     """Validate the staged tables with the GX suites and write the curated layer."""
     logger = get_run_logger()
-    curated = validate(staged, settings, stage_key)
+    curated = validate(staged, settings, framework, stage_key)
     for s in curated.suites:
         logger.info("suite %-26s %s  rows %6d  quarantined %5d", s["table"], "passed" if s["success"] else "FAILED",
                     s["rows"], s["rows_quarantined"])
@@ -163,18 +150,20 @@ def report_task(settings: Settings, run_id: str, stage_key: str) -> dict[str, st
 
 
 @task(name="artifacts", cache_policy=NONE, persist_result=False)
-def artifacts_task(settings: Settings) -> None:
-    """Publish the top of the ranking and the run's summary (counts, quarantine, changes) as Prefect artifacts."""
+def artifacts_task(settings: Settings, curated: Curated) -> None:
+    """Publish the top of the ranking, the run's summary (counts, quarantine, changes) and the rows per raw file as
+    Prefect artifacts.
+    """
     create_table_artifact(key="readiness-ranking-top", table=ranking_top(settings.warehouse_path),
                           description="Top 25 regions by readiness rank, then screening rank")
     create_markdown_artifact(key="readiness-refresh-summary", markdown=refresh_summary(settings.warehouse_path),
                              description="Rows, quarantine, hashes, ranks and what changed since the last run")
+    create_table_artifact(key="ingest-log", description="Rows per raw file", table=curated.ingest_log[
+        ["source_file", "rows_read", "rows_curated", "rows_quarantined", "rows_superseded"]].to_dict("records"))
 
 
-def _counts(curated: Curated) -> dict[str, int]:
-    log = curated.ingest_log
-    return {"files": len(log), **{c.removeprefix("rows_"): int(log[c].sum()) for c in (
-        "rows_read", "rows_curated", "rows_quarantined", "rows_superseded")}}
+STEPS = Steps(plan=plan_task, ingest=ingest_task, validate=validate_task, score=score_task, report=report_task,
+              artifacts=artifacts_task)
 
 
 @flow(name="refresh", log_prints=True)
@@ -185,98 +174,10 @@ def refresh(data_dir: str | None = None, methodology_dir: str | None = None, for
     One refresh at a time per data folder: another one waits up to `wait_seconds`, then fails with RefreshBusy.
     `force` redoes every stage even when no input changed.
     """
-    settings = Settings.default(data_dir, methodology_dir=methodology_dir)
-    run_id = record.new_run_id()
     flow_run = get_run_context().flow_run
-    started = record.now_utc()
-    with refresh_lock(settings.lock_path, {"run_id": run_id, "pid": os.getpid(), "started_at": started}, wait_seconds):
-        for earlier in record.close_interrupted(settings.runs_dir):
-            get_run_logger().warning("run %s was interrupted; its partial work is discarded", earlier)
-        run = record.write(settings.runs_dir, {
-            "run_id": run_id, "flow_run_id": str(flow_run.id) if flow_run else None, "pid": os.getpid(),
-            "started_at": started, "finished_at": None, "status": "RUNNING", "stage": "plan", "force": force,
-            "data_dir": str(settings.data_dir), "methodology_dir": str(settings.methodology_dir)})
-        try:
-            return _refresh(settings, run)
-        except BaseException as exc:
-            record.write(settings.runs_dir, {**run, "status": "FAILED", "finished_at": record.now_utc(),
-                                             "message": f"{type(exc).__name__}: {exc}"})
-            get_run_logger().error("refresh FAILED at %s; the last publication stays live", run.get("stage"))
-            raise
-
-
-def _refresh(settings: Settings, run: dict) -> RefreshResult:
-    logger = get_run_logger()
-
-    def stage(name: str, **fields) -> None:
-        run.update(stage=name, **fields)
-        record.write(settings.runs_dir, run)
-
-    def finish(status: str, message: str, **fields) -> dict:
-        run.update(status=status, stage=None, finished_at=record.now_utc(), message=message, **fields)
-        logger.info("refresh %s: %s", status, message)
-        return record.write(settings.runs_dir, run)
-
-    methodology = load_methodology(settings.methodology_dir)
-    plan = plan_task(settings, methodology.hash, run["force"])
-    stage("plan", keys=plan.keys, stages_run=plan.stages, stages_reused=plan.reused, raw_files=len(plan.scan.files),
-          settling=plan.scan.settling, methodology_hash=methodology.hash)
-
-    def note_ignored(ignored: list[tuple[str, str]]) -> None:
-        run["ignored_files"] = [{"file": name, "reason": reason} for name, reason in ignored]
-        for name, reason in ignored:
-            logger.warning("not read: %s: %s", name, reason)
-
-    # Ingest lists the files it does not read; a run that does not ingest looks for them itself.
-    if "ingest" not in plan.stages or plan.waiting:
-        note_ignored(ignored_now(settings))
-    if plan.waiting:
-        return RefreshResult(finish("WAITING", "files the published data came from are still being written: "
-                                    + ", ".join(plan.waiting) + "; the last publication stays until the next run"))
-    if not plan.stages:
-        previous = record.last_published(settings.runs_dir)
-        since = f" since run {previous['run_id']}" if previous else ""
-        missing = missing_parts(settings.reports_dir)
-        return RefreshResult(finish("UNCHANGED", f"no input, methodology or code changed{since}: nothing redone, "
-                                    f"{publish_live(settings)} stays published"
-                                    + (f" (without {', '.join(missing)})" if missing else ""),
-                                    inputs_hash=curated_manifest(settings).get("inputs_hash"), missing_parts=missing),
-                             report=settings.reports_dir / "index.html")
-    if "ingest" in plan.stages:
-        stage("ingest")
-        staged = ingest_task(settings, plan.scan.files)
-        note_ignored(list(staged.ignored.itertuples(index=False, name=None)))
-        stage("validate")
-        curated = validate_task(staged, settings, plan.keys["validate"])
-    else:
-        curated = read_curated(settings.curated_dir)
-    run["counts"] = _counts(curated)
-    if "score" in plan.stages:
-        stage("score")
-        scored = score_task(settings, methodology, plan.keys["score"])
-    else:
-        scored = read_scored(settings.warehouse_path)
-    stage("report")
-    missing = report_task(settings, run["run_id"], plan.keys["report"])
-    report = settings.reports_dir / "index.html"
-    # The new site is live from here on: what follows only reports on it, so its failures are warnings.
-    stage("after publication", publication=str(publish_live(settings)), inputs_hash=scored.inputs_hash)
-    notes = []
-    try:
-        run["movers"] = region_movers(settings.warehouse_path)[:MOVERS_KEPT]
-        artifacts_task(settings)
-        create_table_artifact(key="ingest-log", description="Rows per raw file", table=curated.ingest_log[
-            ["source_file", "rows_read", "rows_curated", "rows_quarantined", "rows_superseded"]].to_dict("records"))
-    except Exception as exc:
-        logger.warning("published, but the run summary could not be completed: %s: %s", type(exc).__name__, exc)
-        notes.append(f"; the run summary could not be completed ({type(exc).__name__}: {exc})")
-    if missing:
-        run = finish("PARTIAL", f"published {publish_live(settings)} with parts missing: "
-                     + "; ".join(f"{part}: {reason}" for part, reason in missing.items()) + "".join(notes),
-                     missing_parts=missing)
-    else:
-        run = finish("COMPLETED", f"published {publish_live(settings)}" + "".join(notes), missing_parts={})
-    return RefreshResult(run=run, curated=curated, scored=scored, report=report)
+    return run_refresh(Settings.default(data_dir, methodology_dir=methodology_dir), STEPS, force=force,
+                       wait_seconds=wait_seconds, flow_run_id=str(flow_run.id) if flow_run else None,
+                       logger=get_run_logger())
 
 
 def nightly_schedule(cron: str, timezone: str) -> Cron:

@@ -108,6 +108,21 @@ class Settings:
     def config_dir(self) -> Path:
         return self.root / "config"
 
+    @property
+    def framework_path(self) -> Path:
+        """The framework (dimensions, elements, aspects) that ingest and validation read the question bank with."""
+        return self.methodology_dir / "framework.yaml"
+
+    @property
+    def salt_path(self) -> Path:
+        """This installation's salt for respondent hashes (pipelines.sources.pii_salt)."""
+        return self.data_dir / ".pii_salt"
+
+    @property
+    def sources_dir(self) -> Path:
+        """The source contracts, one config/sources/<source>.yaml per folder of data/raw/."""
+        return self.config_dir / "sources"
+
 
 def load_yaml(path: Path) -> dict:
     """Return the mapping stored in a YAML file, with the file named in the error if it is not one."""

@@ -58,11 +58,12 @@ def small_demo(tmp_path_factory, prefect_api):
     the cohort missing (status PARTIAL), as a user's `readiness demo --size small` is.
     """
     from pipelines.demo.generate import DemoSize, generate
+    from pipelines.score.methodology import load
     from pipelines.flows import refresh
 
     folder = tmp_path_factory.mktemp("small-demo")
     settings = Settings.default(folder / "data")
-    generate(DemoSize.named("small", settings), settings)
+    generate(DemoSize.named("small", settings), settings, load(settings.methodology_dir).framework)
     return settings, refresh(data_dir=str(settings.data_dir))
 
 
@@ -79,6 +80,13 @@ def project_copy(target: Path) -> Path:
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, target / name)
     (target / ".venv").symlink_to(ROOT / ".venv")
+    # The linked .venv is the one under test: an install input edited in the checkout since `make` built it must
+    # not have `make` reinstall it from this copy (that would point the checkout's editable install at a temporary
+    # folder).
+    stamp = ROOT / ".venv" / ".installed"
+    for name in ("pyproject.toml", "constraints.txt") if stamp.exists() else ():
+        if (target / name).stat().st_mtime > stamp.stat().st_mtime:
+            os.utime(target / name, (stamp.stat().st_atime, stamp.stat().st_mtime))
     return target
 
 

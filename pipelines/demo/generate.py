@@ -115,10 +115,10 @@ def _latent(regions: pd.DataFrame, rng: np.random.Generator) -> pd.Series:
     return pd.Series(effect.to_numpy() + rng.normal(0, 0.7, len(regions)), index=regions["region_code"])
 
 
-def generate(size: DemoSize, settings: Settings, inject_defects: bool = True) -> dict[str, int]:
-    """Write the demo's raw files under data/raw/ (replacing earlier demo files); return rows written per source."""
+def generate(size: DemoSize, settings: Settings, framework: dict, inject_defects: bool = True) -> dict[str, int]:
+    """Write the demo's raw files under data/raw/ (replacing earlier demo files), with a question bank on the
+    methodology's `framework`; return rows written per source."""
     rng = np.random.default_rng(size.seed)
-    framework = load_yaml(settings.methodology_dir / "framework.yaml")
     regions = reference.regions(settings.reference_dir)
     autonomous = regions[regions["is_autonomous"]].reset_index(drop=True)
     latent = _latent(autonomous, rng)

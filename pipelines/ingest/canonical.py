@@ -227,7 +227,7 @@ def resolve_regions(raw: pd.DataFrame, found: dict[str, str], problems: Problems
 
 def not_applicable(raw: pd.DataFrame, out: pd.DataFrame, good: pd.Series, spec: dict, found: dict[str, str],
                    problems: Problems, resolver: RegionResolver) -> pd.Series:
-    """Return the good rows of an index published for one region type only (`applies_to` in config/sources.yaml),
+    """Return the good rows of an index published for one region type only (`applies_to` in its contract),
     quarantining them: IKB for a kabupaten is structurally absent, not a value."""
     bad = pd.Series(False, index=out.index)
     types = dict(zip(resolver.reference["region_code"], resolver.reference["region_type"]))

@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,17 +22,20 @@ from pipelines.ingest.questionnaires import ANSWER_COLUMNS, SUBMISSION_FIELDS, s
 from pipelines.ingest.readers import OVERFLOW_COLUMN, ROW_COLUMN, UnreadableFile, header_key, read_raw
 from pipelines.ingest.regions import RegionResolver
 from pipelines.settings import Settings, load_yaml
+from pipelines.sources import (
+    SIDECAR, Contracts, fingerprint, is_candidate, is_inside, load_contracts, pii_salt, raw_files,
+)
 
-# Question bank first: questionnaires are read against it.
-SOURCE_ORDER = ["question_bank", "fiscal_capacity", "government_performance", "sustainability", "indicators",
-                "evaluations", "cohorts", "questionnaires"]
-SIDECAR = "_source.yaml"
+# What ingest's output depends on besides the raw files and its code (Settings attributes): runs/plan.py
+# fingerprints each, so that a change to any of them re-ingests.
+READS = ("sources_dir", "framework_path", "reference_dir", "salt_path")
 SUPERSEDED_COLUMNS = ["source", "source_file", "source_row", "record_key", "superseded_by", "reason"]
 FILE_COLUMNS = ["source_file", "source", "sha256", "size_bytes", "received_date", "publisher", "licence",
                 "is_synthetic", "rows_read", "file_error", "column_map", "notes", "was_parsed"]
 FILE_TEXT_COLUMNS = ["source_file", "source", "sha256", "received_date", "publisher", "licence", "file_error",
                      "column_map", "notes"]
 IGNORED_COLUMNS = ["source_file", "reason"]
+NO_BANK = pd.DataFrame(columns=["question_code", "answer_type"])
 OUTSIDE_LINK = "a link to a file outside the data folder (data/raw/); not read"
 
 
@@ -49,57 +50,24 @@ class Staged:
     ignored: pd.DataFrame   # files under data/raw/ outside the source folders: source_file, reason
 
 
-def file_sha256(path: Path) -> str:
-    """Return the hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def is_inside(path: Path, raw_dir: Path) -> bool:
-    """Return True when a path, with every link followed, is inside `raw_dir` (itself resolved, so it may be a link)."""
-    return path.resolve().is_relative_to(raw_dir.resolve())
-
-
-def _is_candidate(path: Path, raw_dir: Path) -> bool:
-    # A file to read or report: a link leading out of data/raw/ is reported (never read), even one to a folder.
-    return ((path.is_file() or (path.is_symlink() and not is_inside(path, raw_dir)))
-            and path.name != SIDECAR and not path.name.startswith((".", "~$")))
-
-
-def raw_files(raw_dir: Path) -> list[tuple[str, Path]]:
-    """Return (source, path) for every raw file, sources in ingest order, files sorted by name.
-
-    Links that lead outside `raw_dir` are listed too: ingest reports them without reading them (is_inside).
-    """
-    found = []
-    for source in SOURCE_ORDER:
-        folder = raw_dir / source
-        if folder.is_dir():
-            found += [(source, p) for p in sorted(folder.rglob("*")) if _is_candidate(p, raw_dir)]
-    return found
-
-
 def known_headers(spec: dict) -> set[str]:
     """Return every header a source's contract accepts (names and aliases, long-layout columns too), comparable."""
     return {header_key(a) for name, column in {**spec["columns"], **spec.get("long_columns", {})}.items()
             for a in [name, *column.get("aliases", [])]}
 
 
-def ignored_files(raw_dir: Path, contract: dict, question_codes: list[str]) -> list[tuple[str, str]]:
+def ignored_files(raw_dir: Path, contracts: Contracts, question_codes: list[str]) -> list[tuple[str, str]]:
     """Return (path under data/raw/, reason) for each file outside the source folders, which ingest does not read.
 
     README files, dotfiles and `_source.yaml` are left out quietly. When the file's header matches one source best,
     the reason names that folder.
     """
-    known = set().union(*(known_headers(spec) for spec in contract.values())) | {header_key(c) for c in question_codes}
-    everywhere = "not in a source folder: move it into one of " + ", ".join(f"{s}/" for s in SOURCE_ORDER)
+    known = set().union(*(known_headers(spec) for spec in contracts.values())) | {header_key(c) for c in question_codes}
+    everywhere = "not in a source folder: move it into one of " + ", ".join(f"{s}/" for s in contracts)
     found = []
     for path in sorted(raw_dir.rglob("*")) if raw_dir.is_dir() else []:
         parts = path.relative_to(raw_dir).parts
-        if (parts[0] in SOURCE_ORDER and (raw_dir / parts[0]).is_dir()) or not _is_candidate(path, raw_dir) \
+        if (parts[0] in contracts and (raw_dir / parts[0]).is_dir()) or not is_candidate(path, raw_dir) \
                 or any(part.startswith(".") for part in parts) or path.name.lower().startswith("readme"):
             continue
         name = path.relative_to(raw_dir).as_posix()
@@ -110,8 +78,8 @@ def ignored_files(raw_dir: Path, contract: dict, question_codes: list[str]) -> l
             columns = [c for c in read_raw(path, known).columns if c not in (ROW_COLUMN, OVERFLOW_COLUMN)]
         except Exception:  # noqa: BLE001 - any file that cannot be read only loses the "looks like" hint
             columns = []
-        other = better_source(columns, None, contract, question_codes)
-        found.append((name, f"not in a source folder; its columns {move_hint(other, contract)}" if other
+        other = better_source(columns, None, contracts, question_codes)
+        found.append((name, f"not in a source folder; its columns {move_hint(other, contracts)}" if other
                       else everywhere))
     return found
 
@@ -123,15 +91,7 @@ def ignored_now(settings: Settings) -> list[tuple[str, str]]:
     """
     bank = settings.curated_dir / "question_bank.parquet"
     codes = pd.read_parquet(bank, columns=["question_code"])["question_code"].tolist() if bank.is_file() else []
-    return ignored_files(settings.raw_dir, load_yaml(settings.config_dir / "sources.yaml")["sources"], codes)
-
-
-def fingerprint(path: Path, raw_dir: Path) -> str:
-    """Return what identifies a raw file's content: its sha256, or for a link out of `raw_dir` the sha256 of where it
-    points (`link:` + hex), so that its bytes are never read."""
-    if is_inside(path, raw_dir):
-        return file_sha256(path)
-    return "link:" + hashlib.sha256(os.readlink(path).encode()).hexdigest()
+    return ignored_files(settings.raw_dir, load_contracts(settings.sources_dir), codes)
 
 
 def provenance(source: str, path: Path, raw_dir: Path) -> dict:
@@ -147,15 +107,6 @@ def provenance(source: str, path: Path, raw_dir: Path) -> dict:
         "publisher": meta.get("publisher"), "licence": meta.get("licence"),
         "is_synthetic": bool(meta.get("synthetic", False)),
     }
-
-
-def pii_salt(settings: Settings) -> str:
-    """Return this installation's salt for respondent hashes, creating it on first use (never committed)."""
-    path = settings.data_dir / ".pii_salt"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(16))
-    return path.read_text().strip()
 
 
 def canonical_vocabulary(framework: dict) -> dict[str, dict[str, str]]:
@@ -233,7 +184,7 @@ def supersede(table: pd.DataFrame, source: str, key: list[str], order_by: str | 
 class Context:
     """What parsing a file depends on besides its bytes: the contract, the framework, regions, the salt, the bank."""
 
-    contract: dict
+    contract: Contracts
     framework: dict
     resolver: RegionResolver
     salt: str
@@ -334,21 +285,21 @@ class RawFileChanged(OSError):
     """A raw file's bytes differ from those the run planned with (it is being replaced): retry or leave it."""
 
 
-def ingest(settings: Settings, expected: dict[str, str] | None = None) -> Staged:
+def ingest(settings: Settings, framework: dict, expected: dict[str, str] | None = None) -> Staged:
     """Return canonical staging tables from every raw file, writing them to data/staging/ as Parquet.
 
     A file whose bytes and parsing contract are unchanged since an earlier run is not parsed again:
     its parse is read back from data/staging/cache/. With `expected` (path under data/raw/ -> sha256, the files a
     refresh planned with) only those files are read, and one whose bytes changed since raises RawFileChanged.
     """
-    framework = load_yaml(settings.methodology_dir / "framework.yaml")
+    contracts = load_contracts(settings.sources_dir)
     context = Context(
-        contract=load_yaml(settings.config_dir / "sources.yaml")["sources"], framework=framework,
+        contract=contracts, framework=framework,
         resolver=RegionResolver(reference.regions(settings.reference_dir), reference.provinces(settings.reference_dir)),
-        salt=pii_salt(settings), bank=pd.DataFrame(columns=["question_code", "answer_type"]), version=__version__)
+        salt=pii_salt(settings.salt_path), bank=NO_BANK, version=__version__)
     cache_dir = settings.staging_dir / "cache"
     results: dict[str, list[FileResult]] = {}
-    for source, path in raw_files(settings.raw_dir):
+    for source, path in raw_files(settings.raw_dir, contracts):
         name = path.relative_to(settings.raw_dir).as_posix()
         if not is_inside(path, settings.raw_dir):
             # Reported whatever the plan fingerprinted: nothing of it is read, so it cannot have changed under us.
@@ -373,6 +324,8 @@ def ingest(settings: Settings, expected: dict[str, str] | None = None) -> Staged
                                                         "is_synthetic")}, was_parsed=False)
         results.setdefault(source, []).append(result)
         if source == "question_bank":
+            # Answers are read against every question delivered, so that an answer to a question the bank's
+            # validation rejects is quarantined by name (validate checks answers against the codes that pass).
             good = [r.rows for r in results["question_bank"] if not r.rows.empty]
             context.bank = pd.concat(good, ignore_index=True) if good else context.bank
     ignored = ignored_files(settings.raw_dir, context.contract, context.bank["question_code"].tolist())
@@ -403,7 +356,7 @@ def key_conflicts(table: pd.DataFrame, source: str, key: list[str]) -> tuple[pd.
             _concat([p.frame() for p in problems.values()], QUARANTINE_COLUMNS))
 
 
-def stage(results: dict[str, list[FileResult]], contract: dict, staging_dir: Path,
+def stage(results: dict[str, list[FileResult]], contract: Contracts, staging_dir: Path,
           ignored: list[tuple[str, str]]) -> Staged:
     """Return the staged tables from the per-file results (and the files ignored), written to data/staging/."""
     tables, superseded, clashes = {}, [], []

@@ -1,5 +1,6 @@
 """Report step: read the finished warehouse tables and write the static site in data/reports/ (pages, plotly.js
-once, downloads, manifest). Nothing here computes a score: every number comes from a score.* table.
+once, downloads, manifest). Nothing here computes a score or joins tables: every table is a view of the report
+schema (pipelines/score/models/report/), which the score step builds over the score, curated and methodology tables.
 """
 
 from __future__ import annotations
@@ -7,11 +8,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from plotly.offline import get_plotlyjs
@@ -20,9 +19,12 @@ from pipelines import __version__
 from pipelines.report import exports, figures
 from pipelines.report.images import ImageExportError, write_pngs
 from pipelines.report.i18n import PUBLISHED_DECIMALS, num, part_label, t
+from pipelines.report.validation_docs import write_validation_docs
 from pipelines.settings import Settings
 from pipelines.warehouse import read as read_warehouse
 
+# What the report depends on besides the score tables and this code (Settings attributes, see runs/plan.py).
+READS = ()
 TEMPLATES = Path(__file__).parent / "templates"
 RANKING_COLUMNS = [
     "region_code", "region_name", "region_type", "province_code", "province_name", "island_group", "is_autonomous",
@@ -30,82 +32,54 @@ RANKING_COLUMNS = [
     "readiness_rank", "readiness_index", "opd_submissions", "readiness_status", "methodology_hash", "inputs_hash",
 ]
 QUARANTINE_SHOWN = 500
-# Every table the report reads, by name; the ones in PUBLISHED are also downloads (CSV, Parquet, Excel).
+# Every table the report reads, by name: a view of the report schema (pipelines/score/models/report/<name>.sql,
+# built by the score step), sorted here. The ones in PUBLISHED are also downloads (CSV, Parquet, Excel).
 QUERIES = {
-    "ranking": "SELECT * FROM score.region_ranking ORDER BY screening_rank NULLS LAST, region_code",
-    "region_dimension": "SELECT * FROM score.region_dimension ORDER BY region_code, dimension",
-    "region_aspect": "SELECT * FROM score.region_aspect ORDER BY region_code, aspect",
-    "region_dimension_aspect": "SELECT * FROM score.region_dimension_aspect ORDER BY region_code, dimension, aspect",
-    "region_profile": "SELECT * FROM score.region_profile ORDER BY region_code, kind, item",
-    "dimension_labels": "SELECT * FROM methodology.readiness_dimension ORDER BY position",
-    "aspect_labels": "SELECT * FROM methodology.readiness_aspect",
-    "component_labels": "SELECT * FROM methodology.evaluation_component ORDER BY position",
-    "quarantine": "SELECT * FROM curated.quarantine ORDER BY source_file, source_row, source_column, rule",
-    # Whether a file was parsed or taken from the cache says how the run went, not what the data are: left out.
-    "ingest_log": "SELECT * EXCLUDE (was_parsed) FROM curated.ingest_log ORDER BY source, source_file",
-    "raw_files": "SELECT * FROM curated.raw_files ORDER BY source, source_file",
-    "source_status": "SELECT * FROM curated.source_status ORDER BY \"table\"",
-    "ignored_files": "SELECT * FROM curated.ignored_files ORDER BY source_file",
-    "run": "SELECT methodology_hash, inputs_hash FROM methodology.run",
-    "region_mover": """SELECT * EXCLUDE (scored_before) FROM score.region_mover
+    "ranking": "SELECT * FROM report.ranking ORDER BY screening_rank NULLS LAST, region_code",
+    "region_dimension": "SELECT * FROM report.region_dimension ORDER BY region_code, dimension",
+    "region_aspect": "SELECT * FROM report.region_aspect ORDER BY region_code, aspect",
+    "region_dimension_aspect": "SELECT * FROM report.region_dimension_aspect ORDER BY region_code, dimension, aspect",
+    "region_profile": "SELECT * FROM report.region_profile ORDER BY region_code, kind, item",
+    "dimension_label": "SELECT * FROM report.dimension_label ORDER BY position",
+    "aspect_label": "SELECT * FROM report.aspect_label",
+    "component_label": "SELECT * FROM report.component_label ORDER BY position",
+    "quarantine": "SELECT * FROM report.quarantine ORDER BY source_file, source_row, source_column, rule",
+    "quarantine_by_rule": "SELECT * FROM report.quarantine_by_rule ORDER BY source, rule, scope",
+    "ingest_log": "SELECT * FROM report.ingest_log ORDER BY source, source_file",
+    "ingest_total": "SELECT * FROM report.ingest_total",
+    "source_ingest": "SELECT * FROM report.source_ingest ORDER BY source",
+    "raw_files": "SELECT * FROM report.raw_files ORDER BY source, source_file",
+    "source_status": "SELECT * FROM report.source_status ORDER BY \"table\"",
+    "ignored_files": "SELECT * FROM report.ignored_files ORDER BY source_file",
+    "run": "SELECT * FROM report.run",
+    "region_mover": """SELECT * FROM report.region_mover
                        ORDER BY abs(places_up) DESC NULLS LAST, index_code, rank_now NULLS LAST, region_code""",
-    "regions_covered": """SELECT source, count(DISTINCT region_code) AS regions FROM (
-                              SELECT 'fiscal_capacity' AS source, region_code FROM curated.fiscal_capacity
-                              UNION ALL SELECT 'government_performance', region_code FROM curated.government_performance
-                              UNION ALL SELECT 'sustainability', region_code FROM curated.sustainability
-                              UNION ALL SELECT 'indicators', region_code FROM curated.indicators
-                              UNION ALL SELECT 'evaluations', region_code FROM curated.evaluations
-                              UNION ALL SELECT 'cohorts', region_code FROM curated.cohorts
-                              UNION ALL SELECT 'questionnaires', region_code FROM curated.questionnaire_submissions)
-                          GROUP BY source""",
-    "cohort_shortlist": "SELECT * FROM score.cohort_shortlist ORDER BY eligible_rank NULLS LAST, region_code",
-    "cohort_selection": "SELECT * FROM score.cohort_selection ORDER BY selection_rank NULLS LAST, region_code",
-    "cohort_rank_statistics": "SELECT * FROM score.cohort_rank_statistics ORDER BY stage, region_code",
-    "cohort_sensitivity": "SELECT * FROM score.cohort_sensitivity ORDER BY output, total DESC",
-    "cohort_run": "SELECT * FROM score.cohort_run",
-    "contributions": """SELECT c.index_code, c.unit_code AS region_code, c.child_code, c.contribution,
-                               coalesce(w.label_id, c.child_code) AS label_id, coalesce(w.label_en, c.child_code) AS label_en
-                        FROM score.index_contribution c
-                        LEFT JOIN score.index_weight w ON w.index_code = c.index_code AND w.node_code = c.child_code
-                        WHERE c.node_code = c.index_code ORDER BY region_code, c.index_code, c.child_code""",
-    "indicators": """SELECT i.unit_code AS region_code, i.indicator_code, i.year, i.is_applicable, i.raw_value,
-                            i.normalised_value, i.imputation, coalesce(w.label_id, i.indicator_code) AS label_id,
-                            coalesce(w.label_en, i.indicator_code) AS label_en
-                     FROM score.index_indicator i
-                     LEFT JOIN score.index_weight w ON w.index_code = i.index_code AND w.node_code = i.indicator_code
-                     WHERE i.index_code = 'screening' ORDER BY region_code, i.indicator_code""",
-    "missing_answers": """SELECT v.unit_code AS region_code, v.indicator_code AS question_code, v.answers,
-                                 u.opd_submissions AS opds, b.text_id, b.text_en
-                          FROM score.readiness_value v
-                          JOIN score.readiness_unit u USING (unit_code)
-                          LEFT JOIN curated.question_bank b ON b.question_code = v.indicator_code
-                          WHERE v.answers < u.opd_submissions ORDER BY region_code, question_code""",
-    # A run is labelled by its day and inputs: the same inputs give the same pages, whatever the time of day.
-    "submissions": """SELECT region_code, opd_name, period, submitted_at, source_file, source_row
-                      FROM curated.questionnaire_submissions ORDER BY region_code, opd_name, period""",
-    "history": """SELECT unit_code AS region_code, index_code, score, scored_at,
-                         strftime(scored_at, '%Y-%m-%d') || ' · ' || left(inputs_hash, 8) AS run_label
-                  FROM history.index_node
-                  WHERE node_code = index_code ORDER BY region_code, index_code, scored_at""",
-    "index_weight": "SELECT * FROM score.index_weight ORDER BY index_code, height DESC, position",
-    "methodology_parameter": "SELECT * FROM methodology.parameter ORDER BY name",
-    "evaluation_year": "SELECT * FROM score.evaluation_year ORDER BY year",
-    "evaluation_region": "SELECT * FROM score.evaluation_region ORDER BY year, national_rank NULLS LAST, region_code",
-    "evaluation_dimension": "SELECT * FROM score.evaluation_dimension ORDER BY region_code, year, dimension",
-    "evaluation_cell": "SELECT * FROM score.evaluation_cell ORDER BY region_code, year, component, dimension",
-    "evaluation_agreement": """SELECT a.* FROM score.evaluation_agreement a
-                               LEFT JOIN methodology.evaluation_component c USING (component)
-                               ORDER BY a.year, c.position NULLS LAST""",
-    "evaluation_moderation": "SELECT * FROM score.evaluation_moderation",
-    "evaluation_assessor": "SELECT * FROM score.evaluation_assessor",
-    "evaluation_methodology": """SELECT m.*, list(w.weight ORDER BY c.position) AS component_weights
-                                 FROM methodology.evaluation_year m
-                                 JOIN methodology.evaluation_weight w ON w.year = m.year AND w.level = 'component'
-                                 JOIN methodology.evaluation_component c ON c.component = w.code
-                                 GROUP BY ALL ORDER BY m.year""",
-    "evaluation_weight": "SELECT * FROM methodology.evaluation_weight ORDER BY year, level, code",
-    "province_rollup": "SELECT * FROM score.province_rollup ORDER BY year, province_code",
-    "part_status": "SELECT * FROM score.part_status ORDER BY part",
+    "regions_covered": "SELECT * FROM report.regions_covered ORDER BY source",
+    "cohort_shortlist": "SELECT * FROM report.cohort_shortlist ORDER BY eligible_rank NULLS LAST, region_code",
+    "cohort_selection": "SELECT * FROM report.cohort_selection ORDER BY selection_rank NULLS LAST, region_code",
+    "cohort_rank_statistics": "SELECT * FROM report.cohort_rank_statistics ORDER BY stage, region_code",
+    "cohort_sensitivity": "SELECT * FROM report.cohort_sensitivity ORDER BY output, total DESC",
+    "cohort_run": "SELECT * FROM report.cohort_run",
+    "region_contribution": "SELECT * FROM report.region_contribution ORDER BY region_code, index_code, child_code",
+    "region_indicator": "SELECT * FROM report.region_indicator ORDER BY region_code, indicator_code",
+    "region_missing_answer": "SELECT * FROM report.region_missing_answer ORDER BY region_code, question_code",
+    "region_submission": "SELECT * FROM report.region_submission ORDER BY region_code, opd_name, period",
+    "region_history": "SELECT * FROM report.region_history ORDER BY region_code, index_code, scored_at",
+    "index_weight": "SELECT * FROM report.index_weight ORDER BY index_code, height DESC, position",
+    "methodology_parameter": "SELECT * FROM report.methodology_parameter ORDER BY name",
+    "evaluation_year": "SELECT * FROM report.evaluation_year ORDER BY year",
+    "evaluation_region": "SELECT * FROM report.evaluation_region ORDER BY year, national_rank NULLS LAST, region_code",
+    "evaluation_dimension": "SELECT * FROM report.evaluation_dimension ORDER BY region_code, year, dimension",
+    "evaluation_cell": "SELECT * FROM report.evaluation_cell ORDER BY region_code, year, component, dimension",
+    # Components in the methodology's order, 'all' last; the position is only for sorting.
+    "evaluation_agreement": """SELECT * EXCLUDE (component_position) FROM report.evaluation_agreement
+                               ORDER BY year, component_position NULLS LAST""",
+    "evaluation_moderation": "SELECT * FROM report.evaluation_moderation",
+    "evaluation_assessor": "SELECT * FROM report.evaluation_assessor",
+    "evaluation_methodology": "SELECT * FROM report.evaluation_methodology ORDER BY year",
+    "evaluation_weight": "SELECT * FROM report.evaluation_weight ORDER BY year, level, code",
+    "province_rollup": "SELECT * FROM report.province_rollup ORDER BY year, province_code",
+    "part_status": "SELECT * FROM report.part_status ORDER BY part",
 }
 # The queries that read a part of the scores that may be missing (score.part_status): empty tables when it is.
 PART_QUERIES = {
@@ -167,12 +141,7 @@ def report_tables(warehouse: Path) -> dict[str, pd.DataFrame]:
     with read_warehouse(warehouse) as con:
         status = con.sql(QUERIES["part_status"]).df()
         skipped = _part_queries(status.loc[status["status"] != "complete", "part"])
-        tables = {name: con.sql(sql).df() if name not in skipped else pd.DataFrame() for name, sql in QUERIES.items()}
-    ranking = tables["ranking"]
-    ranking["programme_status"] = ranking["smart_city_year_joined"].map(
-        lambda y: "anggota / member" if pd.notna(y) else "bukan anggota / not a member")
-    tables["ranking"] = ranking
-    return tables
+        return {name: con.sql(sql).df() if name not in skipped else pd.DataFrame() for name, sql in QUERIES.items()}
 
 
 def _fmt(value, decimals: int = 2) -> str:
@@ -218,7 +187,7 @@ def evaluation_view(tables: dict[str, pd.DataFrame]) -> dict:
     regions = regions.join(wide, on="region_code")
     year_row = tables["evaluation_year"].set_index("year").loc[year]
     method = tables["evaluation_methodology"].set_index("year").loc[int(year_row["methodology_year"])]
-    components = tables["component_labels"]
+    components = tables["component_label"]
 
     def of_year(name: str) -> pd.DataFrame:
         return tables[name][tables[name]["year"] == year]
@@ -248,11 +217,9 @@ def _overview(site: Site, out: Path) -> dict:
     if cohort_run is not None:
         figs["rank_intervals"] = site.figure(figures.rank_intervals(selection, int(cohort_run["size"])),
                                              "fig-rank-intervals")
-    log = tables["ingest_log"]
-    coverage = log.groupby("source", sort=True).agg(
-        files=("source_file", "count"), rows_read=("rows_read", "sum"), rows_curated=("rows_curated", "sum"),
-        rows_quarantined=("rows_quarantined", "sum"), rows_superseded=("rows_superseded", "sum")).reset_index()
-    coverage["regions"] = coverage["source"].map(tables["regions_covered"].set_index("source")["regions"])
+    coverage = tables["source_ingest"].assign(
+        regions=lambda f: f["source"].map(tables["regions_covered"].set_index("source")["regions"]))
+    totals = tables["ingest_total"].iloc[0]
     filters = [(attr, label_id, label_en, sorted(ranking[column].dropna().unique()))
                for attr, column, label_id, label_en in (
                    ("province", "province_name", "Provinsi", "Province"),
@@ -264,7 +231,7 @@ def _overview(site: Site, out: Path) -> dict:
         "assessed": int(ranking["readiness_index"].notna().sum()),
         "members": int(ranking["smart_city_year_joined"].notna().sum()),
         "shortlisted": int(tables["cohort_shortlist"]["is_shortlisted"].sum()),
-        "rows_read": int(log["rows_read"].sum()), "rows_quarantined": int(log["rows_quarantined"].sum()),
+        "rows_read": int(totals["rows_read"]), "rows_quarantined": int(totals["rows_quarantined"]),
     }
     site.page("index.html.j2", out / "index.html", ranking=_records(ranking), selection=_records(selection),
               movers=_records(tables["region_mover"].head(MOVERS_SHOWN)), movers_total=len(tables["region_mover"]),
@@ -277,16 +244,16 @@ def _evaluation_page(site: Site, out: Path, evaluation: dict) -> dict:
     figs = {}
     if evaluation["year"]:
         tables = site.tables
-        columns = [(f"{c}_score", label) for c, label in zip(tables["component_labels"]["component"],
-                                                              tables["component_labels"]["label_en"])]
-        columns += [(f"dimension_{d}", label) for d, label in zip(tables["dimension_labels"]["dimension"],
-                                                                  tables["dimension_labels"]["label_en"])]
+        columns = [(f"{c}_score", label) for c, label in zip(tables["component_label"]["component"],
+                                                              tables["component_label"]["label_en"])]
+        columns += [(f"dimension_{d}", label) for d, label in zip(tables["dimension_label"]["dimension"],
+                                                                  tables["dimension_label"]["label_en"])]
         figs["evaluation_heatmap"] = site.figure(figures.evaluation_heatmap(evaluation["regions_frame"], columns),
                                                   "fig-evaluation-heatmap")
         figs["assessor_severity"] = site.figure(figures.assessor_severity(evaluation["assessors_frame"]),
                                                  "fig-assessor-severity")
     site.page("evaluation.html.j2", out / "evaluation.html", evaluation=evaluation, figs=figs,
-              dimension_labels=_records(site.tables["dimension_labels"]))
+              dimension_labels=_records(site.tables["dimension_label"]))
     return figs
 
 
@@ -321,8 +288,8 @@ def _province_pages(site: Site, out: Path, evaluation: dict) -> None:
 
 def _region_pages(site: Site, out: Path) -> None:
     tables = site.tables
-    dimension_labels = tables["dimension_labels"].set_index("dimension")
-    aspect_labels = tables["aspect_labels"].set_index("aspect")
+    dimension_labels = tables["dimension_label"].set_index("dimension")
+    aspect_labels = tables["aspect_label"].set_index("aspect")
     aspect_names = aspect_labels["label_id"] + " / " + aspect_labels["label_en"]
     # Labels and chart inputs are prepared once for all regions; each page then takes its own rows.
     label_id = pd.concat([dimension_labels["label_id"], aspect_labels["label_id"]])
@@ -336,16 +303,17 @@ def _region_pages(site: Site, out: Path) -> None:
         dimension_label=lambda f: f["dimension"].map(dimension_labels["label_en"]),
         aspect_label=lambda f: f["aspect"].map(aspect_names))
     index_labels = {"screening": "Penyaringan / screening", "readiness": "Kesiapan / readiness"}
-    contributions = tables["contributions"].assign(index_label=lambda f: f["index_code"].map(index_labels),
+    contributions = tables["region_contribution"].assign(index_label=lambda f: f["index_code"].map(index_labels),
                                                    label=lambda f: f["label_en"])
-    history = tables["history"].assign(index_label=lambda f: f["index_code"].map(index_labels))
+    history = tables["region_history"].assign(index_label=lambda f: f["index_code"].map(index_labels))
     frames = {name: _by_region(frame) for name, frame in
               (("dims", dims), ("cells", cells), ("contributions", contributions), ("history", history))}
     records = {name: _records_by_region(tables[name] if name != "region_profile" else profile) for name in (
-        "region_profile", "indicators", "missing_answers", "submissions", "evaluation_region", "cohort_selection",
+        "region_profile", "region_indicator", "region_missing_answer", "region_submission", "evaluation_region",
+        "cohort_selection",
         "cohort_shortlist")}
     records["quarantine"] = _records_by_region(tables["quarantine"].dropna(subset=["region_code"]))
-    components = _records(tables["component_labels"])
+    components = _records(tables["component_label"])
     dimension_order, aspect_order = list(dimension_labels["label_en"]), list(aspect_names)
     for r in _records(tables["ranking"]):
         code = r["region_code"]
@@ -360,9 +328,10 @@ def _region_pages(site: Site, out: Path) -> None:
             specs["history"] = figures.region_history(frames["history"][code])
         rows = {name: group.get(code, []) for name, group in records.items()}
         site.page("region.html.j2", out / "regions" / f"{code}.html", root="../", r=r, specs=specs,
-                  profile=rows["region_profile"], indicators=rows["indicators"], missing=rows["missing_answers"],
-                  quarantine=rows["quarantine"], submissions=rows["submissions"], evaluation_rows=rows["evaluation_region"], components=components,
-                  evaluation=(rows["evaluation_region"] or [None])[-1],
+                  profile=rows["region_profile"], indicators=rows["region_indicator"],
+                  missing=rows["region_missing_answer"], quarantine=rows["quarantine"],
+                  submissions=rows["region_submission"], evaluation_rows=rows["evaluation_region"],
+                  components=components, evaluation=(rows["evaluation_region"] or [None])[-1],
                   selection=(rows["cohort_selection"] or [None])[0], shortlist=(rows["cohort_shortlist"] or [None])[0])
 
 
@@ -376,13 +345,12 @@ def _methodology_page(site: Site, out: Path) -> None:
 
 
 def _validation_page(site: Site, out: Path) -> None:
-    quarantine, log = site.tables["quarantine"], site.tables["ingest_log"]
-    by_rule = (quarantine.groupby(["source", "rule", "scope"]).size().rename("rows").reset_index()
-               .sort_values(["source", "rule"]))
-    totals = {c: int(log[c].sum()) for c in ("rows_read", "rows_curated", "rows_quarantined", "rows_superseded",
-                                             "cells_quarantined")}
-    site.page("validation.html.j2", out / "validation.html", ingest_log=_records(log), totals=totals,
-              unreadable=int(log["file_error"].notna().sum()), quarantine_by_rule=_records(by_rule),
+    quarantine, totals = site.tables["quarantine"], site.tables["ingest_total"].iloc[0]
+    site.page("validation.html.j2", out / "validation.html", ingest_log=_records(site.tables["ingest_log"]),
+              totals={c: int(totals[c]) for c in ("rows_read", "rows_curated", "rows_quarantined", "rows_superseded",
+                                                  "cells_quarantined")},
+              unreadable=int(totals["unreadable_files"]),
+              quarantine_by_rule=_records(site.tables["quarantine_by_rule"]),
               failed_sources=_records(site.tables["source_status"][site.tables["source_status"]["status"] == "failed"]),
               ignored_files=_records(site.tables["ignored_files"]),
               quarantine=_records(quarantine.head(QUARANTINE_SHOWN)), quarantine_total=len(quarantine))
@@ -400,7 +368,8 @@ def build_report(settings: Settings, out: Path, stage_key: str | None = None) ->
     tables = report_tables(settings.warehouse_path)
     out.mkdir(parents=True, exist_ok=True)
     if settings.validation_docs_dir.is_dir():
-        shutil.copytree(settings.validation_docs_dir, out / "validation", dirs_exist_ok=True)
+        suites = json.loads((settings.curated_dir / "validation.json").read_text(encoding="utf-8"))
+        write_validation_docs(settings.validation_docs_dir, suites, out / "validation")
     (out / "plotly.min.js").write_text(get_plotlyjs(), encoding="utf-8")
     hashes = tables["run"].iloc[0].to_dict()
     is_synthetic = bool(tables["raw_files"]["is_synthetic"].any())

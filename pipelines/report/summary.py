@@ -1,4 +1,6 @@
-"""Refresh summaries read from the finished warehouse: the top of the ranking as rows, and a markdown digest of the run."""
+"""Refresh summaries read from the finished warehouse's report views: the top of the ranking as rows, and a markdown
+digest of the run.
+"""
 
 from __future__ import annotations
 
@@ -22,40 +24,25 @@ def _records(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = Non
 
 
 def ranking_top(warehouse: Path, n: int = TOP_REGIONS) -> list[dict]:
-    """Return the first `n` regions of score.region_ranking by readiness rank, then screening rank (one dict per region)."""
+    """Return the first `n` regions of report.ranking_top by readiness rank, then screening rank (dicts)."""
     with read_warehouse(warehouse) as con:
-        return _records(con, """
-            SELECT readiness_rank, screening_rank, region_code, region_name, province_name,
-                   round(readiness_index, 2) AS readiness_index, round(screening_index, 2) AS screening_index
-            FROM score.region_ranking
-            ORDER BY readiness_rank NULLS LAST, screening_rank NULLS LAST, region_code
-            LIMIT $n""", {"n": n})
+        return _records(con, """SELECT * FROM report.ranking_top
+                                ORDER BY readiness_rank NULLS LAST, screening_rank NULLS LAST, region_code
+                                LIMIT $n""", {"n": n})
 
 
 def previous_runs(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Return one row per index scored by this run: its hashes, when its stage key was first scored, and the hashes
     and time of the previous scoring run (the one last scored with another stage key; None when there is none).
     """
-    return _records(con, """
-        WITH before_run AS (
-            SELECT DISTINCT h.index_code, h.methodology_hash, h.inputs_hash, p.scored_at
-            FROM history.index_node h JOIN score.previous_run p USING (stage_key)
-        )
-        SELECT n.index_code, n.methodology_hash, n.inputs_hash,
-               (SELECT min(r.scored_at) FROM history.score_run r JOIN methodology.run m USING (stage_key))
-                   AS first_scored_at,
-               b.methodology_hash AS previous_methodology_hash, b.inputs_hash AS previous_inputs_hash,
-               b.scored_at AS previous_scored_at
-        FROM (SELECT DISTINCT index_code, methodology_hash, inputs_hash FROM score.index_node) n
-        LEFT JOIN before_run b USING (index_code)
-        ORDER BY n.index_code""")
+    return _records(con, "SELECT * FROM report.index_previous_run ORDER BY index_code")
 
 
 def region_movers(warehouse: Path) -> list[dict]:
-    """Return score.region_mover as dicts (index, region, rank before and now, places up, cause), largest move first."""
+    """Return report.region_mover as dicts (index, region, rank before and now, places up, cause), largest move first."""
     with read_warehouse(warehouse) as con:
         return _records(con, """SELECT index_code, region_code, region_name, rank_before, rank_now, places_up, cause
-                                FROM score.region_mover
+                                FROM report.region_mover
                                 ORDER BY abs(places_up) DESC NULLS LAST, index_code, rank_now NULLS LAST, region_code""")
 
 
@@ -79,7 +66,7 @@ def _changes(con: duckdb.DuckDBPyConnection) -> list[str]:
         hashes = [f"{what} changed ({_short(run[f'previous_{key}'])} → {_short(run[key])})"
                   if run[f"previous_{key}"] != run[key] else f"{what} unchanged"
                   for what, key in (("inputs", "inputs_hash"), ("methodology", "methodology_hash"))]
-        moves = _records(con, "SELECT * FROM score.region_mover WHERE index_code = $index", {"index": code})
+        moves = _records(con, "SELECT * FROM report.region_mover WHERE index_code = $index", {"index": code})
         moved = [m for m in moves if m["places_up"]]
         new = sum(m["rank_before"] is None for m in moves)
         gone = sum(m["rank_now"] is None for m in moves)
@@ -97,25 +84,10 @@ def evaluation_headline(con: duckdb.DuckDBPyConnection) -> dict | None:
     """Return the latest evaluation year's headline (ranked, flagged, best, agreement, moderation, leaning), or None
     when there is no evaluation (no score sheets, or the evaluation could not be computed: score.part_status).
     """
-    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'score' "
-                       "AND table_name = 'evaluation_year'").fetchall()[0][0]:
+    if not con.execute("SELECT count(*) FROM duckdb_views() WHERE schema_name = 'report' "
+                       "AND view_name = 'evaluation_headline'").fetchall()[0][0]:
         return None
-    headline = _records(con, """
-        WITH latest AS (SELECT * FROM score.evaluation_year ORDER BY year DESC LIMIT 1)
-        SELECT l.year, l.status,
-               (SELECT count(evaluation_index) FROM score.evaluation_region e WHERE e.year = l.year) AS ranked,
-               (SELECT count(*) FILTER (WHERE too_few_assessors) FROM score.evaluation_region e
-                WHERE e.year = l.year) AS too_few,
-               (SELECT string_agg(region_name || ' (' || evaluation_index || ')', ', ' ORDER BY region_code)
-                FROM score.evaluation_region e WHERE e.year = l.year AND national_rank = 1) AS best,
-               (SELECT any_value(alpha_ordinal) FROM score.evaluation_agreement a
-                WHERE a.year = l.year AND component = 'all') AS alpha,
-               (SELECT any_value(verdict) FROM score.evaluation_agreement a
-                WHERE a.year = l.year AND component = 'all') AS verdict,
-               (SELECT count(*) FROM score.evaluation_moderation m WHERE m.year = l.year) AS to_moderate,
-               (SELECT string_agg(evaluator || ' ' || leaning, ', ' ORDER BY evaluator) FROM score.evaluation_assessor s
-                WHERE s.year = l.year AND leaning IN ('lenient', 'severe')) AS leaning
-        FROM latest l""")
+    headline = _records(con, "SELECT * FROM report.evaluation_headline")
     return headline[0] if headline else None
 
 
@@ -131,31 +103,20 @@ def _evaluation(con: duckdb.DuckDBPyConnection) -> str:
 def refresh_summary(warehouse: Path) -> str:
     """Return the markdown digest of the run in the warehouse: row counts, quarantine, hashes, ranks and changes."""
     with read_warehouse(warehouse) as con:
-        rows = _records(con, """
-            SELECT sum(rows_read) AS rows_read, sum(rows_curated) AS rows_curated,
-                   sum(rows_quarantined) AS rows_quarantined, sum(rows_superseded) AS rows_superseded,
-                   sum(cells_quarantined) AS cells_quarantined, count(file_error) AS unreadable_files,
-                   count(*) AS files
-            FROM curated.ingest_log""")[0]
-        rules = _records(con, """
-            SELECT rule, scope, count(*) AS quarantined, string_agg(DISTINCT source, ', ' ORDER BY source) AS sources
-            FROM curated.quarantine
-            GROUP BY rule, scope
-            ORDER BY quarantined DESC, rule, scope""")
-        failed = _records(con, "SELECT \"table\", reason FROM curated.source_status WHERE status = 'failed' "
+        rows = _records(con, "SELECT * FROM report.ingest_total")[0]
+        rules = _records(con, "SELECT * FROM report.quarantine_rule ORDER BY quarantined DESC, rule, scope")
+        failed = _records(con, "SELECT \"table\", reason FROM report.source_status WHERE status = 'failed' "
                                "ORDER BY \"table\"")
-        run = _records(con, "SELECT methodology_hash, inputs_hash FROM methodology.run")[0]
-        ranked = _records(con, """
-            SELECT count(*) AS regions, count(screening_rank) AS screened, count(readiness_rank) AS assessed
-            FROM score.region_ranking""")[0]
+        run = _records(con, "SELECT * FROM report.run")[0]
+        ranked = _records(con, "SELECT * FROM report.ranking_count")[0]
         evaluation = _evaluation(con)
         changes = _changes(con)
     lines = ["# Readiness refresh summary", "",
              "| files | rows read | curated | quarantined | superseded | cells quarantined | unreadable files |",
              "|---:|---:|---:|---:|---:|---:|---:|",
-             "| " + " | ".join(f"{int(rows[k] or 0):,}" for k in ("files", "rows_read", "rows_curated", "rows_quarantined",
-                                                                "rows_superseded", "cells_quarantined",
-                                                                "unreadable_files")) + " |", ""]
+             "| " + " | ".join(f"{rows[k]:,}" for k in ("files", "rows_read", "rows_curated", "rows_quarantined",
+                                                       "rows_superseded", "cells_quarantined", "unreadable_files"))
+             + " |", ""]
     if rules:
         shown = rules[:RULES_SHOWN]
         lines += [f"## Quarantine by rule ({len(shown)} of {len(rules)} rules)", "",

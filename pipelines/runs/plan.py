@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import importlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -11,18 +13,18 @@ from pathlib import Path
 import duckdb
 
 from pipelines import __version__
-from pipelines.ingest.run import SOURCE_ORDER, fingerprint, pii_salt, raw_files
 from pipelines.report.publish import missing_parts
 from pipelines.settings import Settings
+from pipelines.sources import Contracts, fingerprint, is_input, load_contracts, pii_salt, raw_files
 from pipelines.warehouse import read as read_warehouse
 
 PACKAGE = Path(__file__).resolve().parent.parent
-CODE_SUFFIXES = (".py", ".sql", ".j2")
-# Stages in run order; a stage whose key changed is redone with every stage after it.
-STAGES = ["validate", "score", "report"]
-# The code each stage's output depends on (under pipelines/): editing the CLI or the report does not re-validate.
-STAGE_CODE = {"validate": ["__init__.py", "atomic.py", "settings.py", "ingest", "validate"], "score": ["score"],
-              "report": ["report"]}
+# Stages in run order; a stage whose key changed is redone with every stage after it. Each is made by the steps
+# (modules) listed: their code, what they import from pipelines/ and the inputs they declare (READS) make its key.
+STAGES = {"validate": ["pipelines.ingest.run", "pipelines.validate.run"], "score": ["pipelines.score.run"],
+          "report": ["pipelines.report.site"]}
+# Beside a step's Python modules, the SQL and templates of their folders are its code.
+DATA_SUFFIXES = (".sql", ".j2")
 
 
 @dataclass
@@ -33,13 +35,7 @@ class RawScan:
     settling: list[str] = field(default_factory=list)
 
 
-def _is_input(path: Path, raw_dir: Path) -> bool:
-    # What ingest reads: files in the source folders (their _source.yaml sidecars included), not hidden or lock files.
-    return (path.is_file() and not path.name.startswith((".", "~$"))
-            and path.relative_to(raw_dir).parts[0] in SOURCE_ORDER)
-
-
-def scan_raw(raw_dir: Path, settle_seconds: float) -> RawScan:
+def scan_raw(raw_dir: Path, settle_seconds: float, sources: Contracts) -> RawScan:
     """Return the sha256 of every raw file whose size and modification time stayed put for `settle_seconds`.
 
     A file that is still growing (an upload or a copy in progress) is listed in `settling` and left for the next run.
@@ -47,7 +43,7 @@ def scan_raw(raw_dir: Path, settle_seconds: float) -> RawScan:
     def stats() -> dict[str, tuple[int, int]]:
         found = {}
         for path in sorted(raw_dir.rglob("*")) if raw_dir.is_dir() else []:
-            if _is_input(path, raw_dir):
+            if is_input(path, raw_dir, sources):
                 try:
                     stat = path.stat()
                 except FileNotFoundError:  # removed while listing: it is simply not there this run
@@ -71,39 +67,92 @@ def _files_digest(paths: list[Path], root: Path) -> str:
     return digest.hexdigest()
 
 
-def code_hash(parts: list[str]) -> str:
-    """Return one sha256 over the pipeline's code (Python, SQL, templates) in `parts` (files or folders under
-    pipelines/) and its version.
-    """
-    files = []
-    for part in parts:
-        path = PACKAGE / part
-        found = path.rglob("*") if path.is_dir() else [path]
-        files += [p for p in found if p.suffix in CODE_SUFFIXES and "__pycache__" not in p.parts]
-    return hashlib.sha256((__version__ + _files_digest(files, PACKAGE)).encode()).hexdigest()
+def _imports(path: Path) -> set[str]:
+    """Return the pipelines modules a module's source imports (at any depth of its code)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("pipelines"):
+            found |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("pipelines")}
+    return found
+
+
+def _module_file(module: str) -> Path | None:
+    path = PACKAGE.parent / module.replace(".", "/")
+    return next((p for p in (path.with_suffix(".py"), path / "__init__.py") if p.is_file()), None)
+
+
+def _own_data_files(folder: Path) -> set[Path]:
+    """Return the SQL and templates of a package folder (models/, templates/ ...), not those of packages inside it."""
+    found = set()
+    for path in folder.rglob("*"):
+        between = path.parent.relative_to(folder).parts
+        if path.suffix in DATA_SUFFIXES and not any(
+                (folder.joinpath(*between[:i + 1]) / "__init__.py").exists() for i in range(len(between))):
+            found.add(path)
+    return found
+
+
+def step_code(modules: list[str]) -> list[Path]:
+    """Return the code a step runs: its modules, every pipelines module they import in turn, and the SQL and
+    templates in the folders of those modules."""
+    seen: dict[str, Path] = {}
+    todo = list(modules)
+    while todo:
+        module = todo.pop()
+        path = _module_file(module)
+        if module in seen or path is None:
+            continue
+        seen[module] = path
+        parent = module.rpartition(".")[0]
+        todo += [m for m in _imports(path) | ({parent} if parent else set()) if m not in seen]
+    files = set(seen.values())
+    for folder in {p.parent for p in files}:
+        files |= _own_data_files(folder)
+    return sorted(files)
+
+
+def code_hash(modules: list[str]) -> str:
+    """Return one sha256 over the code of the steps `modules` (see step_code) and the pipeline's version."""
+    return hashlib.sha256((__version__ + _files_digest(step_code(modules), PACKAGE)).encode()).hexdigest()
 
 
 def _digest(parts: dict) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _fingerprint(value: object) -> object:
+    """Return what a declared input contributes to a key: a file's or folder's bytes, or a setting's value."""
+    if not isinstance(value, Path):
+        return value
+    if value.is_dir():
+        return _files_digest([p for p in value.rglob("*") if p.is_file()], value)
+    return hashlib.sha256(value.read_bytes()).hexdigest() if value.is_file() else None
+
+
+def declared_inputs(settings: Settings, modules: list[str]) -> dict[str, object]:
+    """Return the fingerprint of every input the steps `modules` declare in their READS (Settings attributes)."""
+    names = sorted({name for module in modules for name in importlib.import_module(module).READS})
+    return {name: _fingerprint(getattr(settings, name)) for name in names}
+
+
 def stage_keys(settings: Settings, scan: RawScan, methodology_hash: str) -> dict[str, str]:
-    """Return the key of each stage: a sha256 of everything its output depends on, including the earlier stages' keys."""
-    config = settings.config_dir
-    salt = settings.data_dir / ".pii_salt"
-    validate = _digest({
-        "raw": scan.files, "code": code_hash(STAGE_CODE["validate"]),
-        "contract": _files_digest([config / "sources.yaml"], config),
-        "validation": settings.validation, "as_of_year": settings.as_of_year,
-        "expectations": _files_digest(list(settings.expectations_dir.glob("*.json")), settings.expectations_dir),
-        "framework": _files_digest([settings.methodology_dir / "framework.yaml"], settings.methodology_dir),
-        "reference": _files_digest([p for p in settings.reference_dir.rglob("*") if p.is_file()], settings.reference_dir),
-        "salt": hashlib.sha256(salt.read_bytes()).hexdigest() if salt.exists() else None,
-    })
-    score = _digest({"validate": validate, "methodology": methodology_hash, "monte_carlo": settings.monte_carlo,
-                     "code": code_hash(STAGE_CODE["score"])})
-    return {"validate": validate, "score": score,
-            "report": _digest({"score": score, "code": code_hash(STAGE_CODE["report"])})}
+    """Return the key of each stage: a sha256 of everything its output depends on, including the earlier stages' keys.
+
+    That is the raw files (for the first stage), the methodology (for scoring), and per stage its steps' code and
+    declared inputs.
+    """
+    keys: dict[str, str] = {}
+    before: str | None = None
+    for stage, modules in STAGES.items():
+        parts = {"code": code_hash(modules), "inputs": declared_inputs(settings, modules), "before": before}
+        if before is None:
+            parts["raw"] = scan.files
+        if stage == "score":
+            parts["methodology"] = methodology_hash
+        keys[stage] = before = _digest(parts)
+    return keys
 
 
 def _json(path: Path) -> dict:
@@ -167,12 +216,13 @@ def refresh_plan(settings: Settings, methodology_hash: str, force: bool = False,
     them would drop data that is only being replaced, so the whole run waits for the next one.
     """
     settle = float(settings.operations.get("settle_seconds", 0) if settle_seconds is None else settle_seconds)
-    pii_salt(settings)   # created before the keys are taken, so the first run's key is the one that lasts
-    scan = scan_raw(settings.raw_dir, settle)
+    pii_salt(settings.salt_path)   # created before the keys are taken, so the first run's key is the one that lasts
+    scan = scan_raw(settings.raw_dir, settle, load_contracts(settings.sources_dir))
     keys = stage_keys(settings, scan, methodology_hash)
     stored = stored_keys(settings)
-    first = next((i for i, stage in enumerate(STAGES) if force or keys[stage] != stored[stage]), len(STAGES))
-    stages = STAGES[first:]
+    order = list(STAGES)
+    first = next((i for i, stage in enumerate(order) if force or keys[stage] != stored[stage]), len(order))
+    stages = order[first:]
     if "validate" in stages:
         stages = ["ingest", *stages]
     # Against the live publication too: a killed validation leaves no curated manifest to compare with.
@@ -183,7 +233,8 @@ def refresh_plan(settings: Settings, methodology_hash: str, force: bool = False,
 def raw_changes(settings: Settings, scan: RawScan) -> dict[str, list[str]]:
     """Return the raw files added, changed and removed since the current curated layer, and those still settling."""
     before = curated_inputs(settings)
-    read = {path.relative_to(settings.raw_dir).as_posix() for _, path in raw_files(settings.raw_dir)}
+    read = {path.relative_to(settings.raw_dir).as_posix()
+            for _, path in raw_files(settings.raw_dir, load_contracts(settings.sources_dir))}
     data = {p: h for p, h in scan.files.items() if p in read}
     return {"added": sorted(data.keys() - before.keys()),
             "changed": sorted(p for p in data.keys() & before.keys() if data[p] != before[p]),

@@ -13,6 +13,7 @@ from pipelines.runs.lock import lock_holder
 from pipelines.runs.plan import STAGES, raw_changes, scan_raw, stage_keys, stored_keys
 from pipelines.score.methodology import MethodologyError, load as load_methodology
 from pipelines.settings import Settings
+from pipelines.sources import load_contracts
 
 
 def refresh_status(settings: Settings, runs: int = 10) -> dict:
@@ -28,7 +29,8 @@ def refresh_status(settings: Settings, runs: int = 10) -> dict:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         published = {"path": str(folder), "inputs_hash": manifest["inputs_hash"],
                      "methodology_hash": manifest["methodology_hash"], "pages": len(manifest["pages"])}
-    scan = scan_raw(settings.raw_dir, float(settings.operations.get("settle_seconds", 0)))
+    scan = scan_raw(settings.raw_dir, float(settings.operations.get("settle_seconds", 0)),
+                    load_contracts(settings.sources_dir))
     waiting = raw_changes(settings, scan)
     history = record.runs(settings.runs_dir)
     # Compare with the methodology folder the last run used (it may be a copy passed with --methodology).

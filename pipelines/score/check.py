@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipelines.score import cohort, evaluation
-from pipelines.score.methodology import MethodologyError, IndexMethodology, load, load_index, read_with_lines
+from pipelines.score.index_method import IndexMethodology, load_index
+from pipelines.score.methodology import load
+from pipelines.score.yaml_lines import MethodologyError, read_with_lines
 
 FOLDER_FILES = ("framework.yaml", "screening.yaml", "readiness.yaml", "cohort.yaml", "evaluation.yaml")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipelines.score.methodology import Checker, MethodologyError, content_hash, read_with_lines
+from pipelines.score.yaml_lines import Checker, content_hash, read_with_lines
 
 COMPONENTS = ("screening_index", "readiness_index", "interview_score")
 TOP_KEYS = {"cohort", "label", "size", "eligibility", "shortlist", "selection", "tags", "quotas", "tie_break",

@@ -1,7 +1,10 @@
 """The composite-indicator engine: one methodology file + a units table + a values table → scores, in DuckDB.
 
-Each stage is a function of the engine's tables (eng_*) in a DuckDB connection and runs one SQL file of
-stages/; `build` runs them in order and `publish` appends the results to the warehouse's score.index_* tables.
+Each stage is a function of the engine's tables (eng_*) in a DuckDB connection and runs SQL files of stages/:
+stages/<name>.sql builds the table eng_<name>. The other files are queries: winsorised_step and score_level advance
+eng_winsorised and eng_score a step or a level at a time, aggregation_problems checks a level before it is added,
+and the publish queries (RESULTS) shape the results. `build` runs the stages in order and `publish` appends the
+results to the warehouse's score.index_* tables.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines.score.methodology import METHODS, IndexMethodology, parameter_columns, parameter_dtypes
+from pipelines.score.index_method import METHODS, IndexMethodology, parameter_columns, parameter_dtypes
 
 STAGES_DIR = Path(__file__).parent / "stages"
 # Enough winsorisation steps for any limit: each step moves at least one point of at least one indicator.
@@ -43,8 +46,8 @@ def stage_sql(stage: str) -> str:
     return (STAGES_DIR / f"{stage}.sql").read_text(encoding="utf-8")
 
 
-def _create(con: duckdb.DuckDBPyConnection, table: str, stage: str) -> None:
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {stage_sql(stage)}")
+def _create(con: duckdb.DuckDBPyConnection, stage: str) -> None:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE eng_{stage} AS {stage_sql(stage)}")
 
 
 def _relation_sql(name_or_sql: str) -> str:
@@ -178,47 +181,43 @@ def prepare(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units: str
 
 def screen_units(con: duckdb.DuckDBPyConnection) -> None:
     """Build eng_grid (unit × indicator: applicability, year, raw value) and eng_scope (which units are scored)."""
-    _create(con, "eng_grid", "grid")
-    _create(con, "eng_scope", "scope")
+    _create(con, "grid")
+    _create(con, "scope")
 
 
 def describe_indicators(con: duckdb.DuckDBPyConnection) -> None:
-    """Build eng_statistics: availability, zeros, unique values, skew and kurtosis of every indicator."""
-    _create(con, "eng_statistics", "indicator_statistics")
+    """Build eng_indicator_statistics: availability, zeros, unique values, skew and kurtosis of every indicator."""
+    _create(con, "indicator_statistics")
 
 
 def denominate(con: duckdb.DuckDBPyConnection) -> None:
     """Build eng_denominated: values divided by their denominator, every year."""
-    _create(con, "eng_denominated", "denominated")
+    _create(con, "denominated")
 
 
 def impute(con: duckdb.DuckDBPyConnection) -> None:
     """Build eng_imputed: the scored year's values with missing ones imputed per the indicator's method."""
-    _create(con, "eng_imputed", "imputed")
+    _create(con, "imputed")
 
 
 def treat_outliers(con: duckdb.DuckDBPyConnection) -> int:
-    """Build eng_treated (winsorised step by step, log fallback) and eng_treatment; return the steps taken."""
-    _create(con, "eng_treated", "treated_start")
+    """Build eng_winsorised (step by step), eng_treated (log fallback) and eng_treatment; return the steps taken."""
+    _create(con, "winsorised")
     wanted = con.execute("SELECT count(*) FROM eng_node WHERE is_indicator AND outliers_method = 'winsorise'").fetchall()[0][0]
     steps = 0
     while wanted and steps < MAX_WINSORISE_STEPS:
-        _create(con, "eng_treated_next", "winsorise_step")
-        changed = con.execute("""SELECT count(*) FROM eng_treated_next n JOIN eng_treated o USING (unit_code, indicator_code)
-                                 WHERE n.value <> o.value""").fetchall()[0][0]
-        con.execute("DROP TABLE eng_treated; ALTER TABLE eng_treated_next RENAME TO eng_treated")
-        if not changed:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE eng_winsorised AS {stage_sql('winsorised_step')}")
+        if not con.execute("SELECT bool_or(is_moved) FROM eng_winsorised").fetchall()[0][0]:
             break
         steps += 1
-    _create(con, "eng_treated_final", "treated")
-    con.execute("DROP TABLE eng_treated; ALTER TABLE eng_treated_final RENAME TO eng_treated")
-    _create(con, "eng_treatment", "treatment_summary")
+    _create(con, "treated")
+    _create(con, "treatment")
     return steps
 
 
 def normalise(con: duckdb.DuckDBPyConnection) -> None:
     """Build eng_normalised: each indicator on its normalisation's scale, direction applied."""
-    _create(con, "eng_normalised", "normalised")
+    _create(con, "normalised")
 
 
 def aggregate(con: duckdb.DuckDBPyConnection) -> None:
@@ -233,25 +232,25 @@ def aggregate(con: duckdb.DuckDBPyConnection) -> None:
                 f"node {node}: the {how} mean cannot take {child} = {value:g} for unit {unit} "
                 f"({len(problems)} value{'s' if len(problems) > 1 else ''} in all); normalise to a strictly positive range such as minmax "
                 "{low: 1, high: 100}, or choose another aggregation")
-        con.execute(f"INSERT INTO eng_score BY NAME {stage_sql('aggregated_level')}")
+        con.execute(f"INSERT INTO eng_score BY NAME {stage_sql('score_level')}")
 
 
 def rank(con: duckdb.DuckDBPyConnection) -> None:
     """Build eng_rank: ranks of every node overall and within each group attribute (ties share the best rank)."""
-    _create(con, "eng_rank", "ranked")
+    _create(con, "rank")
 
 
 def explain(con: duckdb.DuckDBPyConnection) -> None:
     """Build eng_contribution (each child's share of each score) and eng_weight (effective weights)."""
-    _create(con, "eng_contribution", "contribution")
-    _create(con, "eng_weight", "effective_weight")
+    _create(con, "contribution")
+    _create(con, "weight")
 
 
 def audit(con: duckdb.DuckDBPyConnection) -> None:
     """Build eng_correlation, eng_cronbach and eng_flag: the statistical audit of the index."""
-    _create(con, "eng_correlation", "audit_correlation")
-    _create(con, "eng_cronbach", "audit_cronbach")
-    _create(con, "eng_flag", "audit_flag")
+    _create(con, "correlation")
+    _create(con, "cronbach")
+    _create(con, "flag")
 
 
 def override_indicators(con: duckdb.DuckDBPyConnection, stage: str, resolved: dict) -> None:
@@ -273,7 +272,7 @@ def build_indicators(con: duckdb.DuckDBPyConnection, method: IndexMethodology, u
     impute(con)
     treat_outliers(con)
     normalise(con)
-    _create(con, "eng_score", "leaf_scores")
+    _create(con, "score")
 
 
 def build(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units: str, values: str,

@@ -13,7 +13,7 @@ import krippendorff
 import numpy as np
 import pandas as pd
 
-from pipelines.score.methodology import Checker, content_hash, read_with_lines
+from pipelines.score.yaml_lines import Checker, content_hash, read_with_lines
 
 COMPONENTS = ("baseline", "output", "outcome", "impact", "quick_win")
 RULES = ("mean", "median", "trimmed_mean")
@@ -21,9 +21,6 @@ TOP_KEYS = {"evaluation", "label", "component_labels", "defaults", "years", "sma
 YEAR_KEYS = {"source", "components", "dimensions", "consensus", "decimals", "min_assessors", "moderation", "severity"}
 NESTED_KEYS = {"consensus": {"rule", "trim_pct"}, "moderation": {"max_spread"},
                "severity": {"min_cells", "flag_deviation"}}
-# The SQL models of the evaluation, in run order (pipelines/score/models/<name>.sql).
-MODELS = ["evaluation_year", "evaluation_cell", "evaluation_component", "evaluation_dimension", "evaluation_region",
-          "evaluation_moderation", "evaluation_assessor", "province_rollup"]
 # Krippendorff (2004, p. 241): rely on alpha >= .800; draw tentative conclusions only for .667 <= alpha < .800.
 RELIABLE, TENTATIVE = 0.800, 0.667
 
@@ -216,7 +213,7 @@ def check(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def publish(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Build score.evaluation_agreement from the scored sheets (after MODELS have run), then check the results."""
+    """Build score.evaluation_agreement from the scored sheets (after the evaluation's models); check the results."""
     scores = con.sql("""SELECT e.year, e.component, e.region_code, e.dimension, e.evaluator, e.score
                         FROM curated.evaluations e
                         SEMI JOIN score.evaluation_cell c USING (region_code, year, component, dimension)""").df()

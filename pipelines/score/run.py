@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import graphlib
 import hashlib
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 import duckdb
@@ -17,30 +19,40 @@ from pipelines.ingest import reference
 from pipelines.score import engine, evaluation, selection
 from pipelines.score.cohort import CohortRuleError
 from pipelines.score.methodology import Methodology
+from pipelines.score.report_views import create_report_views, read_tables
 from pipelines.settings import Settings
+from pipelines.sources import Contracts, load_contracts
 from pipelines.validate.run import withheld_sources
 
+# What the scores depend on besides the curated layer, the methodology and this code (Settings attributes; the
+# planner, runs/plan.py, fingerprints them): the contracts say which sources feed which index and part.
+READS = ("sources_dir", "monte_carlo")
 MODELS_DIR = Path(__file__).parent / "models"
-# Run order: the engine's inputs, then (after the engine has run every index) the region views of its results.
-INPUT_MODELS = ["screening_unit", "screening_value", "readiness_period", "readiness_unit", "readiness_indicator",
-                "readiness_value"]
-RESULT_MODELS = ["region_screening", "region_element", "region_dimension", "region_aspect", "region_dimension_aspect",
-                 "region_readiness", "region_profile", "region_ranking", "cohort_shortlist", "region_input"]
-# Models over this run and the earlier ones kept in history.*: they run after this run is added to it.
-HISTORY_MODELS = ["previous_run", "region_mover"]
-# The curated sources each index reads through its input models (screening_value.sql, readiness_*.sql), and those
-# each part reads besides the indices: what is withheld when a source fails its gates with nothing to stand in.
-# Kept in the warehouse as methodology.index_source (region_mover.sql names the sources that move an index).
-INDEX_SOURCES = {"screening": ["fiscal_capacity", "government_performance", "sustainability", "indicators"],
-                 "readiness": ["question_bank", "questionnaires"]}
-# The evaluation's Smart Province roll-up counts the programme's members (province_rollup.sql).
-PART_NEEDS = {"evaluation": {"sources": ["evaluations", "cohorts"], "indices": []},
-              "cohort": {"sources": ["cohorts"], "indices": ["screening", "readiness"]}}
+# The phases of the score step in run order, with the tables each brings that no model file writes (the engine,
+# evaluation.publish, the cohort step, part_status_table and keep_history write them in Python), which the model
+# files therefore cannot tell. A model runs in the first phase that has every table it reads, after the models it
+# reads (score.<name> is models/<name>.sql). The evaluation's rules, methodology.evaluation_*, count as the
+# evaluation's own: a model that reads them, or reads such a model, is part of the evaluation, which may fail and
+# be rolled back on its own.
+PHASES = {"inputs": (),
+          "results": ("score.index_*",),
+          "evaluation": ("methodology.evaluation_*",),
+          "history": ("score.evaluation_agreement", "score.cohort_*", "score.part_status", "history.*")}
+_SCHEMAS = {"score", *(p.split(".")[0] for patterns in PHASES.values() for p in patterns)}
+# The indices each part needs besides the sources that feed it (their contracts' `feeds`): the cohort is chosen on
+# both indices, so it is withheld with either.
+PART_INDICES = {"evaluation": [], "cohort": ["screening", "readiness"]}
+# Where a row came from is left out of its fingerprint: the same values re-sent in another file hash the same.
+LINEAGE_COLUMNS = ("source_file", "source_row", "source_column", "submission_id")
 SCORE_COLUMNS = {"region_screening": "screening_index", "region_element": "element_score",
                  "region_dimension": "dimension_score", "region_aspect": "aspect_score",
                  "region_readiness": "readiness_index", "region_dimension_aspect": "cell_score"}
 RANKS = {"region_screening": ("screening_index", "screening_rank"),
          "region_readiness": ("readiness_index", "readiness_rank")}
+
+
+class ModelOrderError(ValueError):
+    """Model files that cannot be put in order: they read each other in a cycle, or read an unknown score table."""
 
 
 class ScoreCheckError(RuntimeError):
@@ -56,11 +68,12 @@ class Scored:
     inputs_hash: str
 
 
-def load_inputs(con: duckdb.DuckDBPyConnection, settings: Settings, methodology: Methodology, inputs_hash: str,
-                stage_key: str | None = None) -> None:
+def load_inputs(con: duckdb.DuckDBPyConnection, settings: Settings, methodology: Methodology, contracts: Contracts,
+                inputs_hash: str, stage_key: str | None = None) -> None:
     """Replace the reference and methodology tables and the curated views of the warehouse with this run's inputs.
 
-    `stage_key`, the fingerprint of everything the scores depend on, is kept in methodology.run.
+    `stage_key`, the fingerprint of everything the scores depend on, is kept in methodology.run; which sources feed
+    each index (the contracts' `feeds`) in methodology.index_source, which region_mover.sql reads.
     """
     for schema in ("reference", "curated", "methodology", "score"):
         con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
@@ -77,7 +90,8 @@ def load_inputs(con: duckdb.DuckDBPyConnection, settings: Settings, methodology:
         "methodology.evaluation_year": methodology.evaluation.year_table(),
         "methodology.evaluation_weight": methodology.evaluation.weight_table(),
         "methodology.evaluation_component": methodology.evaluation.component_label_table(),
-        "methodology.index_source": pd.DataFrame([(i, s) for i, sources in INDEX_SOURCES.items() for s in sources],
+        "methodology.index_source": pd.DataFrame([(m.code, s) for m in methodology.indices
+                                                  for s in contracts.feeding(m.code)],
                                                  columns=["index_code", "source"], dtype=object),
         "methodology.run": pd.DataFrame([{"methodology_hash": methodology.hash, "inputs_hash": inputs_hash,
                                           "stage_key": stage_key}], dtype=object),
@@ -88,9 +102,68 @@ def load_inputs(con: duckdb.DuckDBPyConnection, settings: Settings, methodology:
         con.unregister("incoming")
     # The curated layer stays one copy, in Parquet: the warehouse sees it through views, so scoring does not
     # spend its time copying 1.8 M answers into the DuckDB file first.
-    for path in sorted(settings.curated_dir.glob("*.parquet")):
+    curated = sorted(settings.curated_dir.glob("*.parquet"))
+    for path in curated:
         literal = str(path.resolve()).replace("'", "''")
         con.execute(f"CREATE VIEW curated.{path.stem} AS SELECT * FROM read_parquet('{literal}')")
+    con.execute("CREATE VIEW curated.region_row AS " + region_rows_sql(contracts, {p.stem for p in curated}))
+
+
+def region_rows_sql(contracts: Contracts, present: set[str]) -> str:
+    """Return the SQL of curated.region_row: one row per row of every curated table with regions (of those
+    `present`), with its source, region and a hash of what the row says (the fingerprints behind score.region_input).
+    """
+    lineage = ", ".join(f"'{c}'" for c in LINEAGE_COLUMNS)
+    return " UNION ALL ".join(
+        [f"SELECT '{spec['source']}' AS source, region_code, hash(t) AS row_hash FROM "
+         f"(SELECT COLUMNS(lambda c: c NOT IN ({lineage})) FROM curated.{table}) t"
+         for table, spec in contracts.tables().items() if "region_code" in spec["columns"] and table in present]
+        or ["SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS region_code, NULL::UBIGINT AS row_hash WHERE false"])
+
+
+def model_references(sql: str) -> set[str]:
+    """Return the tables (schema.table, lower case) a model's SQL reads in the schemas its run order depends on."""
+    return {table for table in read_tables(sql) if table.split(".")[0] in _SCHEMAS}
+
+
+def _brought_by(table: str) -> int | None:
+    """Return the position in PHASES of the phase that brings a table no model file writes (None: no phase does)."""
+    return next((i for i, patterns in enumerate(PHASES.values()) if any(fnmatchcase(table, p) for p in patterns)), None)
+
+
+def model_phases(models_dir: Path = MODELS_DIR) -> dict[str, list[str]]:
+    """Return the models of models_dir/*.sql per phase of PHASES, each list in run order (a model after those it
+    reads); raise ModelOrderError for models that read each other in a cycle or read an unknown score table.
+    """
+    reads = {path.stem: model_references(path.read_text(encoding="utf-8"))
+             for path in sorted(models_dir.glob("*.sql")) if not path.stem.startswith("_")}
+    sorter: graphlib.TopologicalSorter = graphlib.TopologicalSorter()
+    needs: dict[str, set[str]] = {}
+    phase: dict[str, int] = {}
+    for model, tables in reads.items():
+        needs[model] = {t.split(".", 1)[1] for t in tables if t.startswith("score.") and t.split(".", 1)[1] in reads}
+        phase[model] = 0
+        for table in sorted(tables - {f"score.{m}" for m in needs[model]}):
+            brought_by = _brought_by(table)
+            if brought_by is None and table.startswith("score."):
+                raise ModelOrderError(f"{models_dir.name}/{model}.sql reads {table}, which no model file "
+                                      f"({table.split('.', 1)[1]}.sql) and no step of the score run writes")
+            phase[model] = max(phase[model], brought_by or 0)
+        sorter.add(model, *sorted(needs[model]))
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as exc:
+        cycle = " → ".join(f"{m}.sql" for m in reversed(exc.args[1]))
+        raise ModelOrderError(f"{models_dir.name}: models read each other in a cycle: {cycle} "
+                              "(each reads the next)") from exc
+    order = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready())
+        for model in ready:
+            phase[model] = max([phase[model], *(phase[m] for m in needs[model])])
+        order += ready
+        sorter.done(*ready)
+    return {name: [m for m in order if phase[m] == i] for i, name in enumerate(PHASES)}
 
 
 def run_models(con: duckdb.DuckDBPyConnection, models: list[str]) -> dict[str, int]:
@@ -181,17 +254,18 @@ def _part(con: duckdb.DuckDBPyConnection, name: str, build: Callable[[], dict[st
     return rows
 
 
-def withheld_parts(withheld_by_source: dict[str, str]) -> list[dict]:
-    """Return the indices and parts withheld because a source they read failed its gates with nothing to stand in."""
-    parts, indices = [], {}
-    for index, sources in INDEX_SOURCES.items():
-        why = [withheld_by_source[s] for s in sources if s in withheld_by_source]
+def withheld_parts(withheld_by_source: dict[str, str], contracts: Contracts, indices: list[str]) -> list[dict]:
+    """Return the indices and parts withheld because a source feeding them (its contract's `feeds`) failed its gates
+    with nothing to stand in."""
+    parts, withheld = [], {}
+    for index in indices:
+        why = [withheld_by_source[s] for s in contracts.feeding(index) if s in withheld_by_source]
         if why:
-            indices[index] = "; ".join(why)
-            parts.append({"part": index, "status": "withheld", "reason": f"withheld: {indices[index]}"})
-    for part, needs in PART_NEEDS.items():
-        why = [withheld_by_source[s] for s in needs["sources"] if s in withheld_by_source]
-        why += [f"it needs the {i} index, which is withheld" for i in needs["indices"] if i in indices]
+            withheld[index] = "; ".join(why)
+            parts.append({"part": index, "status": "withheld", "reason": f"withheld: {withheld[index]}"})
+    for part, needs in PART_INDICES.items():
+        why = [withheld_by_source[s] for s in contracts.feeding(part) if s in withheld_by_source]
+        why += [f"it needs the {i} index, which is withheld" for i in needs if i in withheld]
         if why:
             parts.append({"part": part, "status": "withheld", "reason": "withheld: " + "; ".join(why)})
     return parts
@@ -221,18 +295,21 @@ def score(settings: Settings, methodology: Methodology, mapper: selection.Mapper
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     withheld_by_source = withheld_sources(*(pd.read_parquet(settings.curated_dir / f"{name}.parquet")
                                             for name in ("ingest_log", "source_status")))
-    parts = withheld_parts(withheld_by_source)
+    contracts = load_contracts(settings.sources_dir)
+    indices = [m.code for m in methodology.indices]
+    parts = withheld_parts(withheld_by_source, contracts, indices)
     withheld = {p["part"] for p in parts}
+    phases = model_phases()
     building = warehouse.start_building(settings.warehouse_path)
     with duckdb.connect(str(building)) as con:
         con.execute("BEGIN TRANSACTION")
-        load_inputs(con, settings, methodology, manifest["inputs_hash"], stage_key)
-        rows = run_models(con, INPUT_MODELS)
-        rows.update(run_indices(con, methodology, manifest["inputs_hash"], frozenset(withheld & set(INDEX_SOURCES))))
-        rows.update(run_models(con, RESULT_MODELS))
+        load_inputs(con, settings, methodology, contracts, manifest["inputs_hash"], stage_key)
+        rows = run_models(con, phases["inputs"])
+        rows.update(run_indices(con, methodology, manifest["inputs_hash"], frozenset(withheld & set(indices))))
+        rows.update(run_models(con, phases["results"]))
         check_scores(con)
         con.execute("COMMIT")
-        builds = {"evaluation": lambda: {**run_models(con, evaluation.MODELS), **evaluation.publish(con)},
+        builds = {"evaluation": lambda: {**run_models(con, phases["evaluation"]), **evaluation.publish(con)},
                   "cohort": lambda: selection.run(con, methodology, manifest["inputs_hash"],
                                                   **({"mapper": mapper} if mapper else {}))}
         for name, build in builds.items():
@@ -241,8 +318,11 @@ def score(settings: Settings, methodology: Methodology, mapper: selection.Mapper
         part_status_table(con, parts)
         con.execute("BEGIN TRANSACTION")
         keep_history(con)
-        rows.update(run_models(con, HISTORY_MODELS))
+        rows.update(run_models(con, phases["history"]))
         con.execute("COMMIT")
+        # What the report reads: views over the finished tables (a part not computed leaves its views out).
+        for view, reason in create_report_views(con).items():
+            logging.getLogger(__name__).info("report.%s not built: %s", view, reason)
         con.execute("CHECKPOINT")
     warehouse.swap_in(building, settings.warehouse_path)
     return Scored(rows=rows, methodology_hash=methodology.hash, inputs_hash=manifest["inputs_hash"])

@@ -3,10 +3,13 @@
 Runs after the indices are published (score.region_*, score.cohort_shortlist). The nominal cohort comes from
 the published scores; the Monte Carlo redraws the choices declared under `uncertainty` in screening.yaml,
 readiness.yaml and cohort.yaml, chunk by chunk (a `mapper` may send chunks to a Dask cluster).
+The readers (candidates, simulation, eligible_ranks) take the warehouse; the cohort tables are pure functions of
+those frames and arrays (cohort_tables and the functions it calls); `write` is the one writer.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +25,7 @@ from pipelines.score.uncertainty import Factor, IndexModel
 # Replications per chunk handed to the mapper.
 CHUNK_ROWS = 2048
 Mapper = Callable[[Callable, list], list]
+LOGGER = logging.getLogger(__name__)
 
 
 @dataclass
@@ -146,74 +150,155 @@ def _binding(frame: pd.DataFrame, chosen: cohort.Selection, seats: cohort.Seats)
     return how, binding.str.replace("kept out: ", "", regex=False)
 
 
-def run(con: duckdb.DuckDBPyConnection, methodology: Methodology, inputs_hash: str,
-        mapper: Mapper = _serial) -> dict[str, int]:
-    """Build score.cohort_selection, cohort_proposed, cohort_rank_statistics, cohort_sensitivity and cohort_run."""
-    started = time.perf_counter()
-    rules = methodology.cohort
-    frame = candidates(con, methodology)
-    used = _components(rules)
-    reason = _why_not(frame, used)
-    selectable = frame[reason.isna()].reset_index(drop=True)
-    seats = cohort.compile_rules(rules, selectable)
-    sim, nominal_weights = simulation(con, methodology, selectable, seats)
+def eligible_ranks(con: duckdb.DuckDBPyConnection) -> pd.Series:
+    """Return the eligible regions' nominal rank among the eligible (score.cohort_shortlist), by region code."""
+    return con.sql("SELECT region_code, eligible_rank FROM score.cohort_shortlist WHERE is_eligible").df() \
+        .set_index("region_code")["eligible_rank"]
 
-    chosen = cohort.select(seats, cohort.combine(_component_matrix(selectable, used)[None], nominal_weights[None]))
+
+@dataclass
+class Pool:
+    """The shortlisted candidates, those that have every component the selection weighs, and why the others do not."""
+
+    candidates: pd.DataFrame    # candidates(): one row per shortlisted region
+    selectable: pd.DataFrame    # the candidates that can be selected, renumbered from 0
+    reasons: pd.Series          # per candidate: why it cannot be selected, None when it can
+
+
+def candidate_pool(frame: pd.DataFrame, rules: cohort.CohortRules) -> Pool:
+    """Return the candidates `frame` split into those that can be selected and, with the reason, those that cannot."""
+    reasons = _why_not(frame, _components(rules))
+    return Pool(candidates=frame, selectable=frame[reasons.isna()].reset_index(drop=True), reasons=reasons)
+
+
+@dataclass
+class NominalCohort:
+    """The cohort chosen with the published components and the nominal weights, per selectable candidate."""
+
+    chosen: cohort.Selection
+    rank: np.ndarray        # selection rank (1 = highest adjusted score)
+    how: pd.Series          # how it got its seat, or why it did not
+    binding: pd.Series      # the rule that decided it, where one did
+    gaps: pd.DataFrame      # cohort.gap_to_cutoff: the cut-off, the gap to it and what would close it
+
+
+def nominal_cohort(selectable: pd.DataFrame, seats: cohort.Seats, rules: cohort.CohortRules, weights: np.ndarray,
+                   dimensions: pd.DataFrame) -> NominalCohort:
+    """Return the cohort chosen from `selectable` with the component `weights` (over cohort.COMPONENTS);
+    `dimensions` (node_code → weight, label_en) are the readiness dimensions a gap to the cut-off can be closed on.
+    """
+    chosen = cohort.select(seats, cohort.combine(_component_matrix(selectable, _components(rules))[None], weights[None]))
     how, binding = _binding(selectable, chosen, seats)
-    dimensions = methodology.readiness.nodes.set_index("node_code")
-    dimension_codes = list(methodology.framework["dimensions"])
-    gaps = cohort.gap_to_cutoff(selectable, chosen, seats, rules, dimensions.loc[dimension_codes, "weight"],
-                                dimensions.loc[dimension_codes, "label_en"].to_dict())
+    gaps = cohort.gap_to_cutoff(selectable, chosen, seats, rules, dimensions["weight"], dimensions["label_en"].to_dict())
+    return NominalCohort(chosen=chosen, rank=uncertainty.ranks(chosen.adjusted)[0], how=how, binding=binding, gaps=gaps)
 
+
+def replications(sim: CohortSimulation, rules: cohort.CohortRules, mapper: Mapper = _serial) -> dict[str, np.ndarray]:
+    """Return what each replication of the drawn method choices gave (sim.run's arrays, one row per replication),
+    the design's chunks of replications mapped with `mapper`.
+    """
     drawn = uncertainty.design(sim.factors, int(rules.uncertainty["base_samples"]), int(rules.uncertainty["seed"]))
     chunks = [drawn[i:i + CHUNK_ROWS] for i in range(0, len(drawn), CHUNK_ROWS)]
     parts = mapper(sim.run, chunks)
-    replicated = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+    return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
 
-    selection_nominal = uncertainty.ranks(chosen.adjusted)[0]
-    eligible_codes = [sim.screening.units[i] for i in sim.eligible]
-    eligible_nominal = con.sql("SELECT region_code, eligible_rank FROM score.cohort_shortlist WHERE is_eligible").df() \
-        .set_index("region_code")["eligible_rank"].reindex(eligible_codes).to_numpy(dtype=float)
+
+def cohort_rank_statistics(eligible_rank: pd.Series, shortlist_size: int, selection_rank: pd.Series,
+                           replicated: dict[str, np.ndarray], flag_probability_pct: tuple[float, float]) -> pd.DataFrame:
+    """Return score.cohort_rank_statistics: per stage (shortlist, selection) × region, the nominal rank, its spread over
+    the replications, the probability of being shortlisted or selected, and whether that is unsure (is_flagged).
+
+    `eligible_rank` and `selection_rank` are the nominal ranks by region code, in the order of the columns of
+    replicated["eligible_rank"] and of replicated["selection_rank"] and ["selected"].
+    """
     stats = pd.concat([
-        uncertainty.rank_statistics(eligible_codes, eligible_nominal, replicated["eligible_rank"]).assign(
-            stage="shortlist", probability_pct=100 * (replicated["eligible_rank"] <= sim.shortlist_size).mean(axis=0)),
-        uncertainty.rank_statistics(list(selectable["region_code"]), selection_nominal, replicated["selection_rank"]).assign(
+        uncertainty.rank_statistics(list(eligible_rank.index), eligible_rank.to_numpy(dtype=float),
+                                    replicated["eligible_rank"]).assign(
+            stage="shortlist", probability_pct=100 * (replicated["eligible_rank"] <= shortlist_size).mean(axis=0)),
+        uncertainty.rank_statistics(list(selection_rank.index), selection_rank.to_numpy(),
+                                    replicated["selection_rank"]).assign(
             stage="selection", probability_pct=100 * replicated["selected"].mean(axis=0)),
     ], ignore_index=True).rename(columns={"unit_code": "region_code"})
-    low, high = rules.uncertainty["flag_probability_pct"]
+    low, high = flag_probability_pct
     stats["is_flagged"] = stats["probability_pct"].between(low, high, inclusive="neither")
+    return stats
 
-    selected_nominal = chosen.selected[0]
-    outputs = {"mean_absolute_rank_shift": uncertainty.mean_absolute_rank_shift(selection_nominal, replicated["selection_rank"]),
-               "cohort_changes": (replicated["selected"] & ~selected_nominal[None]).sum(axis=1).astype(float)}
-    sensitivity = pd.concat([uncertainty.sensitivity(sim.factors, y, seed=int(rules.uncertainty["seed"])).assign(output=name)
-                             for name, y in outputs.items()], ignore_index=True)
 
+def cohort_sensitivity(factors: list[Factor], selection_rank: np.ndarray, selected: np.ndarray,
+                       replicated: dict[str, np.ndarray], seed: int) -> pd.DataFrame:
+    """Return score.cohort_sensitivity: the Sobol indices of each uncertain input for the mean absolute rank shift and
+    for the number of regions that change (cohort_changes), against the nominal ranks and selection.
+    """
+    outputs = {"mean_absolute_rank_shift": uncertainty.mean_absolute_rank_shift(selection_rank, replicated["selection_rank"]),
+               "cohort_changes": (replicated["selected"] & ~selected[None]).sum(axis=1).astype(float)}
+    return pd.concat([uncertainty.sensitivity(factors, y, seed=seed).assign(output=name) for name, y in outputs.items()],
+                     ignore_index=True)
+
+
+def cohort_selection(pool: Pool, seats: cohort.Seats, nominal: NominalCohort, stats: pd.DataFrame,
+                     rules: cohort.CohortRules) -> pd.DataFrame:
+    """Return score.cohort_selection: one row per candidate (by region_code) with its selection score, rank, status
+    and how it was selected, its gap to the cut-off and its spread over the replications (from `stats`).
+    """
+    chosen, selectable = nominal.chosen, pool.selectable
     picked = stats[stats["stage"] == "selection"].set_index("region_code")
-    result = frame.assign(selection_status=reason).merge(
+    result = pool.candidates.assign(selection_status=pool.reasons).merge(
         selectable[["region_code"]].assign(
             bonus_points=seats.bonus, selection_score=chosen.adjusted[0] - seats.bonus, adjusted_score=chosen.adjusted[0],
-            selection_rank=selection_nominal, is_selected=selected_nominal, how_selected=how.to_numpy(),
-            binding_rule=binding.to_numpy(),
+            selection_rank=nominal.rank, is_selected=chosen.selected[0], how_selected=nominal.how.to_numpy(),
+            binding_rule=nominal.binding.to_numpy(),
             tags=[", ".join(t.code for t in rules.tags if c in t.regions) or None for c in selectable["region_code"]]),
-        on="region_code", how="left").merge(gaps, on="region_code", how="left")
+        on="region_code", how="left").merge(nominal.gaps, on="region_code", how="left")
     result["is_selected"] = result["is_selected"].fillna(False).astype(bool)
     outcome = result["how_selected"].astype(str).where(~result["is_selected"], "selected: " + result["how_selected"].astype(str))
     result["selection_status"] = result["selection_status"].fillna(outcome)
     result = result.join(picked[["median_rank", "q05_rank", "q95_rank", "probability_pct", "is_flagged"]]
                          .rename(columns={"probability_pct": "selection_probability_pct"}), on="region_code")
     result["is_flagged"] = result["is_flagged"].fillna(False).astype(bool)
-    seconds = time.perf_counter() - started
-    run_row = pd.DataFrame([{
-        "cohort": rules.doc.get("cohort"), "size": rules.size, "candidates": len(frame), "selectable": len(selectable),
-        "replications": len(drawn), "base_samples": int(rules.uncertainty["base_samples"]),
+    return result.drop(columns=["readiness_status"])
+
+
+def cohort_run(rules: cohort.CohortRules, pool: Pool, selection: pd.DataFrame, sim: CohortSimulation,
+               nominal: NominalCohort, replicated: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Return score.cohort_run: one row describing the selection (size, candidates, replications, seed, uncertain
+    inputs, engine runs, cut-off, how stable it is); no wall-clock time, so equal inputs give an equal table.
+    """
+    return pd.DataFrame([{
+        "cohort": rules.doc.get("cohort"), "size": rules.size, "candidates": len(pool.candidates),
+        "selectable": len(pool.selectable),
+        "replications": len(replicated["selected"]), "base_samples": int(rules.uncertainty["base_samples"]),
         "seed": int(rules.uncertainty["seed"]), "factors": ", ".join(f"{f.name} ({f.size})" for f in sim.factors),
-        "engine_variants": len(sim.screening.variants) + len(sim.readiness.variants), "seconds": seconds,
-        "cutoff_score": gaps["cutoff_score"].iloc[0] if len(gaps) else None,
+        "engine_variants": len(sim.screening.variants) + len(sim.readiness.variants),
+        "cutoff_score": nominal.gaps["cutoff_score"].iloc[0] if len(nominal.gaps) else None,
         "selected_in_every_replication": int((replicated["selected"].mean(axis=0) == 1).sum()),
-        "flagged": int(result["is_flagged"].sum())}])
-    tables = {"cohort_selection": result.drop(columns=["readiness_status"]), "cohort_rank_statistics": stats,
-              "cohort_sensitivity": sensitivity, "cohort_run": run_row}
+        "flagged": int(selection["is_flagged"].sum())}])
+
+
+def cohort_tables(pool: Pool, methodology: Methodology, seats: cohort.Seats, sim: CohortSimulation,
+                  nominal_weights: np.ndarray, eligible_rank: pd.Series,
+                  mapper: Mapper = _serial) -> dict[str, pd.DataFrame]:
+    """Return the cohort tables by name (cohort_selection, cohort_rank_statistics, cohort_sensitivity, cohort_run)
+    from the candidates, their seats, the Monte Carlo set-up and the eligible regions' nominal ranks.
+    """
+    rules = methodology.cohort
+    dimensions = methodology.readiness.nodes.set_index("node_code").loc[list(methodology.framework["dimensions"])]
+    nominal = nominal_cohort(pool.selectable, seats, rules, nominal_weights, dimensions)
+    replicated = replications(sim, rules, mapper)
+    eligible = eligible_rank.reindex([sim.screening.units[i] for i in sim.eligible])
+    stats = cohort_rank_statistics(eligible, sim.shortlist_size,
+                                   pd.Series(nominal.rank, index=pool.selectable["region_code"]), replicated,
+                                   tuple(rules.uncertainty["flag_probability_pct"]))
+    sensitivity = cohort_sensitivity(sim.factors, nominal.rank, nominal.chosen.selected[0], replicated,
+                                     int(rules.uncertainty["seed"]))
+    selection = cohort_selection(pool, seats, nominal, stats, rules)
+    return {"cohort_selection": selection, "cohort_rank_statistics": stats, "cohort_sensitivity": sensitivity,
+            "cohort_run": cohort_run(rules, pool, selection, sim, nominal, replicated)}
+
+
+def write(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]) -> dict[str, int]:
+    """Replace score.<name> with each frame of `tables` (stamped with methodology.run's hashes) and the
+    score.cohort_proposed they give; return the rows written per table.
+    """
     rows = {}
     for name, table in tables.items():
         con.register("incoming", table)
@@ -226,5 +311,20 @@ def run(con: duckdb.DuckDBPyConnection, methodology: Methodology, inputs_hash: s
                           how_selected, selection_probability_pct, q05_rank, median_rank, q95_rank, is_flagged,
                           methodology_hash, inputs_hash
                    FROM score.cohort_selection WHERE is_selected ORDER BY selection_rank, region_code""")
-    rows["cohort_proposed"] = int(selected_nominal.sum())
+    rows["cohort_proposed"] = int(tables["cohort_selection"]["is_selected"].sum())
+    return rows
+
+
+def run(con: duckdb.DuckDBPyConnection, methodology: Methodology, inputs_hash: str,
+        mapper: Mapper = _serial) -> dict[str, int]:
+    """Build score.cohort_selection, cohort_proposed, cohort_rank_statistics, cohort_sensitivity and cohort_run."""
+    started = time.perf_counter()
+    pool = candidate_pool(candidates(con, methodology), methodology.cohort)
+    seats = cohort.compile_rules(methodology.cohort, pool.selectable)
+    sim, nominal_weights = simulation(con, methodology, pool.selectable, seats)
+    tables = cohort_tables(pool, methodology, seats, sim, nominal_weights, eligible_ranks(con), mapper)
+    rows = write(con, tables)
+    # The time is the run's, not the data's: logged, never written into a table.
+    LOGGER.info("cohort: %d replications over %d selectable regions in %.1f s", tables["cohort_run"]["replications"][0],
+                len(pool.selectable), time.perf_counter() - started)
     return rows

@@ -19,7 +19,7 @@ from SALib.sample import sobol as sobol_sample
 from scipy.stats import rankdata
 
 from pipelines.score import engine
-from pipelines.score.methodology import IndexMethodology
+from pipelines.score.index_method import IndexMethodology
 
 # Stages the engine recomputes per alternative; aggregation and weights vary per replication in NumPy.
 ENGINE_STAGES = ("imputation", "outliers", "normalisation")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,15 +11,15 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines import __version__, atomic
-from pipelines.ingest import reference
 from pipelines.ingest.canonical import QUARANTINE_COLUMNS
 from pipelines.ingest.run import Staged
-from pipelines.settings import Settings, load_yaml
+from pipelines.settings import Settings
+from pipelines.sources import load_contracts
+from pipelines.validate.gx import gx_context, parameters, validate_frame
+from pipelines.validate.suites import suite_from_spec, table_specs
 
-# Validated in this order: answers are checked against the question codes that survived the bank's suite.
-TABLE_ORDER = ["question_bank", "fiscal_capacity", "government_performance", "sustainability", "indicators",
-               "evaluations", "cohorts", "questionnaire_submissions", "questionnaire_answers"]
-TABLE_SOURCE = {"questionnaire_submissions": "questionnaires", "questionnaire_answers": "questionnaires"}
+# What validation depends on besides the staged tables and its code (Settings attributes, see runs/plan.py).
+READS = ("sources_dir", "framework_path", "reference_dir", "validation", "as_of_year")
 LOG_COLUMNS = ["source_file", "source", "sha256", "rows_read", "rows_curated", "rows_quarantined", "rows_superseded",
                "cells_quarantined", "file_error", "notes", "was_parsed"]
 
@@ -44,134 +42,14 @@ class Curated:
     ignored: pd.DataFrame    # files under data/raw/ that were not read, with the reason (curated.ignored_files)
 
 
-def gx_context():
-    """Return a fresh ephemeral GX context, progress bars off (GX is imported here, not at start-up)."""
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    return context
-
-
-def parameters(settings: Settings, question_codes: list[str]) -> dict:
-    """Return the suite parameters: reference code lists, the framework's vocabulary, the run's gates."""
-    framework = load_yaml(settings.methodology_dir / "framework.yaml")
-    table = reference.regions(settings.reference_dir)
-    regions = table["region_code"].tolist()
-    provinces = reference.provinces(settings.reference_dir)["province_code"].tolist()
-    share = float(settings.validation["coverage_min_pct"]) / 100
-    autonomous = table[table["is_autonomous"]]
-    return {
-        "as_of_year": settings.as_of_year,
-        "min_autonomous_regions": math.ceil(share * len(autonomous)),
-        "min_autonomous_kota": math.ceil(share * (autonomous["region_type"] == "kota").sum()),
-        "region_codes": regions,
-        "region_or_province_codes": regions + provinces,
-        "question_codes": question_codes,
-        "dimensions": list(framework["dimensions"]),
-        "dimensions_or_overall": [*framework["dimensions"], "overall"],
-        "elements": [e for d in framework["dimensions"].values() for e in d["elements"]],
-        "dimension_elements": [(d, e) for d, dim in framework["dimensions"].items() for e in dim["elements"]],
-    }
-
-
-def _run(context, name: str, frame: pd.DataFrame, expectations: list[dict], params: dict):
-    """Return the results of one suite on one frame, stored in the context for the Data Docs."""
-    import great_expectations as gx
-
-    suite = context.suites.add_or_update(gx.ExpectationSuite(name=name, expectations=expectations))
-    batch = (context.data_sources.add_or_update_pandas(f"src_{name}").add_dataframe_asset(name)
-             .add_batch_definition_whole_dataframe("all"))
-    definition = context.validation_definitions.add_or_update(gx.ValidationDefinition(name=name, data=batch, suite=suite))
-    return definition.run(batch_parameters={"dataframe": frame}, expectation_parameters=params,
-                          result_format={"result_format": "COMPLETE"}).results
-
-
-def _failure(r, frame: pd.DataFrame, table: str, positions: list[int] | None = None) -> dict:
-    meta = dict(r.expectation_config.meta)
-    if r.exception_info and r.exception_info.get("raised_exception"):
-        columns = {meta.get("column"), r.expectation_config.kwargs.get("column")} - {None}
-        if not columns - set(frame.columns):
-            raise RuntimeError(f"suite {table}: {r.expectation_config.type} could not run: "
-                               f"{r.exception_info.get('exception_message')}")
-        # A missing column: the schema rule reports it; the whole table fails.
-        meta = {**meta, "level": "table", "message": f"column {meta.get('column')} is missing"}
-    if meta.get("level") in ("table", "file"):
-        rows = list(range(len(frame))) if positions is None else positions
-    else:
-        rows = sorted(int(i) for i in r.result.get("unexpected_index_list") or [])
-    kwargs = r.expectation_config.kwargs
-    return {"type": r.expectation_config.type, "meta": meta, "rows": rows, "observed": r.result.get("observed_value"),
-            "limit": kwargs.get("max_value", kwargs.get("min_value"))}
-
-
-def validate_frame(context, table: str, frame: pd.DataFrame, suite_json: dict, params: dict) -> tuple[list[dict], dict]:
-    """Return (failures, each with the row positions it takes out, summary) for one table.
-
-    Row and table rules run on the whole table; file rules run per raw file (and year) and take out
-    every row of a failing file.
-    """
-    if frame.empty:
-        # Nothing arrived for this table: no row can fail, and GX's fixed cost (about 0.5 s) is saved.
-        return [], {"table": table, "success": True, "rows": 0, "expectations": 0, "failed_expectations": 0}
-    file_level = [e for e in suite_json["expectations"] if e["meta"].get("level") == "file"]
-    whole = [e for e in suite_json["expectations"] if e["meta"].get("level") != "file"]
-    results = _run(context, table, frame, whole, params)
-    failures = [_failure(r, frame, table) for r in results if not r.success]
-    if file_level and not any(f["meta"].get("level") == "table" for f in failures):
-        for group_by in sorted({tuple(e["meta"]["group_by"]) for e in file_level}):
-            rules = [e for e in file_level if tuple(e["meta"]["group_by"]) == group_by]
-            for _, part in frame.groupby(list(group_by), sort=True, dropna=False):
-                checked = _run(context, f"{table} per file", part.reset_index(drop=True), rules, params)
-                results += checked
-                failures += [_failure(r, part, table, part.index.tolist()) for r in checked if not r.success]
-    summary = {"table": table, "success": not failures, "rows": len(frame),
-               "expectations": len(results), "failed_expectations": len(failures)}
-    return failures, summary
-
-
-# Data Docs pages load styles and scripts from CDNs and a tracking logo; offline they must not try. Their
-# content is static HTML; the scripts (jQuery widgets) would only fail without the CDN, so they go too.
-_EXTERNAL = re.compile(r'<link[^>]+href="https?://[^"]*"[^>]*>|<script\b[^>]*>.*?</script>'
-                       r'|<img[^>]+src="https?://[^"]*"[^>]*>|<link[^>]+rel="(?:shortcut )?icon"[^>]*>', re.DOTALL)
-_OFFLINE_STYLE = ("<style>body{font-family:system-ui,sans-serif;margin:16px}table{border-collapse:collapse}"
-                  "td,th{border:1px solid #ddd;padding:3px 6px}.hide{display:none}</style>")
-
-
-def build_validation_docs(context, site_dir: Path, summaries: list[dict]) -> Path:
-    """Return the index of the GX Data Docs built from this run's results, made safe to open offline.
-
-    GX's own index fills its tables with scripts from CDNs, so it is replaced by a static one.
-    """
-    from urllib.parse import quote
-
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
+def build_validation_docs(context, site_dir: Path) -> None:
+    """Build the GX Data Docs of this run's results into `site_dir` (the report publishes an offline copy)."""
     if site_dir.exists():
         shutil.rmtree(site_dir)
     context.add_data_docs_site(site_name="validation", site_config={
         "class_name": "SiteBuilder", "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)}})
     context.build_data_docs(site_names=["validation"])
-    for page in [*site_dir.rglob("*.html"), *site_dir.rglob("*.css")]:
-        text = re.sub(r"url\('https?://[^']*'\)", "none", _EXTERNAL.sub("", page.read_text(encoding="utf-8")))
-        if page.suffix == ".html":
-            text = text.replace("</head>", _OFFLINE_STYLE + "</head>", 1)
-        page.write_text(text, encoding="utf-8")
-
-    def links(folder: str, suite: str, label) -> list[dict]:
-        pages = sorted((site_dir / folder).glob(f"{suite}/**/*.html")) + sorted((site_dir / folder).glob(f"{suite}.html"))
-        return [{"href": quote(p.relative_to(site_dir).as_posix()), "label": label(p)} for p in pages]
-
-    rows = [{**s, "pages": links("validations", s["table"], lambda p: "whole table")
-             + links("validations", f"{s['table']} per file", lambda p: "per file, " + p.parent.name),
-             "suite_pages": links("expectations", s["table"], lambda p: p.stem)
-             + links("expectations", f"{s['table']} per file", lambda p: p.stem)} for s in summaries]
-    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape())
-    index = site_dir / "index.html"
-    index.write_text(env.get_template("validation_index.html.j2").render(suites=rows), encoding="utf-8")
-    return index
 
 
 def quarantine_rows(frame: pd.DataFrame, failures: list[dict], source: str, scopes: list[str],
@@ -284,29 +162,30 @@ def row_accounting(files: pd.DataFrame, tables: dict[str, pd.DataFrame], quarant
     return log
 
 
-STATUS_COLUMNS = ["table", "status", "reason", "version_used"]
+STATUS_COLUMNS = ["table", "source", "status", "reason", "version_used"]
 
 
-def with_last_good(tables: dict[str, pd.DataFrame], summaries: list[dict], last_good_dir: Path
-                   ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+def with_last_good(tables: dict[str, pd.DataFrame], summaries: list[dict], last_good_dir: Path,
+                   source_of: dict[str, str]) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Return (tables for scoring, curated.source_status): a table that failed a table- or file-level gate is
     replaced by its last good version (or left empty if there is none); a table that passed becomes the last good.
     """
     last_good_dir.mkdir(parents=True, exist_ok=True)
     out, status = dict(tables), []
-    # The questionnaire's two tables belong together: if one fails a gate, both fall back.
+    # A source's tables belong together (the questionnaire's submissions and answers): if one fails a gate, all fall back.
     gates_by_source: dict[str, list[dict]] = {}
     for summary in summaries:
-        source = TABLE_SOURCE.get(summary["table"], summary["table"])
-        gates_by_source.setdefault(source, []).extend(
+        gates_by_source.setdefault(source_of[summary["table"]], []).extend(
             f for f in summary["failures"] if f["level"] in ("table", "file"))
     for summary in summaries:
         table = summary["table"]
-        gates = gates_by_source[TABLE_SOURCE.get(table, table)]
+        source = source_of[table]
+        gates = gates_by_source[source]
         path = last_good_dir / f"{table}.parquet"
         if not gates:
             atomic.write_parquet(tables[table], path)
-            status.append({"table": table, "status": "passed", "reason": None, "version_used": "this run"})
+            status.append({"table": table, "source": source, "status": "passed", "reason": None,
+                           "version_used": "this run"})
             continue
         reason = "; ".join(sorted({f"{f['rule']} ({f['rows']} rows)" for f in gates}))
         if path.exists():
@@ -316,7 +195,7 @@ def with_last_good(tables: dict[str, pd.DataFrame], summaries: list[dict], last_
         else:
             out[table] = tables[table].iloc[0:0]
             used = "none: no earlier good version, the source is left out"
-        status.append({"table": table, "status": "failed", "reason": reason, "version_used": used})
+        status.append({"table": table, "source": source, "status": "failed", "reason": reason, "version_used": used})
     return out, pd.DataFrame(status, columns=STATUS_COLUMNS)
 
 
@@ -328,9 +207,8 @@ def withheld_sources(ingest_log: pd.DataFrame, source_status: pd.DataFrame) -> d
     failed = source_status[(source_status["status"] == "failed") & source_status["version_used"].str.startswith("none")]
     reasons: dict[str, list[str]] = {}
     for r in failed.itertuples():
-        source = TABLE_SOURCE.get(r.table, r.table)
-        if source in delivered:
-            reasons.setdefault(source, []).append(f"{r.table} failed the gate {r.reason}")
+        if r.source in delivered:
+            reasons.setdefault(r.source, []).append(f"{r.table} failed the gate {r.reason}")
     return {source: "; ".join(why) + " and no earlier good version exists" for source, why in reasons.items()}
 
 
@@ -340,7 +218,7 @@ def inputs_hash(raw_files: pd.DataFrame) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
-def validate(staged: Staged, settings: Settings, stage_key: str | None = None) -> Curated:
+def validate(staged: Staged, settings: Settings, framework: dict, stage_key: str | None = None) -> Curated:
     """Return the curated layer from the staged tables, writing it to data/curated/ with a manifest.
 
     `stage_key` (the fingerprint of everything validation depends on) goes into the manifest, so that the next
@@ -348,21 +226,22 @@ def validate(staged: Staged, settings: Settings, stage_key: str | None = None) -
     """
     # Until the new manifest is written last, the curated layer counts as being rebuilt (a killed run is redone).
     (settings.curated_dir / "manifest.json").unlink(missing_ok=True)
-    contract = load_yaml(settings.config_dir / "sources.yaml")["sources"]
-    primary = {source: spec["table"] for source, spec in contract.items()}
-    source_of = {spec["table"]: source for source, spec in contract.items()} | TABLE_SOURCE
+    contracts = load_contracts(settings.sources_dir)
+    primary = {source: spec["table"] for source, spec in contracts.items()}
+    source_of = contracts.source_of()
+    specs = table_specs(contracts)   # in validation order: answers are checked against the bank's surviving codes
     column_maps = {f: json.loads(m) for f, m in zip(staged.files["source_file"], staged.files["column_map"]) if m}
     delivered = set(staged.files["source"])
     context = gx_context()
-    params = parameters(settings, [])
+    params = parameters(settings, framework, [])
     tables, quarantined, summaries = {}, [staged.quarantine], []
-    for table in TABLE_ORDER:
+    for table, spec in specs.items():
         frame = staged.tables[table].reset_index(drop=True)
         if table == "questionnaire_answers":
             kept = frame["submission_id"].isin(tables["questionnaire_submissions"]["submission_id"])
             quarantined.append(orphaned_answer_rows(frame[~kept], staged.tables["questionnaire_submissions"]))
             frame = frame[kept].reset_index(drop=True)
-        suite = json.loads((settings.expectations_dir / f"{table}.json").read_text(encoding="utf-8"))
+        suite = suite_from_spec(spec)
         failures, summary = validate_frame(context, table, frame, suite, params)
         scopes = row_scopes(table, frame, tables, suite)
         bad = quarantine_rows(frame, failures, source_of[table], scopes, column_maps)
@@ -388,8 +267,8 @@ def validate(staged: Staged, settings: Settings, stage_key: str | None = None) -
     quarantine["region_code"] = quarantined_regions(quarantine, staged.tables)
     superseded = staged.superseded.sort_values(["source_file", "source_row"]).reset_index(drop=True)
     log = row_accounting(staged.files, tables, quarantine, superseded, primary)
-    tables, status = with_last_good(tables, summaries, settings.curated_dir / "last_good")
-    build_validation_docs(context, settings.validation_docs_dir, summaries)
+    tables, status = with_last_good(tables, summaries, settings.curated_dir / "last_good", source_of)
+    build_validation_docs(context, settings.validation_docs_dir)
     curated = Curated(tables=tables, quarantine=quarantine, superseded=superseded, ingest_log=log,
                       raw_files=staged.files.drop(columns=["rows_read", "column_map", "notes", "was_parsed"]),
                       suites=summaries, source_status=status, ignored=staged.ignored)

@@ -1,12 +1,15 @@
-"""Great Expectations suites generated from one declarative spec per table (expectations/specs/*.yaml)."""
+"""Great Expectations suites generated from the source contracts (config/sources/<source>.yaml), one per table."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from pipelines.settings import load_yaml
+from pipelines.sources import RULE_KEYS, Contracts
 
+# The contract's column types as the pandas dtypes GX checks.
+GX_TYPES = {"region_code": "str", "region_name": "str", "text": "str", "category": "str", "integer": "int64",
+            "number": "float64", "timestamp": "datetime64[us]"}
 # What each rule means to an analyst; {column}, {low}, {high}, {values} are filled from the rule.
 MESSAGES = {
     "required": "{column} is empty but required",
@@ -132,19 +135,28 @@ def suite_from_spec(spec: dict) -> dict:
         out.append(_expectation("expect_compound_columns_to_be_unique", {"column_list": key}, "key_unique",
                                 ", ".join(key), None, None))
     return {"name": spec["table"], "expectations": out,
-            "meta": {"description": spec.get("description", ""), "generated_from": f"specs/{spec['table']}.yaml",
+            "meta": {"description": spec.get("description", ""), "generated_from": f"config/sources/{spec['source']}.yaml",
                      "key": key, "cell_scope": bool(spec.get("cell_scope", False))}}
 
 
-def table_specs(expectations_dir: Path) -> dict[str, dict]:
-    """Return every table spec under expectations/specs/, by table name."""
-    specs = {}
-    for path in sorted((expectations_dir / "specs").glob("*.yaml")):
-        spec = load_yaml(path)
-        if spec.get("table") != path.stem:
-            raise ValueError(f"{path}: `table` must equal the file name ({path.stem!r}), found {spec.get('table')!r}")
-        specs[path.stem] = spec
-    return specs
+def gx_column(column: dict, allow_provinces: bool) -> dict:
+    """Return a contract column as the suite sees it: the GX type, and every rule.
+
+    A region code must be a known one; a column with a default is never empty after ingest.
+    """
+    out = {"type": GX_TYPES[column["type"]], **{k: v for k, v in column.items() if k in RULE_KEYS}}
+    if column["type"] == "region_code":
+        out.update(required=True, in_parameter="region_or_province_codes" if allow_provinces else "region_codes")
+    if "default" in column:
+        out["required"] = True
+    return out
+
+
+def table_specs(contracts: Contracts) -> dict[str, dict]:
+    """Return the spec of every curated table (GX types, rules, gates), by table name, derived from the contracts."""
+    return {table: {**spec, "table": table, "columns": {name: gx_column(c, spec["allow_provinces"])
+                                                        for name, c in spec["columns"].items()}}
+            for table, spec in contracts.tables().items()}
 
 
 def render_suite(suite: dict) -> str:
@@ -152,10 +164,10 @@ def render_suite(suite: dict) -> str:
     return json.dumps(suite, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
-def write_suites(expectations_dir: Path) -> list[Path]:
-    """Regenerate expectations/<table>.json from every spec; return the files written."""
+def write_suites(contracts: Contracts, expectations_dir: Path) -> list[Path]:
+    """Regenerate expectations/<table>.json from the source contracts; return the files written."""
     written = []
-    for table, spec in table_specs(expectations_dir).items():
+    for table, spec in table_specs(contracts).items():
         path = expectations_dir / f"{table}.json"
         path.write_text(render_suite(suite_from_spec(spec)), encoding="utf-8")
         written.append(path)

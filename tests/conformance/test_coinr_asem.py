@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from pipelines.score import engine
-from pipelines.score.methodology import IndexMethodology, load_index
+from pipelines.score.index_method import IndexMethodology, load_index
 from tests.conftest import ROOT, SHARED
 
 CASE = SHARED / "conformance" / "coinr_asem"

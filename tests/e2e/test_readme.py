@@ -34,6 +34,11 @@ EXPECTED = {
     ".venv/bin/readiness check-methodology methodology/screening.yaml": (0, "✓ methodology/screening.yaml: index "
                                                                              "'screening'"),
 }
+# `readiness demo --size small` is checked in full here, where README's command already runs it (no second run
+# elsewhere): what else it prints and publishes.
+SMALL_DEMO = ".venv/bin/readiness demo --size small"
+SMALL_DEMO_PRINTS = ("Evaluation 2024 (scored with the 2024 methodology): 10 regions ranked, 1 with too few assessors",
+                     "assessors: Asesor 03 lenient")
 
 
 def readme_commands(section: str) -> list[str]:
@@ -72,3 +77,8 @@ def test_every_other_readme_command_runs_as_written(demo_project, tmp_path):
         assert done.returncode == code, f"{line}\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
         assert fragment in output, f"{line}\n{output[-4000:]}"
         assert "Traceback" not in output, line
+        if line == SMALL_DEMO:
+            assert f"Report: {root / 'data' / 'reports' / 'index.html'}" in done.stdout.replace("\n", "")
+            assert (root / "data" / "reports" / "provinces.html").exists()
+            for printed in SMALL_DEMO_PRINTS:
+                assert printed in output, f"{line}\n{output[-4000:]}"

@@ -231,23 +231,6 @@ def test_refresh_evaluates_the_demo_score_sheets(small_demo):
         assert frame["methodology_hash"].eq(result.scored.methodology_hash).all()
 
 
-def test_readiness_demo_small_publishes_everything_but_the_cohort_and_exits_3(tmp_path, prefect_api):
-    from typer.testing import CliRunner
-
-    from pipelines.cli import app
-
-    outcome = CliRunner().invoke(app, ["demo", "--size", "small", "--data-dir", str(tmp_path / "data")],
-                                 terminal_width=250)
-    text = " ".join(outcome.output.split())
-    assert outcome.exit_code == 3, outcome.output
-    assert ("Published without cohort: cohort size 50, but only 7 shortlisted regions can be selected" in text)
-    assert f"Report: {tmp_path / 'data' / 'reports' / 'index.html'}" in outcome.output.replace("\n", "")
-    assert (tmp_path / "data" / "reports" / "provinces.html").exists()
-    assert "Evaluation 2024 (scored with the 2024 methodology): 10 regions ranked, 1 with too few assessors" in text
-    assert "assessors: Asesor 03 lenient" in text
-    assert "Traceback" not in outcome.output
-
-
 def test_markup_and_formulas_in_the_inputs_come_out_inert(small_demo, tmp_path):
     from openpyxl import load_workbook
 

@@ -1,4 +1,4 @@
-"""Every GX suite: generated from its spec, passes a good fixture, fails a bad one for the intended rule."""
+"""Every GX suite: generated from its source contract, passes a good fixture, fails a bad one for the intended rule."""
 
 import json
 
@@ -6,12 +6,15 @@ import pandas as pd
 import pytest
 
 from pipelines.ingest.run import ingest
-from pipelines.settings import Settings
-from pipelines.validate.run import gx_context, parameters, validate, validate_frame
+from pipelines.settings import Settings, load_yaml
+from pipelines.sources import load_contracts
+from pipelines.validate.gx import gx_context, parameters, validate_frame
+from pipelines.validate.run import validate
 from pipelines.validate.suites import render_suite, suite_from_spec, table_specs
 from tests.conftest import ROOT
 
-SPECS = table_specs(ROOT / "expectations")
+SPECS = table_specs(load_contracts(ROOT / "config" / "sources"))
+FRAMEWORK = load_yaml(ROOT / "methodology" / "framework.yaml")
 DTYPES = {"str": "str", "int64": "Int64", "float64": "float64", "datetime64[us]": "datetime64[us]"}
 SOURCE = {"source_file": "x.csv", "source_row": 2}
 GOOD = {
@@ -63,7 +66,7 @@ def context():
 
 @pytest.fixture(scope="module")
 def params():
-    return parameters(Settings.default(coverage_min_pct=0, as_of_year=2025), ["Q001"])
+    return parameters(Settings.default(coverage_min_pct=0, as_of_year=2025), FRAMEWORK, ["Q001"])
 
 
 def test_every_canonical_table_has_a_spec_and_fixtures():
@@ -107,7 +110,7 @@ def test_wrong_columns_fail_at_table_level(context, params):
 
 def test_a_file_covering_too_few_regions_fails_the_coverage_rule(context):
     suite = json.loads((ROOT / "expectations" / "government_performance.json").read_text(encoding="utf-8"))
-    params = parameters(Settings.default(coverage_min_pct=80, as_of_year=2025), ["Q001"])
+    params = parameters(Settings.default(coverage_min_pct=80, as_of_year=2025), FRAMEWORK, ["Q001"])
     assert params["min_autonomous_regions"] == 407                  # ceil(0.8 × 508)
     rows = [{**GOOD["government_performance"], "region_code": code} for code in ("35.13", "35.74", "35.10")]
     frame = pd.concat([_frame("government_performance", r).assign(source_row=i + 2) for i, r in enumerate(rows)],
@@ -148,7 +151,7 @@ def _bank_and_questionnaire(settings: Settings, q002: str, submissions: str):
     ]:
         (settings.raw_dir / folder).mkdir(parents=True)
         (settings.raw_dir / folder / name).write_text(text, encoding="utf-8")
-    return validate(ingest(settings), settings)
+    return validate(ingest(settings, FRAMEWORK), settings, FRAMEWORK)
 
 
 def test_a_number_question_without_goalposts_and_its_answers_are_curated(tmp_path):

@@ -8,8 +8,10 @@ import pytest
 
 from pipelines.score import engine
 from pipelines.score.methodology import load
-from pipelines.score.run import INPUT_MODELS, load_inputs, run_models, score
+from pipelines.score.run import load_inputs, model_phases, run_models, score
 from pipelines.settings import Settings, load_yaml
+from pipelines.sources import load_contracts
+from pipelines.validate.run import LOG_COLUMNS
 from tests.conftest import SMALL_COHORT, methodology_copy
 from tests.conftest import ROOT
 
@@ -51,8 +53,9 @@ def _questionnaires(levels_by_region: dict[str, tuple[int, float]]):
     return bank, pd.DataFrame(submissions), pd.DataFrame(answers)
 
 
-@pytest.fixture
-def scored(tmp_path):
+@pytest.fixture(scope="module")
+def scored(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("scored")
     settings = Settings.default(tmp_path)
     curated = settings.curated_dir
     curated.mkdir(parents=True)
@@ -75,10 +78,13 @@ def scored(tmp_path):
     for name, frame in tables.items():
         frame.to_parquet(curated / f"{name}.parquet", index=False)
     # Every source passed its gates: nothing is withheld.
-    pd.DataFrame({"source_file": ["f.csv"], "source": ["fiscal_capacity"], "rows_read": [5]}).to_parquet(
+    pd.DataFrame([{"source_file": "f.csv", "source": "fiscal_capacity", "sha256": "0", "rows_read": 5, "rows_curated": 5,
+                   "rows_quarantined": 0, "rows_superseded": 0, "cells_quarantined": 0, "file_error": None,
+                   "notes": None, "was_parsed": True}], columns=LOG_COLUMNS).to_parquet(
         curated / "ingest_log.parquet", index=False)
-    pd.DataFrame({"table": list(tables), "status": "passed", "reason": None, "version_used": "this run"}).to_parquet(
-        curated / "source_status.parquet", index=False)
+    sources = load_contracts(ROOT / "config" / "sources").source_of()
+    pd.DataFrame({"table": list(tables), "source": [sources[t] for t in tables], "status": "passed", "reason": None,
+                  "version_used": "this run"}).to_parquet(curated / "source_status.parquet", index=False)
     (curated / "manifest.json").write_text(json.dumps({"inputs_hash": "test-inputs"}))
     result = score(settings, load(methodology_copy(tmp_path, **{**SMALL_COHORT, "size": 1, "quotas": []})))
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
@@ -183,8 +189,8 @@ def _number_question(tmp_path, answers_by_region, goal_low=None, goal_high=None,
     methodology = load(ROOT / "methodology")
     inputs = methodology.readiness.doc["inputs"]
     con = duckdb.connect()
-    load_inputs(con, settings, methodology, "test-inputs")
-    run_models(con, [m for m in INPUT_MODELS if m.startswith("readiness_")])
+    load_inputs(con, settings, methodology, load_contracts(ROOT / "config" / "sources"), "test-inputs")
+    run_models(con, [m for m in model_phases()["inputs"] if m.startswith("readiness_")])
     engine.build(con, methodology.readiness, inputs["units"], inputs["values"], inputs["indicators"])
     return con
 

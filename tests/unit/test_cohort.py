@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from pipelines.score import cohort, engine, uncertainty
-from pipelines.score.methodology import MethodologyError, load_index
+from pipelines.score.index_method import load_index
+from pipelines.score.yaml_lines import MethodologyError
 from tests.conftest import ROOT
 
 RULES = cohort.load_rules(ROOT / "methodology" / "cohort.yaml")

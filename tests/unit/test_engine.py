@@ -11,7 +11,7 @@ import yaml
 
 from pipelines.score import engine
 from pipelines.score.engine import EngineError
-from pipelines.score.methodology import load_index
+from pipelines.score.index_method import load_index
 
 YEAR = 2024
 NAN = math.nan

@@ -14,8 +14,8 @@ from scipy.stats import trim_mean
 
 from pipelines.ingest import reference
 from pipelines.score import evaluation
-from pipelines.score.methodology import MethodologyError
-from pipelines.score.run import run_models
+from pipelines.score.yaml_lines import MethodologyError
+from pipelines.score.run import model_phases, run_models
 from tests.conftest import ROOT
 
 DIMENSIONS = ("governance", "branding", "economy", "living", "society", "environment")
@@ -84,9 +84,10 @@ def evaluate(rules: evaluation.EvaluationRules, sheets: pd.DataFrame = SHEETS) -
         con.register("incoming", frame)
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming")
         con.unregister("incoming")
-    run_models(con, evaluation.MODELS)
+    models = model_phases()["evaluation"]
+    run_models(con, models)
     evaluation.publish(con)
-    tables = [*evaluation.MODELS, "evaluation_agreement"]
+    tables = [*models, "evaluation_agreement"]
     return {t: con.sql(f"SELECT * FROM score.{t}").df() for t in tables}
 
 

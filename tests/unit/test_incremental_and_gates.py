@@ -5,9 +5,11 @@ import shutil
 import pandas as pd
 
 from pipelines.ingest.run import ingest
-from pipelines.settings import Settings
+from pipelines.settings import Settings, load_yaml
 from pipelines.validate.run import validate
 from tests.conftest import ROOT
+
+FRAMEWORK = load_yaml(ROOT / "methodology" / "framework.yaml")
 
 CORPUS = ROOT / "tests" / "fixtures" / "malformed"
 
@@ -25,16 +27,16 @@ def test_unchanged_files_are_read_from_the_cache(tmp_path):
     # The second file is another year's: the same regions and year in both would be conflicting duplicates.
     bad_number = (CORPUS / "fiscal_bad_number.csv").read_text().replace("2024", "2023")
     (folder / "b.csv").write_text(bad_number)
-    first = ingest(settings)
+    first = ingest(settings, FRAMEWORK)
     assert first.files["was_parsed"].tolist() == [True, True]
 
     (folder / "b.csv").write_text(bad_number.replace("satu koma dua", "1,2"))
-    second = ingest(settings)
+    second = ingest(settings, FRAMEWORK)
     assert dict(zip(second.files["source_file"], second.files["was_parsed"])) == {
         "fiscal_capacity/a.csv": False, "fiscal_capacity/b.csv": True}
     # The cached parse gives the same tables as parsing again.
     shutil.rmtree(settings.staging_dir / "cache")
-    fresh = ingest(settings)
+    fresh = ingest(settings, FRAMEWORK)
     pd.testing.assert_frame_equal(second.tables["fiscal_capacity"], fresh.tables["fiscal_capacity"])
     assert len(fresh.tables["fiscal_capacity"]) == 6
 
@@ -42,11 +44,12 @@ def test_unchanged_files_are_read_from_the_cache(tmp_path):
 def test_a_changed_contract_invalidates_the_cache(tmp_path):
     settings = _settings(tmp_path)
     shutil.copyfile(CORPUS / "fiscal_ok_indonesian.csv", settings.raw_dir / "fiscal_capacity" / "a.csv")
-    ingest(settings)
+    ingest(settings, FRAMEWORK)
     config = tmp_path / "config"
     shutil.copytree(ROOT / "config", config)
-    (config / "sources.yaml").write_text((config / "sources.yaml").read_text().replace("rasio_kfd", "rasio_kfd, rkfd"))
-    staged = ingest(_with_config(settings, config))
+    contract = config / "sources" / "fiscal_capacity.yaml"
+    contract.write_text(contract.read_text().replace("rasio_kfd", "rasio_kfd, rkfd"))
+    staged = ingest(_with_config(settings, config), FRAMEWORK)
     assert staged.files["was_parsed"].tolist() == [True]
 
 
@@ -69,12 +72,12 @@ def test_a_file_covering_too_few_regions_fails_its_source_and_the_last_good_vers
     autonomous = regions[~regions["code"].str.startswith("31.")]
     full = pd.DataFrame({"kode": autonomous["code"], "tahun": 2024, "skor": 3.0})
     full.to_csv(folder / "ekppd_2024.csv", index=False)
-    first = validate(ingest(settings), settings)
+    first = validate(ingest(settings, FRAMEWORK), settings, FRAMEWORK)
     assert first.source_status.set_index("table").loc["government_performance", "status"] == "passed"
 
     # 200 of 508 regions is 39 %, below the 50 % gate (254 regions).
     full.head(200).assign(tahun=2025, skor=2.0).to_csv(folder / "ekppd_2025.csv", index=False)
-    second = validate(ingest(settings), settings)
+    second = validate(ingest(settings, FRAMEWORK), settings, FRAMEWORK)
     status = second.source_status.set_index("table").loc["government_performance"]
     assert status["status"] == "failed" and status["reason"] == "coverage (200 rows)"
     assert "last good version (508 rows from government_performance/ekppd_2024.csv)" == status["version_used"]
@@ -90,7 +93,7 @@ def test_a_file_covering_too_few_regions_fails_its_source_and_the_last_good_vers
 def test_a_failed_source_without_an_earlier_good_version_is_left_out(tmp_path):
     settings = _settings(tmp_path)
     shutil.copyfile(CORPUS / "fiscal_year_out_of_range.csv", settings.raw_dir / "fiscal_capacity" / "f.csv")
-    curated = validate(ingest(settings), settings)
+    curated = validate(ingest(settings, FRAMEWORK), settings, FRAMEWORK)
     status = curated.source_status.set_index("table").loc["fiscal_capacity"]
     assert status["status"] == "failed" and status["version_used"].startswith("none")
     assert curated.tables["fiscal_capacity"].empty
@@ -102,10 +105,10 @@ def test_a_renamed_or_copied_file_is_counted_under_its_own_name(tmp_path):
     settings = _settings(tmp_path)
     folder = settings.raw_dir / "fiscal_capacity"
     shutil.copyfile(CORPUS / "fiscal_ok_indonesian.csv", folder / "a.csv")
-    validate(ingest(settings), settings)
+    validate(ingest(settings, FRAMEWORK), settings, FRAMEWORK)
     (folder / "a.csv").rename(folder / "renamed.csv")
     shutil.copyfile(folder / "renamed.csv", folder / "copy.csv")
-    curated = validate(ingest(settings), settings)
+    curated = validate(ingest(settings, FRAMEWORK), settings, FRAMEWORK)
     log = curated.ingest_log.set_index("source_file")
     # Two identical files: every row counts once, in the first file by name; the other's rows are superseded.
     assert log.loc["fiscal_capacity/copy.csv", ["rows_curated", "rows_superseded"]].tolist() == [3, 0]
@@ -129,7 +132,7 @@ def _questionnaire_settings(tmp_path, bank_rows: str, period: int = 2024):
 def test_spilled_over_cells_of_a_questionnaire_are_not_repeated(tmp_path):
     bank = "Q001,governance,public_service,structure,scale_1_5,,\nQ002,governance,public_policy,structure,yes_no,,\n"
     settings = _questionnaire_settings(tmp_path, bank)
-    curated = validate(ingest(settings), settings)
+    curated = validate(ingest(settings, FRAMEWORK), settings, FRAMEWORK)
     row = curated.quarantine.set_index("rule").loc["row_too_long"]
     assert row["value"] is None and "3456" not in row["message"] and "personal data" in row["message"]
 
@@ -138,7 +141,7 @@ def test_an_unknown_answer_type_quarantines_the_answers_instead_of_stopping(tmp_
     bank = "Q001,governance,public_service,structure,skala_1_5,,\nQ002,governance,public_policy,structure,yes_no,,\n"
     settings = _questionnaire_settings(tmp_path, bank)
     (settings.raw_dir / "questionnaires" / "q.csv").write_text(QUESTIONNAIRE.format(period=2024).replace(";3456", ""))
-    curated = validate(ingest(settings), settings)
+    curated = validate(ingest(settings, FRAMEWORK), settings, FRAMEWORK)
     rules = curated.quarantine.groupby("source")["rule"].apply(lambda r: sorted(x.split(":")[0] for x in r)).to_dict()
     assert rules == {"question_bank": ["in_set"], "questionnaires": ["answer_unreadable"]}
     assert "unknown answer type 'skala_1_5'" in curated.quarantine.set_index("source").loc["questionnaires", "message"]
@@ -148,7 +151,7 @@ def test_a_questionnaire_gate_failure_falls_back_both_tables(tmp_path):
     bank = "Q001,governance,public_service,structure,scale_1_5,,\nQ002,governance,public_policy,structure,yes_no,,\n"
     settings = _questionnaire_settings(tmp_path, bank, period=2094)
     (settings.raw_dir / "questionnaires" / "q.csv").write_text(QUESTIONNAIRE.format(period=2094).replace(";3456", ""))
-    curated = validate(ingest(settings), settings)
+    curated = validate(ingest(settings, FRAMEWORK), settings, FRAMEWORK)
     status = curated.source_status.set_index("table")["status"]
     assert status["questionnaire_submissions"] == status["questionnaire_answers"] == "failed"
     assert curated.tables["questionnaire_answers"].empty and curated.tables["questionnaire_submissions"].empty

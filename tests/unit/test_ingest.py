@@ -3,16 +3,19 @@ import json
 import pandas as pd
 import pytest
 
+from pipelines import sources
 from pipelines.ingest import parsers, run
 from pipelines.ingest.canonical import Problems, canonical_rows
 from pipelines.ingest.readers import read_raw
 from pipelines.ingest.regions import RegionResolver
-from pipelines.ingest.run import file_sha256, ingest, is_inside, key_conflicts, supersede
+from pipelines.ingest.run import ingest, key_conflicts, supersede
 from pipelines.settings import Settings, load_yaml
+from pipelines.sources import file_sha256, is_inside, load_contracts
 from pipelines.validate.run import AccountingError, row_accounting
 from tests.conftest import ROOT
 
-CONTRACT = load_yaml(ROOT / "config" / "sources.yaml")["sources"]
+CONTRACT = load_contracts(ROOT / "config" / "sources")
+FRAMEWORK = load_yaml(ROOT / "methodology" / "framework.yaml")
 
 
 def test_canonical_rows_parse_types_and_quarantine_bad_rows(tmp_path, reference_regions):
@@ -80,7 +83,7 @@ def test_file_records_hold_none_not_nan_next_to_an_unreadable_file(tmp_path):
     settings = Settings.default(tmp_path)
     _raw(settings, {"fiscal_capacity/a_empty.csv": b"", "fiscal_capacity/b.csv": GOOD_FISCAL})
     for run in ("parsed", "from the cache"):
-        files = ingest(settings).files.set_index("source_file")
+        files = ingest(settings, FRAMEWORK).files.set_index("source_file")
         good, bad = files.loc["fiscal_capacity/b.csv"], files.loc["fiscal_capacity/a_empty.csv"]
         assert good["file_error"] is None and good["notes"] is None, run
         assert json.loads(good["column_map"]) == {"region_code": "kode_wilayah", "year": "tahun",
@@ -99,8 +102,8 @@ def test_a_link_out_of_the_data_folder_is_reported_and_never_read(tmp_path, monk
     (settings.raw_dir / "fiscal_capacity" / "same.csv").symlink_to(settings.raw_dir / "fiscal_capacity" / "b.csv")
     opened = []
     monkeypatch.setattr(run, "read_raw", lambda path, known: opened.append(path.resolve()) or read_raw(path, known))
-    monkeypatch.setattr(run, "file_sha256", lambda path: opened.append(path.resolve()) or file_sha256(path))
-    files = ingest(settings, expected={"fiscal_capacity/b.csv": file_sha256(settings.raw_dir / "fiscal_capacity/b.csv"),
+    monkeypatch.setattr(sources, "file_sha256", lambda path: opened.append(path.resolve()) or file_sha256(path))
+    files = ingest(settings, FRAMEWORK, expected={"fiscal_capacity/b.csv": file_sha256(settings.raw_dir / "fiscal_capacity/b.csv"),
                                        "fiscal_capacity/same.csv": file_sha256(secret)}).files.set_index("source_file")
     for name in ("fiscal_capacity/passwd.csv", "fiscal_capacity/etc"):
         record = files.loc[name]
@@ -118,7 +121,7 @@ def test_files_outside_the_source_folders_are_listed_with_a_reason(tmp_path):
     _raw(settings, {"fiscal_capacity/b.csv": GOOD_FISCAL, "x.csv": GOOD_FISCAL, "misc/kuesioner.csv": questionnaire,
                     "misc/notes.docx": b"PK\x03\x04", "README.md": "notes", ".DS_Store": b"\x00",
                     "misc/_source.yaml": "publisher: x\n", "misc/.hidden/y.csv": GOOD_FISCAL})
-    staged = ingest(settings)
+    staged = ingest(settings, FRAMEWORK)
     assert staged.ignored.values.tolist() == [
         ["misc/kuesioner.csv", "not in a source folder; its columns look like a questionnaire: move it to questionnaires/"],
         ["misc/notes.docx", "not in a source folder: move it into one of question_bank/, fiscal_capacity/, "
@@ -134,14 +137,14 @@ def test_a_long_list_of_ignored_columns_is_cut_in_the_log(tmp_path):
     settings = Settings.default(tmp_path)
     extra = [f"kolom_{i}" for i in range(500)]
     _raw(settings, {"fiscal_capacity/b.csv": ";".join(["kode_wilayah", "tahun", "ikfd", *extra]) + "\n35.13;2024;0,9\n"})
-    notes = ingest(settings).files.loc[0, "notes"]
+    notes = ingest(settings, FRAMEWORK).files.loc[0, "notes"]
     assert notes == "columns not in the contract, ignored: " + ", ".join(extra[:10]) + " and 490 more"
 
 
 def test_conflicting_duplicates_across_files_name_the_other_file(tmp_path):
     settings = Settings.default(tmp_path)
     _raw(settings, {"fiscal_capacity/a.csv": GOOD_FISCAL, "fiscal_capacity/b.csv": GOOD_FISCAL.replace("0,9", "0,8")})
-    staged = ingest(settings)
+    staged = ingest(settings, FRAMEWORK)
     assert staged.tables["fiscal_capacity"].empty
     assert staged.quarantine[["source_file", "rule", "value", "message"]].values.tolist() == [
         ["fiscal_capacity/a.csv", "key_unique", "35.13 | 2024",

@@ -10,6 +10,8 @@ from pipelines.settings import Settings, load_yaml
 from pipelines.validate.run import validate
 from tests.conftest import ROOT
 
+FRAMEWORK = load_yaml(ROOT / "methodology" / "framework.yaml")
+
 CORPUS = ROOT / "tests" / "fixtures" / "malformed"
 CASES = load_yaml(CORPUS / "cases.yaml")
 BANK = ("question_code,dimension,element,aspect,answer_type,goal_low,goal_high\n"
@@ -35,7 +37,7 @@ def test_malformed_input_gets_the_expected_outcome(tmp_path, name):
     if case["source"] == "questionnaires":
         (settings.raw_dir / "question_bank").mkdir()
         (settings.raw_dir / "question_bank" / "bank.csv").write_text(BANK)
-    curated = validate(ingest(settings), settings)
+    curated = validate(ingest(settings, FRAMEWORK), settings, FRAMEWORK)
 
     log = curated.ingest_log.set_index("source_file").loc[f"{case['source']}/{name}"]
     if "file_error" in case or "exact_file_error" in case:

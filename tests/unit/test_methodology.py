@@ -4,7 +4,8 @@ import shutil
 import pytest
 import yaml
 
-from pipelines.score.methodology import MethodologyError, load, load_index
+from pipelines.score.index_method import load_index
+from pipelines.score.methodology import MethodologyError, load
 from tests.conftest import ROOT
 
 

@@ -13,7 +13,12 @@ from pipelines.report.publish import building_dir, live, prune, publish
 from pipelines.runs import record
 from pipelines.runs.lock import RefreshBusy, lock_holder, refresh_lock
 from pipelines.runs.plan import raw_changes, refresh_plan, scan_raw, stage_keys
-from pipelines.settings import Settings
+from pipelines.settings import Settings, load_yaml
+from pipelines.sources import load_contracts
+from tests.conftest import ROOT
+
+FRAMEWORK = load_yaml(ROOT / "methodology" / "framework.yaml")
+SOURCES = load_contracts(ROOT / "config" / "sources")
 
 HOLDER = {"run_id": "run-a", "pid": 1, "started_at": "2026-11-30T02:00:00+00:00"}
 
@@ -66,13 +71,13 @@ def test_a_file_still_growing_is_left_for_the_next_run(tmp_path):
     thread = threading.Thread(target=writer)
     thread.start()
     try:
-        scan = scan_raw(tmp_path / "raw", settle_seconds=0.5)
+        scan = scan_raw(tmp_path / "raw", 0.5, SOURCES)
     finally:
         stop.set()
         thread.join()
     assert scan.settling == ["fiscal_capacity/growing.csv"]
     assert list(scan.files) == ["fiscal_capacity/settled.csv"]
-    assert scan_raw(tmp_path / "raw", settle_seconds=0.2).settling == []
+    assert scan_raw(tmp_path / "raw", 0.2, SOURCES).settling == []
 
 
 def _settings(tmp_path: Path) -> Settings:
@@ -118,7 +123,7 @@ def test_the_plan_redoes_every_stage_from_the_first_whose_inputs_changed(tmp_pat
 
 def test_the_stage_keys_follow_the_validation_settings_and_the_monte_carlo(tmp_path):
     settings = _settings(tmp_path)
-    scan = scan_raw(settings.raw_dir, 0)
+    scan = scan_raw(settings.raw_dir, 0, SOURCES)
     keys = stage_keys(settings, scan, "m")
     stricter = stage_keys(settings.with_validation(coverage_min_pct=95), scan, "m")
     assert stricter["validate"] != keys["validate"] and stricter["report"] != keys["report"]
@@ -177,13 +182,13 @@ def test_ingest_reads_only_the_planned_files_and_refuses_one_changed_since(tmp_p
     planned, late = folder / "kapasitas_fiskal_2024.csv", folder / "kapasitas_fiskal_2023.csv"
     for path, year in ((planned, 2024), (late, 2023)):
         path.write_text(f"kode_wilayah;nama_daerah;tahun;ikfd\n11.01;Kabupaten Aceh Selatan;{year};1,2\n")
-    scan = scan_raw(settings.raw_dir, 0)
+    scan = scan_raw(settings.raw_dir, 0, SOURCES)
     expected = {p: h for p, h in scan.files.items() if p.endswith("2024.csv")}
-    staged = ingest(settings, expected)
+    staged = ingest(settings, FRAMEWORK, expected)
     assert staged.files["source_file"].tolist() == ["fiscal_capacity/kapasitas_fiskal_2024.csv"]
     planned.write_text("kode_wilayah;nama_daerah;tahun;ikfd\n11.01;Kabupaten Aceh Selatan;2024;9,9\n")
     with pytest.raises(RawFileChanged, match="kapasitas_fiskal_2024.csv changed after this refresh fingerprinted it"):
-        ingest(settings, expected)
+        ingest(settings, FRAMEWORK, expected)
 
 
 def test_only_files_in_the_source_folders_count_as_inputs(tmp_path):

@@ -5,8 +5,13 @@ import pandas as pd
 
 from pipelines.score.cohort import CohortRuleError
 from pipelines.score.run import _part, withheld_parts
+from pipelines.settings import load_yaml
+from pipelines.sources import load_contracts
 from pipelines.validate.run import withheld_sources
 from pipelines.warehouse import read, start_building, swap_in
+from tests.conftest import ROOT
+
+FRAMEWORK = load_yaml(ROOT / "methodology" / "framework.yaml")
 
 
 def test_a_failing_part_is_rolled_back_and_recorded_while_the_others_stay(tmp_path):
@@ -42,6 +47,7 @@ def test_a_failing_part_is_rolled_back_and_recorded_while_the_others_stay(tmp_pa
 def test_a_failed_source_without_a_stand_in_withholds_the_index_and_the_parts_that_need_it():
     log = pd.DataFrame({"source": ["fiscal_capacity", "evaluations"], "rows_read": [20, 5]})
     status = pd.DataFrame({"table": ["fiscal_capacity", "evaluations", "sustainability", "cohorts"],
+                           "source": ["fiscal_capacity", "evaluations", "sustainability", "cohorts"],
                            "status": ["failed", "failed", "failed", "passed"],
                            "reason": ["coverage (20 rows)", "year_after_run (5 rows)", "coverage (0 rows)", None],
                            "version_used": ["none: no earlier good version, the source is left out",
@@ -52,7 +58,7 @@ def test_a_failed_source_without_a_stand_in_withholds_the_index_and_the_parts_th
     withheld = withheld_sources(log, status)
     assert withheld == {"fiscal_capacity": "fiscal_capacity failed the gate coverage (20 rows) and no earlier good "
                                            "version exists"}
-    assert withheld_parts(withheld) == [
+    assert withheld_parts(withheld, load_contracts(ROOT / "config" / "sources"), ["screening", "readiness"]) == [
         {"part": "screening", "status": "withheld", "reason": f"withheld: {withheld['fiscal_capacity']}"},
         {"part": "cohort", "status": "withheld", "reason": "withheld: it needs the screening index, which is withheld"}]
 
@@ -94,13 +100,13 @@ def test_the_warehouse_is_built_in_a_copy_and_swapped_in_while_a_writer_holds_th
 
 def test_a_first_delivery_with_nothing_readable_withholds_its_source(tmp_path):
     from pipelines.ingest.run import ingest
-    from pipelines.settings import Settings
+    from pipelines.settings import Settings, load_yaml
     from pipelines.validate.run import validate
 
     settings = Settings.default(tmp_path, as_of_year=2025)
     (settings.raw_dir / "fiscal_capacity").mkdir(parents=True)
     (settings.raw_dir / "fiscal_capacity" / "kapasitas_fiskal_2024.csv").write_bytes(b"")
-    curated = validate(ingest(settings), settings)
+    curated = validate(ingest(settings, FRAMEWORK), settings, FRAMEWORK)
     status = curated.source_status.set_index("table").loc["fiscal_capacity"]
     assert (status["status"], status["reason"]) == ("failed", "nothing_curated (0 rows)")
     assert withheld_sources(curated.ingest_log, curated.source_status) == {

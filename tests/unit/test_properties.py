@@ -10,9 +10,11 @@ from hypothesis import strategies as st
 from pipelines.ingest.reference import regions
 from pipelines.ingest.regions import RegionError, RegionResolver
 from pipelines.ingest.run import ingest
-from pipelines.settings import Settings
+from pipelines.settings import Settings, load_yaml
 from pipelines.validate.run import validate
 from tests.conftest import ROOT
+
+FRAMEWORK = load_yaml(ROOT / "methodology" / "framework.yaml")
 
 REFERENCE = regions(ROOT / "data" / "reference")
 RESOLVER = RegionResolver(REFERENCE)
@@ -73,7 +75,7 @@ def test_any_csv_round_trip_accounts_for_every_row(rows, delimiter, encoding):
         except UnicodeEncodeError:
             data = text.encode("utf-8")
         (folder / "f.csv").write_bytes(data)
-        curated = validate(ingest(config), config)
+        curated = validate(ingest(config, FRAMEWORK), config, FRAMEWORK)
         log = curated.ingest_log.iloc[0]
         if log["file_error"] is None:
             assert log["rows_read"] == log["rows_curated"] + log["rows_quarantined"] + log["rows_superseded"]

@@ -2,14 +2,14 @@
 -- (dimension 'overall' when a component was scored as a whole), by the year's consensus rule, with the
 -- scores side by side and whether the cell goes to moderation.
 WITH sheet AS (
-    SELECT e.region_code, e.year, e.component, e.dimension, e.evaluator, e.score,
+    SELECT e.region_code, e.year, e.component, e.dimension, e.evaluator, e.score AS score_0_4,
            m.year AS methodology_year, m.consensus_rule, m.trim_pct, m.max_spread
     FROM curated.evaluations e
     ASOF JOIN methodology.evaluation_year m ON e.year >= m.year
 ),
 ordered AS (
     SELECT *,
-           row_number() OVER (cell ORDER BY score, evaluator) AS position,
+           row_number() OVER (cell ORDER BY score_0_4, evaluator) AS position,
            count(*) OVER cell AS scores,
            -- A trimmed mean cuts floor(n × trim_pct / 100) scores at each end (as scipy.stats.trim_mean).
            floor(count(*) OVER cell * trim_pct / 100) AS cut
@@ -19,10 +19,10 @@ ordered AS (
 cell AS (
     SELECT region_code, year, component, dimension, methodology_year, consensus_rule, max_spread,
            count(*) AS assessors,
-           min(score) AS score_min, max(score) AS score_max, avg(score) AS score_mean,
-           median(score) AS score_median,
-           avg(score) FILTER (WHERE position > cut AND position <= scores - cut) AS score_trimmed_mean,
-           string_agg(evaluator || ': ' || CAST(round(score, 2) AS VARCHAR), ' | ' ORDER BY evaluator)
+           min(score_0_4) AS score_min, max(score_0_4) AS score_max, avg(score_0_4) AS score_mean,
+           median(score_0_4) AS score_median,
+           avg(score_0_4) FILTER (WHERE position > cut AND position <= scores - cut) AS score_trimmed_mean,
+           string_agg(evaluator || ': ' || CAST(round(score_0_4, 2) AS VARCHAR), ' | ' ORDER BY evaluator)
                AS scores_side_by_side
     FROM ordered
     GROUP BY ALL

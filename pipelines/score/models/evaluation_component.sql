@@ -9,24 +9,24 @@ component_weight AS (
 ),
 by_dimension AS (
     SELECT c.region_code, c.year, c.component, c.methodology_year,
-           weighted_mean(c.consensus_score, w.weight_share) AS score,
+           weighted_mean(c.consensus_score, w.weight_share) AS score_0_4,
            count(*) AS dimensions_scored
     FROM score.evaluation_cell c
     JOIN dimension_weight w ON w.year = c.methodology_year AND w.dimension = c.dimension
     GROUP BY ALL
 ),
 as_whole AS (
-    SELECT region_code, year, component, methodology_year, consensus_score AS score
+    SELECT region_code, year, component, methodology_year, consensus_score AS score_0_4
     FROM score.evaluation_cell
     WHERE dimension = 'overall'
 )
 SELECT coalesce(d.region_code, o.region_code) AS region_code, coalesce(d.year, o.year) AS year,
        coalesce(d.component, o.component) AS component,
        coalesce(d.methodology_year, o.methodology_year) AS methodology_year,
-       coalesce(d.score, o.score) AS component_score,
-       CASE WHEN d.score IS NOT NULL THEN 'dimensions' ELSE 'as a whole' END AS scored_on,
+       coalesce(d.score_0_4, o.score_0_4) AS component_score,
+       CASE WHEN d.score_0_4 IS NOT NULL THEN 'dimensions' ELSE 'as a whole' END AS scored_on,
        coalesce(d.dimensions_scored, 0) AS dimensions_scored,
-       d.score IS NOT NULL AND o.score IS NOT NULL AS scored_both_ways,
+       d.score_0_4 IS NOT NULL AND o.score_0_4 IS NOT NULL AS scored_both_ways,
        w.weight_share AS component_weight,
        run.methodology_hash, run.inputs_hash
 FROM by_dimension d

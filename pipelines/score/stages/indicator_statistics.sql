@@ -1,4 +1,4 @@
--- eng_statistics: one row per indicator: the data checks over the scored units it applies to (raw values).
+-- eng_indicator_statistics: one row per indicator: the data checks over the scored units it applies to (raw values).
 WITH applicable AS (
     SELECT g.indicator_code, g.raw_value
     FROM eng_grid g

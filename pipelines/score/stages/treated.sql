@@ -1,10 +1,11 @@
--- eng_treated after winsorisation: an indicator that still fails its test once the winsorisation limit is
--- reached is log-transformed from its values before treatment, when the methodology allows it
--- (log(x - min + 0.01(max - min)) for positive skew, mirrored for negative skew so the order is kept).
+-- eng_treated: the values after winsorisation (eng_winsorised), except that an indicator that still fails its
+-- test once the winsorisation limit is reached is log-transformed from its values before treatment, when the
+-- methodology allows it (log(x - min + 0.01(max - min)) for positive skew, mirrored for negative skew so the
+-- order is kept).
 WITH moments AS (
     SELECT indicator_code, skewness(value) AS skew, kurtosis(value) AS kurt,
            min(original) AS low, max(original) AS high
-    FROM eng_treated
+    FROM eng_winsorised
     GROUP BY indicator_code
 ),
 logged AS (
@@ -22,5 +23,5 @@ SELECT t.unit_code, t.indicator_code, t.original,
             ELSE t.value END AS value,
        t.winsorised AND l.indicator_code IS NULL AS winsorised,
        l.indicator_code IS NOT NULL AS logged
-FROM eng_treated t
+FROM eng_winsorised t
 LEFT JOIN logged l USING (indicator_code)

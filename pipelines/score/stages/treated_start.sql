@@ -1,4 +1,0 @@
--- eng_treated before any treatment: one row per scored unit × indicator with a value after imputation.
-SELECT unit_code, indicator_code, value AS original, value, false AS winsorised
-FROM eng_imputed
-WHERE value IS NOT NULL
