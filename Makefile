@@ -33,8 +33,10 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium chromium-driver; }
 
+# The suite's files spread over the cores (pytest-xdist): e2e files mostly wait on refreshes in subprocesses. A file's
+# tests stay on one worker, so its module fixtures are built once; plain `pytest` runs the same tests one by one.
 test: $(STAMP) browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # Benchmark the refresh on a generated data set: make bench SIZE=demo|national|national10x
 bench: $(STAMP)

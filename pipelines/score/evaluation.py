@@ -182,7 +182,7 @@ def agreement(scores: pd.DataFrame) -> pd.DataFrame:
         groups = [(c, of_year[of_year["component"] == c]) for c in COMPONENTS if (of_year["component"] == c).any()]
         for component, part in [*groups, ("all", of_year)]:
             matrix = part.pivot_table(index="evaluator", columns=["region_code", "component", "dimension"],
-                                      values="score", aggfunc="first").to_numpy(dtype=float)
+                                      values="score_0_4", aggfunc="first").to_numpy(dtype=float)
             ordinal, interval = _alpha(matrix, "ordinal"), _alpha(matrix, "interval")
             per_unit = (~np.isnan(matrix)).sum(axis=0)
             rows.append({"year": int(year), "component": component, "units": matrix.shape[1],
@@ -214,7 +214,7 @@ def check(con: duckdb.DuckDBPyConnection) -> None:
 
 def publish(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Build score.evaluation_agreement from the scored sheets (after the evaluation's models); check the results."""
-    scores = con.sql("""SELECT e.year, e.component, e.region_code, e.dimension, e.evaluator, e.score
+    scores = con.sql("""SELECT e.year, e.component, e.region_code, e.dimension, e.evaluator, e.score_0_4
                         FROM curated.evaluations e
                         SEMI JOIN score.evaluation_cell c USING (region_code, year, component, dimension)""").df()
     table = agreement(scores)

@@ -145,9 +145,9 @@ def test_synthetic_banner_and_hashes_are_shown(page, small_demo):
     assert page.find_element(By.CSS_SELECTOR, "footer .methodology-hash").text == result.scored.methodology_hash
 
 
-def test_screenshot_of_the_report(page, small_demo):
-    settings, _ = small_demo
-    path = settings.reports_dir / "screenshot.png"
+def test_screenshot_of_the_report(page, tmp_path):
+    # Written beside the test, not into the shared publication, which other tests compare byte for byte.
+    path = tmp_path / "screenshot.png"
     page.execute_script("window.scrollTo(0, 0)")
     assert page.save_screenshot(str(path)) and path.stat().st_size > 20_000
 
@@ -222,7 +222,7 @@ def test_province_page_opens_from_the_navigation(page, small_demo):
     assert page.current_url.endswith("index.html")
 
 
-def test_region_page_renders_its_charts_and_links_back(page, small_demo):
+def test_region_page_renders_its_charts_and_links_back(page, small_demo, tmp_path):
     settings, _ = small_demo
     page.get((settings.reports_dir / "index.html").as_uri())
     sorted_by_readiness = page.find_elements(By.CSS_SELECTOR, "#ranking thead th")[9]
@@ -241,7 +241,7 @@ def test_region_page_renders_its_charts_and_links_back(page, small_demo):
     assert len(page.find_elements(By.CSS_SELECTOR, "#swot li.strength")) == 2
     assert len(page.find_elements(By.CSS_SELECTOR, "#swot li.weakness")) == 2
     assert [e for e in page.get_log("browser") if e["level"] == "SEVERE"] == []
-    page.save_screenshot(str(settings.reports_dir / "screenshot-region.png"))
+    assert page.save_screenshot(str(tmp_path / "screenshot-region.png"))
     page.find_element(By.PARTIAL_LINK_TEXT, "Peringkat nasional").click()
     assert "index.html" in page.current_url
 

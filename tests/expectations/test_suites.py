@@ -35,7 +35,7 @@ GOOD = {
                               "question_code": "Q001", "answer_type": "scale_1_5", "answer_raw": "3 - Terdefinisi",
                               "answer_value": 3.0, "source_column": "Q001"},
     "evaluations": {"region_code": "35.73", "year": 2024, "evaluator": "Asesor 1", "component": "quick_win",
-                    "dimension": "overall", "score": 3.25, "comment": "baik", "submitted_at": pd.Timestamp("2024-10-01")},
+                    "dimension": "overall", "score_0_4": 3.25, "comment": "baik", "submitted_at": pd.Timestamp("2024-10-01")},
     "cohorts": {"region_code": "34", "year_joined": 2023, "programme": "smart_province", "tags": None,
                 "list_complete": "yes", "source_note": "aptika"},
 }

@@ -73,7 +73,7 @@ def scored(tmp_path_factory):
         "question_bank": bank, "questionnaire_submissions": submissions, "questionnaire_answers": answers,
         "cohorts": pd.DataFrame({"region_code": [KOTA_B], "year_joined": [2017], "programme": ["smart_city"]}),
         "evaluations": pd.DataFrame({"region_code": [KOTA_B], "year": [2024], "evaluator": ["A"],
-                                     "component": ["impact"], "dimension": ["overall"], "score": [3.0]}),
+                                     "component": ["impact"], "dimension": ["overall"], "score_0_4": [3.0]}),
     }
     for name, frame in tables.items():
         frame.to_parquet(curated / f"{name}.parquet", index=False)

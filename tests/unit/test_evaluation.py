@@ -24,7 +24,7 @@ KOTA_YOGYA, SLEMAN, KAB_PROBOLINGGO = "34.71", "34.04", "35.13"
 
 def _sheet(region: str, year: int, cells: dict[tuple[str, str], dict[str, float]]) -> list[dict]:
     return [{"region_code": region, "year": year, "evaluator": who, "component": component, "dimension": dimension,
-             "score": score}
+             "score_0_4": score}
             for (component, dimension), scores in cells.items() for who, score in scores.items()]
 
 
@@ -70,7 +70,7 @@ def evaluate(rules: evaluation.EvaluationRules, sheets: pd.DataFrame = SHEETS) -
     ranking = regions[["region_code"]].assign(readiness_index=np.where(regions["province_code"] == "34", 60.0, None),
                                               screening_index=40.0)
     frames = {
-        "reference.regions": regions, "curated.evaluations": sheets.astype({"score": "float64"}),
+        "reference.regions": regions, "curated.evaluations": sheets.astype({"score_0_4": "float64"}),
         "curated.cohorts": COHORTS, "score.region_ranking": ranking.astype({"readiness_index": "float64"}),
         "methodology.evaluation_year": rules.year_table(), "methodology.evaluation_weight": rules.weight_table(),
         "methodology.evaluation_component": rules.component_label_table(),
@@ -233,7 +233,7 @@ KRIPPENDORFF_2011 = [[1, 2, 3, 3, 2, 1, 4, 1, 2, None, None, None],
 
 def test_agreement_reproduces_krippendorff_2011():
     long = pd.DataFrame([{"year": 2024, "component": "outcome", "region_code": f"unit {u:02d}", "dimension": "overall",
-                          "evaluator": f"observer {o}", "score": float(v)}
+                          "evaluator": f"observer {o}", "score_0_4": float(v)}
                          for o, row in enumerate(KRIPPENDORFF_2011) for u, v in enumerate(row) if v is not None])
     table = evaluation.agreement(long).set_index("component")
     assert round(table.loc["outcome", "alpha_ordinal"], 3) == 0.815
@@ -245,7 +245,7 @@ def test_agreement_reproduces_krippendorff_2011():
 
 def test_agreement_is_undefined_without_variation():
     same = pd.DataFrame([{"year": 2024, "component": "impact", "region_code": r, "dimension": "overall",
-                          "evaluator": e, "score": 3.0} for r in ("a", "b") for e in ("x", "y")])
+                          "evaluator": e, "score_0_4": 3.0} for r in ("a", "b") for e in ("x", "y")])
     row = evaluation.agreement(same).iloc[0]
     assert math.isnan(row["alpha_ordinal"]) and row["verdict"].startswith("not computable")
 

@@ -2,7 +2,7 @@
 -- consensus on average (positive: lenient, negative: severe), with its standard error, and a verdict only when
 -- the assessor scored enough cells to act on (severity.min_cells).
 WITH deviation AS (
-    SELECT e.year, e.evaluator, e.region_code, e.score - c.consensus_score AS deviation,
+    SELECT e.year, e.evaluator, e.region_code, e.score_0_4 - c.consensus_score AS deviation,
            m.severity_min_cells, m.severity_flag_deviation
     FROM curated.evaluations e
     JOIN score.evaluation_cell c USING (region_code, year, component, dimension)

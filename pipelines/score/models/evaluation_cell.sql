@@ -2,7 +2,7 @@
 -- (dimension 'overall' when a component was scored as a whole), by the year's consensus rule, with the
 -- scores side by side and whether the cell goes to moderation.
 WITH sheet AS (
-    SELECT e.region_code, e.year, e.component, e.dimension, e.evaluator, e.score AS score_0_4,
+    SELECT e.region_code, e.year, e.component, e.dimension, e.evaluator, e.score_0_4,
            m.year AS methodology_year, m.consensus_rule, m.trim_pct, m.max_spread
     FROM curated.evaluations e
     ASOF JOIN methodology.evaluation_year m ON e.year >= m.year

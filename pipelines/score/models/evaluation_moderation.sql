@@ -2,8 +2,8 @@
 -- widest first, with the scores side by side and the assessor(s) furthest from the consensus.
 WITH deviation AS (
     SELECT e.region_code, e.year, e.component, e.dimension, e.evaluator,
-           abs(e.score - c.consensus_score) AS distance,
-           max(abs(e.score - c.consensus_score)) OVER (PARTITION BY e.region_code, e.year, e.component, e.dimension)
+           abs(e.score_0_4 - c.consensus_score) AS distance,
+           max(abs(e.score_0_4 - c.consensus_score)) OVER (PARTITION BY e.region_code, e.year, e.component, e.dimension)
                AS furthest
     FROM curated.evaluations e
     JOIN score.evaluation_cell c USING (region_code, year, component, dimension)
