@@ -54,7 +54,6 @@ QUERIES = {
     "run": "SELECT * FROM report.run",
     "region_mover": """SELECT * FROM report.region_mover
                        ORDER BY abs(places_up) DESC NULLS LAST, index_code, rank_now NULLS LAST, region_code""",
-    "regions_covered": "SELECT * FROM report.regions_covered ORDER BY source",
     "cohort_shortlist": "SELECT * FROM report.cohort_shortlist ORDER BY eligible_rank NULLS LAST, region_code",
     "cohort_selection": "SELECT * FROM report.cohort_selection ORDER BY selection_rank NULLS LAST, region_code",
     "cohort_rank_statistics": "SELECT * FROM report.cohort_rank_statistics ORDER BY stage, region_code",
@@ -217,8 +216,7 @@ def _overview(site: Site, out: Path) -> dict:
     if cohort_run is not None:
         figs["rank_intervals"] = site.figure(figures.rank_intervals(selection, int(cohort_run["size"])),
                                              "fig-rank-intervals")
-    coverage = tables["source_ingest"].assign(
-        regions=lambda f: f["source"].map(tables["regions_covered"].set_index("source")["regions"]))
+    coverage = tables["source_ingest"]
     totals = tables["ingest_total"].iloc[0]
     filters = [(attr, label_id, label_en, sorted(ranking[column].dropna().unique()))
                for attr, column, label_id, label_en in (

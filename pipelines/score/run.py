@@ -310,8 +310,7 @@ def score(settings: Settings, methodology: Methodology, mapper: selection.Mapper
         check_scores(con)
         con.execute("COMMIT")
         builds = {"evaluation": lambda: {**run_models(con, phases["evaluation"]), **evaluation.publish(con)},
-                  "cohort": lambda: selection.run(con, methodology, manifest["inputs_hash"],
-                                                  **({"mapper": mapper} if mapper else {}))}
+                  "cohort": lambda: selection.run(con, methodology, **({"mapper": mapper} if mapper else {}))}
         for name, build in builds.items():
             if name not in withheld:
                 rows.update(_part(con, name, build, parts))

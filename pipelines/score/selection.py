@@ -315,9 +315,9 @@ def write(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]) -> di
     return rows
 
 
-def run(con: duckdb.DuckDBPyConnection, methodology: Methodology, inputs_hash: str,
-        mapper: Mapper = _serial) -> dict[str, int]:
-    """Build score.cohort_selection, cohort_proposed, cohort_rank_statistics, cohort_sensitivity and cohort_run."""
+def run(con: duckdb.DuckDBPyConnection, methodology: Methodology, mapper: Mapper = _serial) -> dict[str, int]:
+    """Build score.cohort_selection, cohort_proposed, cohort_rank_statistics, cohort_sensitivity and cohort_run
+    (stamped with methodology.run's hashes)."""
     started = time.perf_counter()
     pool = candidate_pool(candidates(con, methodology), methodology.cohort)
     seats = cohort.compile_rules(methodology.cohort, pool.selectable)

@@ -8,7 +8,6 @@ import pandas as pd
 
 from pipelines.ingest import reference
 from pipelines.settings import Settings
-from pipelines.validate.suites import suite_from_spec
 
 
 def gx_context():
