@@ -89,11 +89,15 @@ def print_summary(result) -> None:
             console.print(f"[bold red]{f.table} failed validation[/] ({f.reason}); scores use: {f.version_used}")
     quarantine = result.curated.quarantine
     if not quarantine.empty:
-        q = Table(title=f"Quarantine ({len(quarantine)} entries; all in data/curated/quarantine.parquet)")
-        for column in ("file", "row", "column", "rule", "message"):
+        # By rule, with one example each: a BPS export's 38 province rows must not hide the one row that matters.
+        q = Table(title=f"Quarantine by rule ({len(quarantine)} entries; all in data/curated/quarantine.parquet)")
+        for column in ("rule", "entries", "files", "example (file, row: message)"):
             q.add_column(column, overflow="fold")
-        for r in quarantine.head(15).itertuples():
-            q.add_row(r.source_file, str(r.source_row), cell(r.source_column), r.rule, r.message)
+        by_rule = quarantine.groupby("rule", sort=False)
+        for rule, group in sorted(by_rule, key=lambda item: (-len(item[1]), item[0]))[:15]:
+            first = group.iloc[0]
+            q.add_row(rule, str(len(group)), str(group["source_file"].nunique()),
+                      f"{first.source_file}, row {first.source_row}: {first.message}")
         console.print(q)
     console.print(f"methodology {result.scored.methodology_hash[:16]} · inputs {result.scored.inputs_hash[:16]}")
     print_run(result.run)
@@ -192,6 +196,7 @@ def preflight(data_dir: Optional[Path], methodology: Optional[Path], wait: float
 
     Exits with one line per problem: 2 for a bad argument or methodology, 75 when another refresh runs.
     """
+    from pipelines.ingest import reference
     from pipelines.runs.lock import describe_holder, lock_holder
     from pipelines.score.check import check_folder
     from pipelines.score.methodology import MethodologyError
@@ -212,6 +217,11 @@ def preflight(data_dir: Optional[Path], methodology: Optional[Path], wait: float
         sources = load_contracts(settings.sources_dir)
     except (ContractError, ValueError, OSError) as exc:
         fail(str(exc), "each source folder of data/raw/ has one contract, config/sources/<source>.yaml (docs/inputs.md)")
+    try:
+        reference.resolver(settings.reference_dir)
+    except reference.ReferenceDataError as exc:
+        fail(str(exc), "the region reference, its aliases and an installed BPS crosswalk are in data/reference/ "
+                       "(docs/inputs.md, \"Region codes\")")
     raw = settings.raw_dir
     if needs_inputs and not raw_files(raw, sources) and not (settings.curated_dir / "manifest.json").exists():
         fail(f"no input files under {raw}/<source>/ (sources: {', '.join(sources)})",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import re
 import shutil
 import zipfile
@@ -18,6 +19,17 @@ from pipelines.settings import Settings, load_yaml
 
 SYNTHETIC = {"publisher": "readiness demo generator (synthetic data, not real statistics)",
              "licence": "CC0-1.0 (synthetic)", "synthetic": True}
+BPS_SYNTHETIC = {**SYNTHETIC, "publisher": "readiness demo generator imitating BPS exports (synthetic, not BPS data)"}
+# The BPS tables the demo imitates: file name stem -> the title BPS gives the table.
+BPS_TABLES = {
+    "ipm": "[Metode Baru] Indeks Pembangunan Manusia (IPM)",
+    "p0": "Persentase Penduduk Miskin (P0) Menurut Kabupaten/Kota (Persen)",
+    "kepadatan_penduduk": "Kepadatan Penduduk Menurut Kabupaten/Kota (jiwa/km2)",
+}
+# BPS's spellings of the provinces with long Kemendagri names; the others are the Kemendagri name in capitals.
+BPS_PROVINCE_NAMES = {"19": "KEP. BANGKA BELITUNG", "31": "DKI JAKARTA", "34": "D I YOGYAKARTA"}
+# The Papua provinces of 2022 -> the province they were split from, under which BPS still lists their regions with `-`.
+PAPUA_SPLIT_FROM = {"93": "91", "94": "91", "95": "91", "96": "92"}
 ISLAND_EFFECT = {"1": 0.1, "2": 0.3, "3": 0.6, "5": 0.1, "6": 0.1, "7": 0.0, "8": -0.4, "9": -0.7}
 SCALE_NAMES = {1: "Rintisan", 2: "Terkelola", 3: "Terdefinisi", 4: "Terpadu dan Terukur", 5: "Optimum"}
 OPDS = [
@@ -142,6 +154,9 @@ def generate(size: DemoSize, settings: Settings, framework: dict, inject_defects
     _sidecar(cohorts_dir, {"publisher": "public news and regional government pages (see the source column)",
                            "licence": "facts from public pages", "synthetic": False})
     counts["cohorts"] = len(pd.read_csv(cohorts_dir / "cohorts_known.csv"))
+    # Drawn last, so that the other demo files stay the same whatever is drawn here.
+    provinces = reference.provinces(settings.reference_dir)
+    counts["indicators"] = _bps_exports(autonomous, provinces, latent, size, rng, raw / "indicators")
     return counts
 
 
@@ -246,6 +261,67 @@ def _sustainability(regions, latent, size, rng, folder, defects) -> int:
             df.loc[len(df)] = df.loc[0].tolist()
         _write_csv(df, folder / f"ikb_kota_{year}.csv", ",")
         total += len(df)
+    return total
+
+
+def _bps_values(regions, latent, size, rng) -> dict[str, np.ndarray]:
+    """Return each BPS statistic as a region × year array: IPM higher and P0 lower with the latent readiness,
+    population density log-normal around a kota's or a kabupaten's typical level (jiwa/km²)."""
+    shape = (len(regions), len(size.years))
+    trend = np.arange(len(size.years))
+    z = latent.to_numpy()[:, None]
+    is_kota = (regions["region_type"] == "kota").to_numpy()[:, None]
+
+    def noise(sd: float) -> np.ndarray:
+        # A region's own level, and a much smaller change from year to year.
+        return rng.normal(0, sd, (shape[0], 1)) + rng.normal(0, sd / 8, shape)
+
+    return {
+        "ipm": np.clip(71 + 4 * z + noise(2.0) + 0.5 * trend, 50, 90),
+        "p0": np.exp(np.log(10) - 0.45 * z + noise(0.3) - 0.03 * trend),
+        "kepadatan_penduduk": np.exp(np.log(np.where(is_kota, 3500, 120)) + 0.3 * z + noise(0.8) + 0.01 * trend),
+    }
+
+
+def _bps_exports(regions, provinces, latent, size, rng, folder) -> int:
+    """Write one BPS table export per statistic, every year a column; return the data rows written (below the header).
+
+    The layout is BPS's: a three-line header (label, title, years), a capitalised row per province (its value the
+    mean of its kab/kota) opening a block of names only (kabupaten bare, `Kota X`, kabupaten before kota), the
+    regions of the 2022 Papua provinces listed with `-` under the province they were split from too, and a last
+    `INDONESIA` row. DKI Jakarta has no autonomous kab/kota: its row takes the mean of all kota.
+    """
+    _sidecar(folder, BPS_SYNTHETIC)
+    values = _bps_values(regions, latent, size, rng)
+    names = regions["region_name"].str.removeprefix("Kabupaten ")
+    order = regions.sort_values(["region_type", "region_code"]).index
+    kota = (regions["region_type"] == "kota").to_numpy()
+    blocks = []   # (province row name, the regions its value averages, [(region, has a value)] listed under it)
+    for code, name in zip(provinces["province_code"], provinces["province_name"]):
+        own = (regions["province_code"] == code).to_numpy()
+        split = (regions["province_code"].map(PAPUA_SPLIT_FROM) == code).to_numpy()
+        listed = [(i, bool(own[i])) for i in order if own[i] or split[i]]
+        blocks.append((BPS_PROVINCE_NAMES.get(code, name.upper()), own if own.any() else kota, listed))
+    years = f"{size.years[0]}-{size.years[-1]}" if len(size.years) > 1 else f"{size.years[0]}"
+
+    def numbers(row: np.ndarray) -> list[str]:
+        return [f"{v:.2f}" for v in row]
+
+    total = 0
+    for stem, title in BPS_TABLES.items():
+        value = values[stem]
+        cells = [["Provinsi/Kabupaten/Kota"] + [""] * len(size.years), ["", title] + [""] * (len(size.years) - 1),
+                 [""] + [str(y) for y in size.years]]
+        for name, averaged, listed in blocks:
+            cells.append([name, *numbers(value[averaged].mean(axis=0))])
+            cells += [[names[i], *(numbers(value[i]) if has_value else ["-"] * len(size.years))]
+                      for i, has_value in listed]
+        cells.append(["INDONESIA", *numbers(value.mean(axis=0))])
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\n").writerows(cells)
+        # BPS's exports end without a final newline.
+        (folder / f"{stem}_{years}.csv").write_text(text.getvalue().removesuffix("\n"), encoding="utf-8")
+        total += len(cells) - 3
     return total
 
 

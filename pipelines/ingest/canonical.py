@@ -10,7 +10,7 @@ import pandas as pd
 from pipelines.ingest import parsers
 from pipelines.ingest.parsers import shorten
 from pipelines.ingest.readers import OVERFLOW_COLUMN, ROW_COLUMN, UnreadableFile, header_key
-from pipelines.ingest.regions import RegionError, RegionResolver
+from pipelines.ingest.regions import FileRegions, RegionError, RegionResolver, name_key
 
 QUARANTINE_COLUMNS = ["source", "source_file", "source_row", "source_column", "rule", "value", "message", "scope", "stage"]
 # The most text a message, note, file error or quarantined value keeps: a 100,000-character cell or a million
@@ -18,6 +18,8 @@ QUARANTINE_COLUMNS = ["source", "source_file", "source_row", "source_column", "r
 LOG_TEXT_CHARS = 500
 LISTED_COLUMNS = 10
 REGION = ("region_code", "region_name")
+# Headers that say a column holds BPS codes rather than Kemendagri ones (the region_code column's `bps_aliases`).
+BPS_ALIASES = "bps_aliases"
 
 
 @dataclass
@@ -39,8 +41,9 @@ class Problems:
         })
 
     def frame(self) -> pd.DataFrame:
-        """Return the problems as a quarantine table."""
-        return pd.DataFrame(self.rows, columns=QUARANTINE_COLUMNS).astype({"source_row": "int64"})
+        """Return the problems as a quarantine table, each fact once (a BPS row's values share its region's problem)."""
+        return (pd.DataFrame(self.rows, columns=QUARANTINE_COLUMNS).astype({"source_row": "int64"})
+                .drop_duplicates(ignore_index=True))
 
 
 def match_columns(raw_columns: list[str], spec_columns: dict) -> dict[str, str]:
@@ -48,7 +51,7 @@ def match_columns(raw_columns: list[str], spec_columns: dict) -> dict[str, str]:
     by_key = {header_key(c): c for c in raw_columns}
     found = {}
     for canonical, spec in spec_columns.items():
-        for candidate in [canonical, *spec.get("aliases", [])]:
+        for candidate in [canonical, *spec.get("aliases", []), *spec.get(BPS_ALIASES, [])]:
             if header_key(candidate) in by_key:
                 found[canonical] = by_key[header_key(candidate)]
                 break
@@ -151,8 +154,12 @@ DTYPES = {"integer": "Int64", "number": "float64", "text": "str", "category": "s
            "timestamp": "datetime64[us]", "region_code": "str", "region_name": "str"}
 
 
-def canonical_rows(raw: pd.DataFrame, spec: dict, problems: Problems, resolver: RegionResolver) -> pd.DataFrame:
-    """Return one canonical row per good raw row (columns of the spec + source_file, source_row)."""
+def canonical_rows(raw: pd.DataFrame, spec: dict, problems: Problems, resolver: RegionResolver,
+                   scheme: str | None = None) -> pd.DataFrame:
+    """Return one canonical row per good raw row (columns of the spec + source_file, source_row).
+
+    `scheme` is the code scheme the file's folder declares (`kemendagri`, `bps`) or None.
+    """
     columns = spec["columns"]
     found = match_columns([c for c in raw.columns if c not in (ROW_COLUMN, OVERFLOW_COLUMN)], columns)
     bad = pd.Series(False, index=raw.index)
@@ -188,10 +195,13 @@ def canonical_rows(raw: pd.DataFrame, spec: dict, problems: Problems, resolver: 
             bad |= missing
         out[name] = parsed
     if spec.get("has_region", True):
-        codes, region_bad = resolve_regions(raw, found, problems, resolver, spec.get("allow_provinces", False))
+        codes, region_bad = resolve_regions(raw, found, problems, resolver, spec.get("allow_provinces", False),
+                                            code_scheme(found, spec, scheme))
         out.insert(0, "region_code", codes)
         bad |= region_bad
         bad |= not_applicable(raw, out, ~bad, spec, found, problems, resolver)
+        if "year" in out.columns:
+            bad |= split_regions(raw, out, ~bad, found, problems, resolver)
     out["source_file"] = problems.source_file
     out["source_row"] = raw[ROW_COLUMN].astype("int64")
     out = out.loc[~bad].reset_index(drop=True)
@@ -201,28 +211,75 @@ def canonical_rows(raw: pd.DataFrame, spec: dict, problems: Problems, resolver: 
     return out
 
 
+def code_scheme(found: dict[str, str], spec: dict, declared: str | None) -> str | None:
+    """Return the scheme of the file's region codes: BPS when its code column is headed as BPS codes, else declared."""
+    if "region_code" in found and header_key(found["region_code"]) in {
+            header_key(a) for a in spec["columns"]["region_code"].get(BPS_ALIASES, [])}:
+        return "bps"
+    return declared
+
+
+def file_regions(raw: pd.DataFrame, name_col: str | None, province_col: str | None, resolver: RegionResolver,
+                 scheme: str | None) -> FileRegions:
+    """Return what the whole file says about its regions: its scheme and which kota it writes as `Kota …` per block."""
+    written = set()
+    if name_col:
+        provinces = raw[province_col] if province_col else pd.Series(None, index=raw.index, dtype=object)
+        for name, province in set(zip(raw[name_col], provinces)):
+            if isinstance(name, str) and name_key(name)[0] == "kota":
+                try:
+                    block = resolver.block(province)
+                except RegionError:
+                    continue
+                if block:
+                    written.add((block[0], name_key(name)[1]))
+    return FileRegions(scheme=scheme, kota_written=frozenset(written))
+
+
 def resolve_regions(raw: pd.DataFrame, found: dict[str, str], problems: Problems, resolver: RegionResolver,
-                    allow_provinces: bool) -> tuple[pd.Series, pd.Series]:
-    """Return (region codes, rows that failed) resolving each distinct (code, name) pair once."""
+                    allow_provinces: bool, scheme: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """Return (region codes, rows that failed) resolving each distinct (code, name, province) once."""
     code_col, name_col = found.get("region_code"), found.get("region_name")
-    codes = raw[code_col] if code_col else pd.Series(None, index=raw.index, dtype=object)
-    names = raw[name_col] if name_col else pd.Series(None, index=raw.index, dtype=object)
+    province_col = found.get("region_province")
+    nothing = pd.Series(None, index=raw.index, dtype=object)
+    codes = raw[code_col] if code_col else nothing
+    names = raw[name_col] if name_col else nothing
+    provinces = raw[province_col] if province_col else nothing
+    file = file_regions(raw, name_col, province_col, resolver, scheme)
     cache: dict = {}
     result, failed = [], []
-    for row, code, name in zip(raw[ROW_COLUMN], codes, names):
-        key = (str(code), str(name))
+    for row, code, name, province in zip(raw[ROW_COLUMN], codes, names, provinces):
+        key = (str(code), str(name), str(province))
         if key not in cache:
             try:
-                cache[key] = (resolver.resolve(code, name, allow_province=allow_provinces), None)
+                cache[key] = (resolver.resolve(code, name, allow_province=allow_provinces, province=province,
+                                               file=file), None)
             except RegionError as exc:
                 cache[key] = (None, exc)
         resolved, error = cache[key]
         if error is not None:
             by_code = (error.about == "code" and code_col) or not name_col
-            problems.add(row, code_col if by_code else name_col, error.rule, code if by_code else name, str(error))
+            column = province_col if error.rule == "region_province_unknown" else code_col if by_code else name_col
+            value = province if error.rule == "region_province_unknown" else code if by_code else name
+            problems.add(row, column, error.rule, value, str(error))
         result.append(resolved)
         failed.append(error is not None)
     return pd.Series(result, index=raw.index, dtype=object), pd.Series(failed, index=raw.index)
+
+
+def split_regions(raw: pd.DataFrame, out: pd.DataFrame, good: pd.Series, found: dict[str, str], problems: Problems,
+                  resolver: RegionResolver) -> pd.Series:
+    """Return the good rows whose region was formed or split after the row's year, quarantining them: such a value
+    belongs to a region that no longer exists as it was, and is given to none of its successors."""
+    bad = pd.Series(False, index=out.index)
+    if not resolver.formed:
+        return bad
+    for i in out.index[good & out["region_code"].isin(resolver.formed.keys()) & out["year"].notna()]:
+        reason = resolver.split_since(out.at[i, "region_code"], int(out.at[i, "year"]))
+        if reason:
+            problems.add(raw.at[i, ROW_COLUMN], found.get("year"), "region_split", out.at[i, "year"], reason)
+            bad[i] = True
+    return bad
 
 
 def not_applicable(raw: pd.DataFrame, out: pd.DataFrame, good: pd.Series, spec: dict, found: dict[str, str],

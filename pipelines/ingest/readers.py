@@ -62,7 +62,8 @@ def _decode(data: bytes) -> str:
         raise UnreadableFile("the text is neither UTF-8 nor Windows-1252; save it again as CSV UTF-8") from None
 
 
-def _csv(path: Path) -> tuple[list[str], list[list[object]], list[int]]:
+def _csv_records(path: Path) -> list[tuple[int, list[str]]]:
+    """Return (line number where the record ends, cells) for every non-empty record of a CSV."""
     text = _decode(path.read_bytes())
     sample = text[:20000]
     first_line = sample.splitlines()[0] if sample.splitlines() else ""
@@ -70,8 +71,7 @@ def _csv(path: Path) -> tuple[list[str], list[list[object]], list[int]]:
     if first_line.count(delimiter) == 0:
         raise UnreadableFile("no column separator (comma, semicolon or tab) found in the first line")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
-    rows, numbers = [], []
+    records = []
     while True:
         starts_at = reader.line_num + 1
         try:
@@ -83,16 +83,17 @@ def _csv(path: Path) -> tuple[list[str], list[list[object]], list[int]]:
             if "field larger than field limit" in str(exc):
                 raise UnreadableFile(_cell_too_long(f"row {starts_at}")) from None
             raise UnreadableFile(f"not a readable CSV at row {starts_at}: {exc}") from None
-        if not any(cell.strip() for cell in record):
-            continue
-        if header is None:
-            header = _checked_header(record)
-            continue
-        rows.append(record)
-        numbers.append(reader.line_num)
-    if header is None:
+        if any(cell.strip() for cell in record):
+            records.append((reader.line_num, record))
+    return records
+
+
+def _csv(path: Path) -> tuple[list[str], list[list[object]], list[int]]:
+    records = _csv_records(path)
+    if not records:
         raise UnreadableFile("the file has no header row")
-    return header, rows, numbers
+    header = _checked_header(records[0][1])
+    return header, [r for _, r in records[1:]], [n for n, _ in records[1:]]
 
 
 def _checked_header(header: list) -> list:
@@ -154,7 +155,8 @@ def _header(rows: dict[int, list], at: int, merged: list[tuple[int, int, int, in
     return ["" if c is None else str(c) for c in names], at + 1
 
 
-def _xlsx(path: Path, known_headers: set[str]) -> tuple[list[str], list[list[object]], list[int]]:
+def _xlsx_rows(path: Path) -> tuple[list[tuple[int, list]], list[tuple[int, int, int, int]]]:
+    """Return (row number, cells) for every row of a workbook's first sheet, and its merged ranges."""
     from python_calamine import CalamineError, CalamineWorkbook
 
     with open(path, "rb") as fh:
@@ -169,7 +171,24 @@ def _xlsx(path: Path, known_headers: set[str]) -> tuple[list[str], list[list[obj
     except CalamineError as exc:
         raise UnreadableFile(f"not a valid XLSX workbook (damaged, or not a workbook at all): {shorten(exc)}") from exc
     # calamine gives '' for an empty cell; the rest of ingest reads None as empty.
-    all_rows = [(i, [None if c == "" else c for c in row]) for i, row in enumerate(cells, start=1)]
+    return [(i, [None if c == "" else c for c in row]) for i, row in enumerate(cells, start=1)], merged
+
+
+def _is_blank(row: list) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in row)
+
+
+def read_cells(path: Path) -> list[tuple[int, list]]:
+    """Return (row number, cells) for every non-empty row of a CSV or XLSX file, before any header is looked for."""
+    if path.suffix.lower() == ".xlsx":
+        return [(i, row) for i, row in _xlsx_rows(path)[0] if not _is_blank(row)]
+    if path.suffix.lower() in SUPPORTED_SUFFIXES - {".json"}:
+        return _csv_records(path)
+    return []
+
+
+def _xlsx(path: Path, known_headers: set[str]) -> tuple[list[str], list[list[object]], list[int]]:
+    all_rows, merged = _xlsx_rows(path)
     header_at = None
     for i, row in all_rows[:HEADER_SEARCH_ROWS]:
         if sum(header_key(c) in known_headers for c in row if c is not None) >= 2:
@@ -182,7 +201,7 @@ def _xlsx(path: Path, known_headers: set[str]) -> tuple[list[str], list[list[obj
     _checked_header(header)
     rows, numbers = [], []
     for i, row in all_rows[last_header_row:]:
-        if all(c is None or (isinstance(c, str) and not c.strip()) for c in row):
+        if _is_blank(row):
             continue
         rows.append(row)
         numbers.append(i)
@@ -217,7 +236,7 @@ def _json(path: Path) -> tuple[list[str], list[list[object]], list[int]]:
     return header, [[r.get(k) for k in header] for r in records], list(range(1, len(records) + 1))
 
 
-def _split_notes(rows: list[list[object]], numbers: list[int], width: int) -> tuple[list, list, list[int]]:
+def split_notes(rows: list[list[object]], numbers: list[int], width: int) -> tuple[list, list, list[int]]:
     """Return (rows, numbers, note row numbers): trailing one-cell rows below the data are notes, not data."""
     def is_note(row):
         cells = [str(c).strip() for c in row if c is not None and str(c).strip() != ""]
@@ -248,7 +267,7 @@ def read_raw(path: Path, known_headers: set[str]) -> pd.DataFrame:
     width = len(header)
     note_rows: list[int] = []
     if suffix != ".json":
-        rows, numbers, note_rows = _split_notes(rows, numbers, width)
+        rows, numbers, note_rows = split_notes(rows, numbers, width)
     padded = [list(r[:width]) + [None] * (width - len(r)) for r in rows]
     names = [h if str(h).strip() else f"column_{i + 1}" for i, h in enumerate(header)]
     # A repeated header keeps its first column; the others are renamed, so the ingest log lists them as ignored.

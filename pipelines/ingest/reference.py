@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pandas as pd
+
+from pipelines.ingest.regions import RegionResolver
 
 ISLAND_GROUPS = {
     "1": "Sumatera",
@@ -47,3 +50,67 @@ def provinces(reference_dir: Path) -> pd.DataFrame:
     df["island_group_code"] = df["province_code"].str[0]
     df["island_group"] = df["island_group_code"].map(ISLAND_GROUPS)
     return df.sort_values("province_code").reset_index(drop=True)
+
+
+# A BPS↔Kemendagri crosswalk is public data the user installs (docs/inputs.md); nothing like it ships.
+CROSSWALK = Path("crosswalk") / "bps_kemendagri.csv"
+CROSSWALK_COLUMNS = ("kode_bps", "kode_dagri")
+
+
+class ReferenceDataError(ValueError):
+    """A reference file (an alias table, a crosswalk) that cannot be used; the message names the file."""
+
+
+def _table(path: Path, required: tuple[str, ...]) -> pd.DataFrame | None:
+    if not path.is_file():
+        return None
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise ReferenceDataError(f"{path}: not a readable CSV ({str(exc).splitlines()[0]})") from None
+    df.columns = [c.strip().lower() for c in df.columns]
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise ReferenceDataError(f"{path}: column {missing[0]} is missing (the columns are {', '.join(df.columns)})")
+    return df
+
+
+def crosswalk(reference_dir: Path) -> pd.DataFrame | None:
+    """Return the installed BPS↔Kemendagri crosswalk (kode_bps, kode_dagri, nama_dagri, nama_bps), or None."""
+    path = reference_dir / CROSSWALK
+    df = _table(path, CROSSWALK_COLUMNS)
+    if df is None:
+        return None
+    for column in ("nama_dagri", "nama_bps"):
+        if column not in df.columns:
+            df[column] = None
+    df["kode_bps"] = df["kode_bps"].str.strip()
+    bad = df.loc[~df["kode_bps"].fillna("").str.fullmatch(r"\d{4}"), "kode_bps"]
+    if not bad.empty:
+        raise ReferenceDataError(f"{path}: kode_bps {bad.iloc[0]!r} is not a four-digit BPS code")
+    repeated = df.loc[df["kode_bps"].duplicated(), "kode_bps"]
+    if not repeated.empty:
+        raise ReferenceDataError(f"{path}: kode_bps {repeated.iloc[0]} is listed twice")
+    return df
+
+
+def resolver(reference_dir: Path) -> RegionResolver:
+    """Return the region resolver over the reference: regions, aliases, province splits and any installed crosswalk."""
+    aliases = _table(reference_dir / "region_aliases.csv", ("province_code", "written", "region_code", "source"))
+    splits = _table(reference_dir / "province_splits.csv", ("province_code", "successor_code", "year"))
+    regions_splits = _table(reference_dir / "region_splits.csv", ("region_code", "parent_code", "year"))
+    made = RegionResolver(regions(reference_dir), provinces(reference_dir), aliases=aliases, province_splits=splits,
+                          region_splits=regions_splits, crosswalk=crosswalk(reference_dir))
+    if made.crosswalk_problems:
+        raise ReferenceDataError(f"{reference_dir / CROSSWALK}: {made.crosswalk_problems[0]}"
+                                 + (f" (and {len(made.crosswalk_problems) - 1} more)"
+                                    if len(made.crosswalk_problems) > 1 else ""))
+    return made
+
+
+def digest(reference_dir: Path) -> str:
+    """Return a digest of every reference file, so that a parse cached with other reference data is not reused."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in reference_dir.rglob("*") if p.is_file()):
+        h.update(path.relative_to(reference_dir).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]

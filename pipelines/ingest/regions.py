@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -17,6 +17,10 @@ _PROVINCE_SHORT = {"daerah khusus ibukota ": "dki ", "daerah istimewa ": "di "}
 # How statistics tables write the national total row.
 NATIONAL_NAMES = {"indonesia", "nasional"}
 NATIONAL_CODES = {"00", "00.00"}
+CODE_SCHEMES = ("kemendagri", "bps")
+# The words a message gives for fixing a four-digit code that could be read two ways.
+SCHEME_HINT = ("write Kemendagri codes with a dot (35.13), add the region name, or declare the folder's codes with "
+               "`code_scheme: kemendagri` (or `bps`, with a BPS crosswalk installed) in its _source.yaml")
 
 
 class RegionError(ValueError):
@@ -28,11 +32,22 @@ class RegionError(ValueError):
         self.about = about
 
 
+@dataclass(frozen=True)
+class FileRegions:
+    """What a whole file says about its regions: its code scheme, and the kota it writes as `Kota …` per block."""
+
+    scheme: str | None = None                     # "kemendagri", "bps" or None when undeclared
+    kota_written: frozenset = frozenset()         # (province code of the block or None, base name)
+
+
+NO_FILE = FileRegions()
+
+
 def name_key(name: str) -> tuple[str | None, str]:
     """Return (region type or None, squashed base name) so that spelling variants compare equal."""
     s = name.lower().replace("\u00a0", " ")
     s = re.sub(r"\bkep\b\.?", "kepulauan", s)
-    s = re.sub(r"[.\-_/,()']", " ", s)
+    s = re.sub(r"[.\-_/,()'*]", " ", s)   # `*` marks a footnote in BPS tables (`Nduga *`)
     words = [w for w in s.split() if w != "administrasi"]
     region_type = None
     if words and words[0] in _TYPE_WORDS:
@@ -48,6 +63,9 @@ def normalise_code(value: object) -> str | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     s = str(value).strip().replace(" ", "")
+    if s == "0":
+        # How tables that list the nation beside its regions code it (Kemendagri's lists give it 0).
+        return "00"
     if m := re.fullmatch(r"(\d{2})[.\-]?(\d{2})", s):
         return f"{m.group(1)}.{m.group(2)}"
     if m := re.fullmatch(r"(\d{2})\.(\d)", s):
@@ -58,15 +76,37 @@ def normalise_code(value: object) -> str | None:
     return None
 
 
+def bare_digits(value: object) -> str | None:
+    """Return the four digits of a code written without a separator (`3513`, 3513), which BPS also uses; else None."""
+    if is_missing(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    s = str(value).strip()
+    return s if re.fullmatch(r"\d{4}", s) else None
+
+
+def is_capitals(text: str) -> bool:
+    """Return True for text written in capitals (BPS writes province rows so: `JAWA TIMUR`)."""
+    return any(c.isalpha() for c in text) and text == text.upper()
+
+
 @dataclass
 class RegionResolver:
-    """Resolves codes and names against the reference regions table."""
+    """Resolves codes and names against the reference regions, with the reference's aliases, province splits,
+    region splits and (when installed) a BPS↔Kemendagri crosswalk."""
 
     reference: pd.DataFrame
     provinces: pd.DataFrame | None = None
+    aliases: pd.DataFrame | None = None            # province_code, written, region_code, change, year, source
+    province_splits: pd.DataFrame | None = None    # province_code, successor_code, year
+    region_splits: pd.DataFrame | None = None      # region_code, parent_code, year: a region formed from another
+    crosswalk: pd.DataFrame | None = None          # kode_bps, kode_dagri, nama_dagri (nama_bps)
+    crosswalk_problems: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.names = dict(zip(self.reference["region_code"], self.reference["region_name"]))
+        self.province_of = dict(zip(self.reference["region_code"], self.reference["region_code"].str[:2]))
         self.province_names = ({} if self.provinces is None
                                else dict(zip(self.provinces["province_code"], self.provinces["province_name"])))
         self.province_by_key: dict[str, str] = {}
@@ -81,29 +121,124 @@ class RegionResolver:
             region_type, base = name_key(name)
             self.by_key.setdefault((region_type, base), []).append(code)
             self.by_key.setdefault((None, base), []).append(code)
+        self.successors: dict[str, list[str]] = {}
+        for old, new in ([] if self.province_splits is None
+                         else zip(self.province_splits["province_code"], self.province_splits["successor_code"])):
+            self.successors.setdefault(old, []).append(new)
+        self.alias_of: dict[tuple[str | None, tuple[str | None, str]], str] = {}
+        for province, written, code in ([] if self.aliases is None else
+                                        self.aliases[["province_code", "written", "region_code"]].itertuples(index=False)):
+            self.alias_of[(None if is_missing(province) else province, name_key(written))] = code
+        self.formed: dict[str, list[tuple[int, str, str]]] = {}
+        for child, parent, year in ([] if self.region_splits is None else
+                                    self.region_splits[["region_code", "parent_code", "year"]].itertuples(index=False)):
+            self.formed.setdefault(child, []).append((int(year), child, parent))
+            self.formed.setdefault(parent, []).append((int(year), child, parent))
+        self.bps = self._translated_crosswalk()
 
-    def candidates(self, name: str, n: int = 3) -> list[str]:
+    def split_since(self, code: str, year: int) -> str | None:
+        """Return why a value for `year` cannot be this region's own (it was formed, or split, after), else None."""
+        later = sorted(s for s in self.formed.get(code, []) if s[0] > year)
+        if not later:
+            return None
+        formed, child, parent = later[0]
+        if child == code:
+            return (f"{self.names[code]} was formed from {self.names[parent]} in {formed}: a value for {year} is not its "
+                    "own; give values from its first year on")
+        others = ", ".join(self.names[c] for _, c, _ in later)
+        return (f"in {year} {self.names[code]} still included {others} (split off from {later[0][0]}): the value covers "
+                "more than today's region and is given to neither")
+
+    def _translated_crosswalk(self) -> dict[str, str] | None:
+        """Return BPS code → Kemendagri 2025 code; a region moved to a 2022 province is found by name there."""
+        if self.crosswalk is None:
+            return None
+        out = {}
+        for bps, dagri, dagri_name, bps_name in self.crosswalk[["kode_bps", "kode_dagri", "nama_dagri", "nama_bps"]] \
+                .itertuples(index=False):
+            code = normalise_code(dagri)
+            # Kemendagri codes outside the split provinces are stable (and the crosswalk's names are cut short:
+            # `KAB. OGAN KOMERING ULU` for Ogan Komering Ulu Selatan); a split province's regions are found by name.
+            found = code if code in self.names and code[:2] not in self.successors else None
+            for name in (dagri_name, bps_name):
+                if found is None and code and not is_missing(name):
+                    try:
+                        found = self.by_name(str(name), self.within(code[:2]))
+                    except RegionError:
+                        pass
+            if found is None:
+                self.crosswalk_problems.append(f"BPS {bps} ({dagri} {dagri_name}) matches no 2025 region")
+            else:
+                out[str(bps).strip()] = found
+        return out
+
+    def within(self, province: str) -> tuple[str, ...]:
+        """Return a province and the provinces split from it since (a pre-2022 Papua block holds the new ones)."""
+        return (province, *self.successors.get(province, []))
+
+    def candidates(self, name: str, n: int = 3, provinces: tuple[str, ...] | None = None) -> list[str]:
         """Return up to n reference regions closest to a name, as `code name`, best first."""
         # difflib is quadratic: a 100,000-character cell would take minutes, and no region name is near that long.
         target = name_key(name)[1][:MESSAGE_VALUE_CHARS]
         ratio = {code: difflib.SequenceMatcher(None, target, name_key(label)[1]).ratio()
-                 for code, label in self.names.items()}
+                 for code, label in self.names.items() if provinces is None or self.province_of[code] in provinces}
         best = sorted(ratio, key=lambda code: (-ratio[code], code))[:n]
         return [f"{code} {self.names[code]}" for code in best]
 
-    def by_name(self, name: str) -> str:
-        """Return the code of a region name, or raise RegionError when it matches none or several."""
-        codes = self.by_key.get(name_key(name), [])
+    def by_name(self, name: str, provinces: tuple[str, ...] | None = None, file: FileRegions = NO_FILE) -> str:
+        """Return the code of a region name, or raise RegionError when it matches none or several.
+
+        Within `provinces` (a province block, or a province column) only their regions count, and a bare name that is
+        a kabupaten and a kota there is the kabupaten when the same file writes the kota as `Kota …` in the same
+        province (BPS's convention); without a province such a name stays ambiguous.
+        A name written `old / new` (BPS's way with renamed regions) is the region both halves agree on.
+        """
+        key = name_key(name)
+        if (aliased := self._alias(key, provinces)) is not None:
+            return aliased
+        if key[0] is None and provinces and (provinces[0], key[1]) in file.kota_written:
+            # BPS's convention: beside `Kota X` in the same province, a bare `X` is the kabupaten.
+            key = ("kabupaten", key[1])
+            if (aliased := self._alias(key, provinces)) is not None:
+                return aliased
+        codes = [c for c in self.by_key.get(key, []) if provinces is None or self.province_of[c] in provinces]
+        if not codes and "/" in name:
+            halves = set()
+            for half in name.split("/"):
+                try:
+                    halves.add(self.by_name(half, provinces, file))
+                except RegionError:
+                    pass
+            if len(halves) == 1:
+                return halves.pop()
         if len(codes) == 1:
             return codes[0]
-        close = "; ".join(self.candidates(name))
+        where = "" if provinces is None else f" of {self.province_names.get(provinces[0], provinces[0])}"
         if codes:
             options = "; ".join(f"{c} {self.names[c]}" for c in sorted(codes))
             raise RegionError("region_ambiguous",
-                              f"region name {quoted(name)} matches several regions ({options}); "
+                              f"region name {quoted(name)} matches several regions{where} ({options}); "
                               "write 'Kabupaten …' or 'Kota …', or give the code")
-        raise RegionError("region_unknown",
-                          f"region name {quoted(name)} is not in the Kemendagri 2025 list; closest: {close}")
+        close = "; ".join(self.candidates(name, provinces=provinces))
+        what = "in the Kemendagri 2025 list" if provinces is None else f"a kabupaten/kota{where} in the Kemendagri 2025 list"
+        raise RegionError("region_unknown", f"region name {quoted(name)} is not {what}; closest: {close}")
+
+    def _alias(self, key: tuple[str | None, str], provinces: tuple[str, ...] | None) -> str | None:
+        """Return the region an alias (data/reference/region_aliases.csv) gives a name, in its province or anywhere."""
+        for province in (*(provinces or ()), None):
+            if (province, key) in self.alias_of:
+                return self.alias_of[(province, key)]
+        return None
+
+    def block(self, province_name: object) -> tuple[str, ...] | None:
+        """Return the provinces a row's province (a block row or a province column) stands for, or None if not given."""
+        if is_missing(province_name):
+            return None
+        code = self.province_by_key.get(name_key(_PROVINCE_PREFIX.sub("", str(province_name)))[1])
+        if code is None:
+            raise RegionError("region_province_unknown", f"province {quoted(province_name)} is not a province in the "
+                                                         "Kemendagri 2025 list")
+        return self.within(code)
 
     def province(self, code: str, name: object) -> str:
         """Return a 2-digit province code after checking it exists and agrees with the name if one is given."""
@@ -116,11 +251,11 @@ class RegionResolver:
                               f"{quoted(name)}", about="code")
         return code
 
-    def total_row(self, code: str | None, name: object) -> str | None:
+    def total_row(self, code: str | None, name: object, provinces: tuple[str, ...] | None = None) -> str | None:
         """Return `00` for a national total row, the province code for a province row, else None.
 
         A name alone is a province only when it names no kabupaten/kota (`Bengkulu` is Kota Bengkulu) or says
-        `Provinsi …`.
+        `Provinsi …`, or when it is its own province block written in capitals (BPS's `GORONTALO`).
         """
         text = None if is_missing(name) else str(name)
         if code in NATIONAL_CODES or (text is not None and text.strip().lower() in NATIONAL_NAMES):
@@ -131,14 +266,60 @@ class RegionResolver:
         if text is None:
             return None
         stripped = _PROVINCE_PREFIX.sub("", text)
+        own = self.province_by_key.get(name_key(stripped)[1])
+        if provinces is not None and own == provinces[0] and is_capitals(text):
+            return own
         if stripped == text and self.by_key.get(name_key(text)):
             return None
-        return self.province_by_key.get(name_key(stripped)[1])
+        return own
 
-    def resolve(self, code: object, name: object, allow_province: bool = False) -> str:
+    def _code(self, code: object, scheme: str | None, name: object, resolved_name: str | None) -> str:
+        """Return the Kemendagri code a row's code stands for, reading a bare four-digit code by the file's scheme."""
+        digits = bare_digits(code)
+        normalised = normalise_code(code)
+        if digits is None or scheme == "kemendagri":
+            return normalised
+        as_bps = None if self.bps is None else self.bps.get(digits)
+        if scheme == "bps":
+            if as_bps is None:
+                raise RegionError("region_unknown", f"BPS code {quoted(code)} is not in the installed BPS crosswalk",
+                                  about="code")
+            return as_bps
+        readings = {normalised} if normalised in self.names else set()
+        if as_bps is not None:
+            readings.add(as_bps)
+        if resolved_name is not None:
+            if resolved_name in readings:
+                return resolved_name
+            bps_part = f"; as a BPS code it is {as_bps} {self.names[as_bps]}" if as_bps else (
+                "; if the file's codes are BPS codes, install a BPS crosswalk or declare `code_scheme: bps`"
+                if self.bps is None else "")
+            read = (f"is {self.names[normalised]} as a Kemendagri code" if normalised in self.names
+                    else "is no Kemendagri 2025 code")
+            raise RegionError("region_code_name_mismatch",
+                              f"region code {quoted(code)} {read}{bps_part}, but the name says {quoted(name)} "
+                              f"({resolved_name} {self.names[resolved_name]}); correct one of them", about="code")
+        if self.bps is not None and len(readings) == 1:
+            return readings.pop()
+        if not readings:
+            what = ("is neither a Kemendagri 2025 code nor a BPS code in the installed crosswalk" if self.bps is not None
+                    else "is not a Kemendagri 2025 code; if it is a BPS code, install a BPS crosswalk "
+                         "(docs/inputs.md, \"Region codes\")")
+            raise RegionError("region_unknown", f"region code {quoted(code)} {what}", about="code")
+        options = []
+        if normalised in self.names:
+            options.append(f"Kemendagri {normalised} {self.names[normalised]}")
+        options.append(f"BPS {digits} = {as_bps} {self.names[as_bps]}" if as_bps else
+                       "a BPS code (no BPS crosswalk is installed to read it)")
+        raise RegionError("region_code_ambiguous", f"region code {quoted(code)} could be {' or '.join(options)}; "
+                                                   + SCHEME_HINT, about="code")
+
+    def resolve(self, code: object, name: object, allow_province: bool = False, province: object = None,
+                file: FileRegions = NO_FILE) -> str:
         """Return the `PP.KK` code (or `PP` where provinces are allowed) for a row, or raise RegionError.
 
-        Province and national total rows are refused with their own rules (`region_province_total`,
+        `province` is the row's province (its block in a BPS export, or a province column): names are looked up
+        there. Province and national total rows are refused with their own rules (`region_province_total`,
         `region_national_total`) where provinces are not allowed, as a statistics source is scored per kabupaten/kota.
         """
         has_code, has_name = not is_missing(code), not is_missing(name)
@@ -147,7 +328,11 @@ class RegionResolver:
         normalised = normalise_code(code) if has_code else None
         if allow_province and re.fullmatch(r"\d{2}", normalised or "") and normalised not in NATIONAL_CODES:
             return self.province(normalised, name)
-        total = self.total_row(normalised, name)
+        total = self.total_row(normalised, name, None)
+        provinces = None
+        if total is None and has_name:
+            provinces = self.block(province)
+            total = self.total_row(normalised, name, provinces)
         if total == "00":
             scope = ("lists kabupaten/kota and provinces" if allow_province else "is scored per kabupaten/kota")
             label = shorten(name) if has_name else "Indonesia"
@@ -161,10 +346,10 @@ class RegionResolver:
             raise RegionError("region_province_total", f"a province row ({total} {self.province_names[total]}): "
                               "this source is scored per kabupaten/kota, province totals are not used",
                               about="code" if has_code else "name")
-        resolved_name = self.by_name(str(name)) if has_name else None
+        resolved_name = self.by_name(str(name), provinces, file) if has_name else None
         if not has_code:
             return resolved_name
-        if normalised is None:
+        if normalised is None and bare_digits(code) is None:
             raise RegionError("region_code_invalid", f"region code {quoted(code)} is not of the form 35.13 or 3513",
                               about="code")
         if re.fullmatch(r"\d{2}\.\d", str(code).strip()):
@@ -173,14 +358,15 @@ class RegionResolver:
             raise RegionError("region_code_ambiguous",
                               f"region code {quoted(code)} may be {normalised} with its trailing zero lost; "
                               "write the code as text (35.10) or add the region name to confirm it", about="code")
-        if normalised not in self.names:
+        read = self._code(code, file.scheme, name, resolved_name)
+        if read not in self.names:
             hint = f"; the name points to {resolved_name} {self.names[resolved_name]}" if resolved_name else ""
             raise RegionError("region_unknown", f"region code {quoted(code)} is not in the Kemendagri 2025 list{hint}",
                               about="code")
-        if resolved_name and resolved_name != normalised:
+        if resolved_name and resolved_name != read:
             raise RegionError(
                 "region_code_name_mismatch",
-                f"region code {quoted(code)} is {self.names[normalised]} but the name says {quoted(name)} "
+                f"region code {quoted(code)} is {self.names[read]} but the name says {quoted(name)} "
                 f"({resolved_name} {self.names[resolved_name]}); correct one of them", about="code",
             )
-        return normalised
+        return read

@@ -12,15 +12,15 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines import __version__
-from pipelines.ingest import reference
+from pipelines.ingest import bps, reference
 from pipelines.ingest.canonical import (
     DTYPES, LOG_TEXT_CHARS, QUARANTINE_COLUMNS, Problems, better_source, canonical_rows, check_required_columns,
-    ignored_columns_note, match_columns, move_hint,
+    code_scheme, ignored_columns_note, match_columns, move_hint,
 )
 from pipelines.ingest.parsers import shorten
 from pipelines.ingest.questionnaires import ANSWER_COLUMNS, SUBMISSION_FIELDS, submissions_and_answers
-from pipelines.ingest.readers import OVERFLOW_COLUMN, ROW_COLUMN, UnreadableFile, header_key, read_raw
-from pipelines.ingest.regions import RegionResolver
+from pipelines.ingest.readers import OVERFLOW_COLUMN, ROW_COLUMN, UnreadableFile, header_key, read_cells, read_raw
+from pipelines.ingest.regions import CODE_SCHEMES, RegionResolver
 from pipelines.settings import Settings, load_yaml
 from pipelines.sources import (
     SIDECAR, Contracts, fingerprint, is_candidate, is_inside, load_contracts, pii_salt, raw_files,
@@ -36,6 +36,7 @@ FILE_TEXT_COLUMNS = ["source_file", "source", "sha256", "received_date", "publis
                      "column_map", "notes"]
 IGNORED_COLUMNS = ["source_file", "reason"]
 NO_BANK = pd.DataFrame(columns=["question_code", "answer_type"])
+TOTAL_RULES = ("region_province_total", "region_national_total")
 OUTSIDE_LINK = "a link to a file outside the data folder (data/raw/); not read"
 
 
@@ -53,7 +54,7 @@ class Staged:
 def known_headers(spec: dict) -> set[str]:
     """Return every header a source's contract accepts (names and aliases, long-layout columns too), comparable."""
     return {header_key(a) for name, column in {**spec["columns"], **spec.get("long_columns", {})}.items()
-            for a in [name, *column.get("aliases", [])]}
+            for a in [name, *column.get("aliases", []), *column.get("bps_aliases", [])]}
 
 
 def ignored_files(raw_dir: Path, contracts: Contracts, question_codes: list[str]) -> list[tuple[str, str]]:
@@ -94,10 +95,21 @@ def ignored_now(settings: Settings) -> list[tuple[str, str]]:
     return ignored_files(settings.raw_dir, load_contracts(settings.sources_dir), codes)
 
 
+def sidecar(path: Path, raw_dir: Path) -> dict:
+    """Return the `_source.yaml` beside a raw file (publisher, licence, synthetic, code_scheme, year), or {}."""
+    file = path.parent / SIDECAR
+    meta = load_yaml(file) if file.is_file() and is_inside(file, raw_dir) else {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def parsing_options(path: Path, raw_dir: Path) -> dict:
+    """Return what the folder's `_source.yaml` says about reading its files: the code scheme and a table's year."""
+    return {k: v for k, v in sidecar(path, raw_dir).items() if k in ("code_scheme", "year")}
+
+
 def provenance(source: str, path: Path, raw_dir: Path) -> dict:
     """Return the provenance record of a raw file: fingerprint, size, date received, publisher and licence."""
-    sidecar = path.parent / SIDECAR
-    meta = load_yaml(sidecar) if sidecar.is_file() and is_inside(sidecar, raw_dir) else {}
+    meta = sidecar(path, raw_dir)
     inside = is_inside(path, raw_dir)
     stat = path.stat() if inside else path.lstat()
     return {
@@ -190,14 +202,17 @@ class Context:
     salt: str
     bank: pd.DataFrame
     version: str
+    reference_digest: str = ""
 
-    def cache_key(self, source: str, source_file: str, sha256: str) -> str:
-        """Return the key under which a file's parse is cached: its path and bytes, and all parsing depends on.
+    def cache_key(self, source: str, source_file: str, sha256: str, options: dict) -> str:
+        """Return the key under which a file's parse is cached: its path and bytes, and all parsing depends on
+        (the contract, the framework, the salt, the reference data, the folder's parsing options).
 
         The path is part of the key because parsed rows carry it (source_file, submission ids).
         """
         parts = [source_file, sha256, self.version, json.dumps(self.contract[source], sort_keys=True, default=str),
-                 json.dumps(self.framework, sort_keys=True), self.salt]
+                 json.dumps(self.framework, sort_keys=True), self.salt, self.reference_digest,
+                 json.dumps(options, sort_keys=True, default=str)]
         if source == "questionnaires":
             parts.append(pd.util.hash_pandas_object(self.bank[["question_code", "answer_type"]], index=False)
                          .astype(str).str.cat())
@@ -212,55 +227,150 @@ class FileResult:
     rows: pd.DataFrame
     answers: pd.DataFrame
     problems: pd.DataFrame
+    superseded: pd.DataFrame   # rows the file itself replaces (a BPS export's `-` row for a region listed twice)
 
 
-def ingest_file(source: str, path: Path, record: dict, context: Context) -> FileResult:
+def ingest_file(source: str, path: Path, record: dict, context: Context, options: dict) -> FileResult:
     """Return the canonical rows of one raw file and every problem found in it.
 
     An error nobody foresaw in reading one file is that file's error, not the run's: the others are still read.
     """
     try:
-        return _ingest_file(source, path, record, context)
+        return _ingest_file(source, path, record, context, options)
     except Exception as exc:  # noqa: BLE001 - one bad file never takes the refresh down
         logging.getLogger(__name__).warning("%s could not be read", record["source_file"], exc_info=True)
         return FileResult({**record, "rows_read": 0, "column_map": None, "notes": None,
                            "file_error": shorten(f"could not be read ({type(exc).__name__}: {exc}); please report "
                                                  "this file", LOG_TEXT_CHARS)},
-                          pd.DataFrame(), pd.DataFrame(columns=ANSWER_COLUMNS), Problems(source, record["source_file"]).frame())
+                          pd.DataFrame(), pd.DataFrame(columns=ANSWER_COLUMNS), Problems(source, record["source_file"]).frame(),
+                          pd.DataFrame(columns=SUPERSEDED_COLUMNS))
 
 
-def _ingest_file(source: str, path: Path, record: dict, context: Context) -> FileResult:
+def _read(path: Path, spec: dict, known: set[str], options: dict) -> pd.DataFrame:
+    """Return a raw file's rows: a BPS table export or a wide table as long rows where the source takes them."""
+    titles = spec.get("indicator_titles")
+    if titles and (export := bps.exported(path, titles)) is not None:
+        return export
+    raw = read_raw(path, known | {header_key(t) for entry in (titles or {}).values() for t in entry["match"]})
+    if titles:
+        found = match_columns([c for c in raw.columns if c not in (ROW_COLUMN, OVERFLOW_COLUMN)], spec["columns"])
+        if "indicator_code" not in found and "indicator_value" not in found:
+            wide = bps.melt_wide(raw, titles, found.get("year"), options.get("year"))
+            if wide is not None:
+                return wide
+    return raw
+
+
+def _export_elsewhere(path: Path, contracts: Contracts) -> str | None:
+    """Return where a BPS table export belongs when it was put in a folder whose source does not take such exports."""
+    takers = [source for source, spec in contracts.items() if spec.get("indicator_titles")]
+    if not takers or path.suffix.lower() == ".json" or not bps.is_export(read_cells(path)[:3]):
+        return None
+    return f"this is a BPS table export (title and year lines above province blocks): move it to {takers[0]}/"
+
+
+def _published(raw: pd.DataFrame, spec: dict, problems: Problems, context: Context,
+               scheme: str | None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Return (rows with a value, superseded rows, notes) for a statistics table whose cells may be `-`.
+
+    A raw row whose every value is `-` is superseded when the file gives the same region and indicator a value on
+    another row (BPS lists a moved Papua region under its old province too), else quarantined as not published;
+    `-` cells next to values on the same row are only counted in the notes. Province and national total rows are
+    superseded by the kab/kota rows they total.
+    """
+    published = raw.pop("_published").astype(bool)
+    optional = {**spec["columns"], "indicator_value": {**spec["columns"]["indicator_value"], "required": False}}
+    rows = canonical_rows(raw, {**spec, "columns": optional}, problems, context.resolver, scheme)
+    # Province and national rows are the table's own totals, part of its layout: superseded by the kab/kota rows
+    # they sum up, not quarantined as mistakes to fix.
+    gone = [{"source": problems.source, "source_file": problems.source_file, "source_row": p["source_row"],
+             "record_key": p["value"], "superseded_by": "the kab/kota rows it totals",
+             "reason": f"a {'national' if p['rule'] == 'region_national_total' else 'province'} total of the table; "
+                       "the kab/kota rows are read"}
+            for p in problems.rows if p["rule"] in TOTAL_RULES]
+    problems.rows = [p for p in problems.rows if p["rule"] not in TOTAL_RULES]
+    empty = rows["indicator_value"].isna()
+    valued = rows[~empty]
+    blank = rows[empty & ~rows["source_row"].isin(valued["source_row"])]
+    first = valued.drop_duplicates(["region_code", "indicator_code"]).set_index(["region_code", "indicator_code"])
+    for row, group in blank.groupby("source_row", sort=True):
+        region, code = group["region_code"].iloc[0], group["indicator_code"].iloc[0]
+        years = ", ".join(str(y) for y in group["year"])
+        if (region, code) in first.index:
+            gone.append({"source": problems.source, "source_file": problems.source_file, "source_row": int(row),
+                         "record_key": f"{region} | {years} | {code}",
+                         "superseded_by": f"row {first.loc[(region, code), 'source_row']}",
+                         "reason": f"no figure ('-') on this row; the file gives {region} "
+                                   f"{context.resolver.names[region]} a value on another row"})
+        else:
+            problems.add(row, "indicator_value", "value_not_published", "-",
+                         f"no figure ('-') for {region} {context.resolver.names[region]} in {years}: BPS publishes "
+                         "none (the region did not exist yet, or the figure is withheld)")
+    cells = int((~published).sum()) - int(empty.sum()) + int((empty & rows["source_row"].isin(valued["source_row"])).sum())
+    notes = [f"{cells} cells without a figure ('-') next to values on the same row"] if cells > 0 else []
+    superseded = pd.DataFrame(gone, columns=SUPERSEDED_COLUMNS).drop_duplicates(["source_row"], ignore_index=True)
+    return valued.reset_index(drop=True), superseded, notes
+
+
+def _ingest_file(source: str, path: Path, record: dict, context: Context, options: dict) -> FileResult:
     spec = context.contract[source]
     problems = Problems(source, record["source_file"])
     known = known_headers(spec) | {header_key(c) for c in context.bank["question_code"]}
     empty = pd.DataFrame(columns=ANSWER_COLUMNS)
+    scheme = options.get("code_scheme")
+    none = pd.DataFrame(columns=SUPERSEDED_COLUMNS)
     try:
-        raw = read_raw(path, known)
-        check_required_columns([c for c in raw.columns if c not in (ROW_COLUMN, OVERFLOW_COLUMN)], source,
-                               context.contract, context.bank["question_code"].tolist())
+        if scheme is not None and scheme not in CODE_SCHEMES:
+            raise UnreadableFile(f"the folder's _source.yaml says code_scheme: {shorten(scheme)}; it must be "
+                                 f"{' or '.join(CODE_SCHEMES)}")
+        raw = _read(path, spec, known, options)
+        try:
+            check_required_columns([c for c in raw.columns if c not in (ROW_COLUMN, OVERFLOW_COLUMN, "_published")],
+                                   source, context.contract, context.bank["question_code"].tolist())
+        except UnreadableFile:
+            hint = _export_elsewhere(path, context.contract)
+            if hint is None:
+                raise
+            raise UnreadableFile(hint) from None
+        found = match_columns(list(raw.columns), spec["columns"])
+        if context.resolver.bps is None and "region_code" in found and \
+                code_scheme(found, spec, scheme) == "bps":
+            raise UnreadableFile(f"the region codes are BPS codes ({'column ' + shorten(found['region_code']) if scheme != 'bps' else 'code_scheme: bps in _source.yaml'}), "
+                                 f"but no BPS crosswalk is installed: put BPS's bridging table at "
+                                 f"data/reference/{reference.CROSSWALK.as_posix()} (docs/inputs.md, \"Region codes\")")
     except UnreadableFile as exc:
         return FileResult({**record, "rows_read": 0, "file_error": shorten(exc, LOG_TEXT_CHARS), "column_map": None,
-                           "notes": None}, pd.DataFrame(), empty, problems.frame())
-    found = match_columns(list(raw.columns), spec["columns"])
-    notes = []
+                           "notes": None}, pd.DataFrame(), empty, problems.frame(), none)
+    notes = [f"read as {'a BPS table export' if raw.attrs['layout'] == 'bps' else 'a table of one column per indicator'}: "
+             f"{raw.attrs['title']}"] if raw.attrs.get("layout") else []
     if raw.attrs.get("note_rows"):
         rows_ = raw.attrs["note_rows"]
         notes.append(f"{len(rows_)} note rows below the data not read as data (rows {rows_[0]}-{rows_[-1]})")
     if source == "questionnaires" and context.bank.empty:
         return FileResult({**record, "rows_read": 0, "file_error": "no question bank was ingested: add one under "
                            "data/raw/question_bank/ so answers can be read", "column_map": None, "notes": None},
-                          pd.DataFrame(), empty, problems.frame())
-    rows = framework_codes(canonical_rows(raw, spec, problems, context.resolver), context.framework)
-    answers = empty
+                          pd.DataFrame(), empty, problems.frame(), none)
+    answers, superseded = empty, none
+    if "_published" in raw.columns:
+        rows, superseded, more = _published(raw, spec, problems, context, scheme)
+        rows = framework_codes(rows, context.framework)
+        notes += more
+    else:
+        rows = framework_codes(canonical_rows(raw, spec, problems, context.resolver, scheme), context.framework)
     if source == "questionnaires":
         rows, answers, more = submissions_and_answers(raw, rows, spec, context.bank, problems, context.salt)
-    else:
+    elif raw.attrs.get("layout") != "bps":
         more = ignored_columns_note(raw, set(found.values()))
+    else:
+        more = []
     notes += more
-    record = {**record, "rows_read": len(raw), "file_error": None,
+    record = {**record, "rows_read": int(raw[ROW_COLUMN].nunique()), "file_error": None,
               "column_map": json.dumps(found, ensure_ascii=False),
               "notes": shorten("; ".join(notes), LOG_TEXT_CHARS) or None}
-    return FileResult(record, rows, answers, problems.frame())
+    return FileResult(record, rows, answers, problems.frame(), superseded)
+
+
+PARTS = ("rows", "answers", "problems", "superseded")
 
 
 def _cached(cache_dir: Path, key: str) -> FileResult | None:
@@ -268,14 +378,14 @@ def _cached(cache_dir: Path, key: str) -> FileResult | None:
     if not (folder / "record.json").exists():
         return None
     return FileResult(json.loads((folder / "record.json").read_text(encoding="utf-8")),
-                      *(pd.read_parquet(folder / f"{part}.parquet") for part in ("rows", "answers", "problems")))
+                      *(pd.read_parquet(folder / f"{part}.parquet") for part in PARTS))
 
 
 def _store(cache_dir: Path, key: str, result: FileResult) -> None:
     folder = cache_dir / key
     partial = folder.with_name(key + ".partial")
     partial.mkdir(parents=True, exist_ok=True)
-    for part in ("rows", "answers", "problems"):
+    for part in PARTS:
         getattr(result, part).to_parquet(partial / f"{part}.parquet", index=False)
     (partial / "record.json").write_text(json.dumps(result.record, ensure_ascii=False, default=str), encoding="utf-8")
     partial.replace(folder)
@@ -295,8 +405,9 @@ def ingest(settings: Settings, framework: dict, expected: dict[str, str] | None 
     contracts = load_contracts(settings.sources_dir)
     context = Context(
         contract=contracts, framework=framework,
-        resolver=RegionResolver(reference.regions(settings.reference_dir), reference.provinces(settings.reference_dir)),
-        salt=pii_salt(settings.salt_path), bank=NO_BANK, version=__version__)
+        resolver=reference.resolver(settings.reference_dir),
+        salt=pii_salt(settings.salt_path), bank=NO_BANK, version=__version__,
+        reference_digest=reference.digest(settings.reference_dir))
     cache_dir = settings.staging_dir / "cache"
     results: dict[str, list[FileResult]] = {}
     for source, path in raw_files(settings.raw_dir, contracts):
@@ -306,17 +417,19 @@ def ingest(settings: Settings, framework: dict, expected: dict[str, str] | None 
             record = {**provenance(source, path, settings.raw_dir), "rows_read": 0, "file_error": OUTSIDE_LINK,
                       "column_map": None, "notes": None, "was_parsed": False}
             results.setdefault(source, []).append(FileResult(
-                record, pd.DataFrame(), pd.DataFrame(columns=ANSWER_COLUMNS), Problems(source, name).frame()))
+                record, pd.DataFrame(), pd.DataFrame(columns=ANSWER_COLUMNS), Problems(source, name).frame(),
+                pd.DataFrame(columns=SUPERSEDED_COLUMNS)))
             continue
         if expected is not None and name not in expected:
             continue
         record = provenance(source, path, settings.raw_dir)
         if expected is not None and record["sha256"] != expected[name]:
             raise RawFileChanged(f"{name} changed after this refresh fingerprinted it (it is being replaced)")
-        key = context.cache_key(source, record["source_file"], record["sha256"])
+        options = parsing_options(path, settings.raw_dir)
+        key = context.cache_key(source, record["source_file"], record["sha256"], options)
         result = _cached(cache_dir, key)
         if result is None:
-            result = ingest_file(source, path, record, context)
+            result = ingest_file(source, path, record, context, options)
             _store(cache_dir, key, result)
             result.record["was_parsed"] = True
         else:
@@ -359,7 +472,8 @@ def key_conflicts(table: pd.DataFrame, source: str, key: list[str]) -> tuple[pd.
 def stage(results: dict[str, list[FileResult]], contract: Contracts, staging_dir: Path,
           ignored: list[tuple[str, str]]) -> Staged:
     """Return the staged tables from the per-file results (and the files ignored), written to data/staging/."""
-    tables, superseded, clashes = {}, [], []
+    tables, clashes = {}, []
+    superseded = [r.superseded for rs in results.values() for r in rs]
     answers = _concat([r.answers for rs in results.values() for r in rs], ANSWER_COLUMNS)
     for source, spec in contract.items():
         table = _concat([r.rows for r in results.get(source, [])], [])

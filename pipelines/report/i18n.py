@@ -55,3 +55,37 @@ PARTS = {"screening": ("Indeks penyaringan", "Screening index"), "readiness": ("
 def part_label(part: str) -> Markup:
     """Return the name of a part of the publication in both languages."""
     return t(*PARTS.get(part, (part, part)))
+
+
+# Where a source's files come from (report.source_ingest's provenance) and the banner naming the synthetic sources
+# (report.synthetic_notice), in both languages. A real source names its publishers (its folder's _source.yaml).
+PROVENANCE = {
+    "real": ("nyata — {publishers}", "real — {publishers}"),
+    "synthetic": ("sintetis", "synthetic"),
+    "mixed": ("{real_files} dari {files} berkas nyata — {publishers}; sisanya sintetis",
+              "{real_files} of {files} files real — {publishers}; the others synthetic"),
+    "no_publisher": ("penerbit tidak disebut", "publisher not stated"),
+    "notice": ("DATA SINTETIS pada sumber {synthetic_sources}: data buatan, bukan data resmi.",
+               "SYNTHETIC DATA in {synthetic_sources}: generated data, not official statistics."),
+    "notice_real": ("Sumber lainnya berisi data nyata: {real_sources}.", "The other sources are real: {real_sources}."),
+    "notice_no_real": ("Tidak ada sumber dengan data nyata.", "No source holds real data."),
+}
+
+
+def _both(key: str, **values: object) -> Markup:
+    return t(*(text.format(**values) for text in PROVENANCE[key]))
+
+
+def provenance_label(source: dict) -> Markup:
+    """Return where a source's files come from in both languages (a row of report.source_ingest): `real — <publisher>`,
+    `synthetic`, or how many of its files are real."""
+    return t(*(text.format(publishers=source["real_publishers"] or unnamed, files=source["files"],
+                           real_files=source["real_files"])
+               for text, unnamed in zip(PROVENANCE[source["provenance"]], PROVENANCE["no_publisher"])))
+
+
+def synthetic_notice(notice: dict) -> Markup:
+    """Return the banner of a site with synthetic sources in both languages (the row of report.synthetic_notice):
+    which sources are synthetic, and which are real."""
+    real = _both("notice_real", **notice) if notice["real_sources"] else _both("notice_no_real")
+    return _both("notice", **notice) + Markup(" ") + real

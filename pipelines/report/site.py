@@ -18,7 +18,7 @@ from plotly.offline import get_plotlyjs
 from pipelines import __version__
 from pipelines.report import exports, figures
 from pipelines.report.images import ImageExportError, write_pngs
-from pipelines.report.i18n import PUBLISHED_DECIMALS, num, part_label, t
+from pipelines.report.i18n import PUBLISHED_DECIMALS, num, part_label, provenance_label, synthetic_notice, t
 from pipelines.report.validation_docs import write_validation_docs
 from pipelines.settings import Settings
 from pipelines.warehouse import read as read_warehouse
@@ -48,6 +48,7 @@ QUERIES = {
     "ingest_log": "SELECT * FROM report.ingest_log ORDER BY source, source_file",
     "ingest_total": "SELECT * FROM report.ingest_total",
     "source_ingest": "SELECT * FROM report.source_ingest ORDER BY source",
+    "synthetic_notice": "SELECT * FROM report.synthetic_notice",
     "raw_files": "SELECT * FROM report.raw_files ORDER BY source, source_file",
     "source_status": "SELECT * FROM report.source_status ORDER BY \"table\"",
     "ignored_files": "SELECT * FROM report.ignored_files ORDER BY source_file",
@@ -166,7 +167,8 @@ def _by_region(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
     env.filters["fmt"] = _fmt
-    env.globals.update(num=num, t=t, part_label=part_label)
+    env.globals.update(num=num, t=t, part_label=part_label, provenance_label=provenance_label,
+                       synthetic_notice=synthetic_notice)
     return env
 
 
@@ -370,11 +372,11 @@ def build_report(settings: Settings, out: Path, stage_key: str | None = None) ->
         write_validation_docs(settings.validation_docs_dir, suites, out / "validation")
     (out / "plotly.min.js").write_text(get_plotlyjs(), encoding="utf-8")
     hashes = tables["run"].iloc[0].to_dict()
-    is_synthetic = bool(tables["raw_files"]["is_synthetic"].any())
+    # One row when any source is synthetic: the banner on every page names those sources.
+    notice = (_records(tables["synthetic_notice"]) or [None])[0]
     missing = missing_parts(tables)
     site = Site(tables=tables, env=_environment(),
-                common={"hashes": hashes, "version": __version__, "is_synthetic": is_synthetic,
-                        "missing_parts": dict(missing)})
+                common={"hashes": hashes, "version": __version__, "notice": notice, "missing_parts": dict(missing)})
     evaluation = evaluation_view(tables)
     _overview(site, out)
     _evaluation_page(site, out, evaluation)
@@ -390,7 +392,7 @@ def build_report(settings: Settings, out: Path, stage_key: str | None = None) ->
     outputs = exports.write_tables(published, downloads)
     about = {"generated": str(tables["raw_files"]["received_date"].max()),
              "methodology hash": hashes["methodology_hash"], "inputs hash": hashes["inputs_hash"],
-             "code version": __version__, "synthetic data": "yes" if is_synthetic else "no"}
+             "code version": __version__, "synthetic data": notice["synthetic_sources"] if notice else "none"}
     outputs["readiness.xlsx"] = exports.write_workbook(
         {sheet: published[name] for sheet, name in WORKBOOK.items() if name in published}, downloads / "readiness.xlsx",
         about)
@@ -410,7 +412,7 @@ def build_report(settings: Settings, out: Path, stage_key: str | None = None) ->
         "downloads": {f"downloads/{name}": entry for name, entry in outputs.items()},
         "images": images,
         "inputs": tables["raw_files"][["source_file", "sha256"]].to_dict("records"),
-        "is_synthetic": is_synthetic,
+        "source_provenance": dict(zip(tables["source_ingest"]["source"], tables["source_ingest"]["provenance"])),
         "missing_parts": missing,
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -27,7 +27,7 @@ EXPECTED = {
     ".venv/bin/readiness status": (0, "Running now: no refresh"),
     ".venv/bin/readiness select": (0, "Proposed cohort: 50 of"),
     ".venv/bin/readiness refresh --methodology my-methodology/": (0, "UNCHANGED"),
-    ".venv/bin/readiness demo --size small": (3, "Published without cohort: cohort size 50, but only 7 shortlisted "
+    ".venv/bin/readiness demo --size small": (3, "Published without cohort: cohort size 50, but only 8 shortlisted "
                                                  "regions can be selected"),
     ".venv/bin/readiness demo --data-dir /tmp/x": (0, "COMPLETED — published"),
     ".venv/bin/readiness expectations": (0, "wrote"),

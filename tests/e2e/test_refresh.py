@@ -61,7 +61,12 @@ def test_injected_defects_are_quarantined_or_superseded_not_dropped(small_demo):
     assert (bad_score.source_file, bad_score.source_row, bad_score.value) == ("government_performance/ekppd_2024.xlsx", 5, "4.7")
     assert bad_score.message.startswith("Skor (performance_score) is outside the allowed range 0 to 4")
     superseded = pd.read_parquet(settings.curated_dir / "superseded.parquet")
-    assert sorted(superseded["source"]) == ["evaluations", "questionnaires", "sustainability"]
+    assert sorted(superseded.loc[superseded["source"] != "indicators", "source"]) == [
+        "evaluations", "questionnaires", "sustainability"]
+    # The demo's three BPS exports: per file, 38 province rows and INDONESIA (totals) and 26 Papua rows of '-'.
+    bps = superseded[superseded["source"] == "indicators"]
+    assert bps.groupby("source_file").size().tolist() == [65, 65, 65]
+    assert (bps["superseded_by"] == "the kab/kota rows it totals").sum() == 3 * 39
     html = (settings.reports_dir / "validation.html").read_text(encoding="utf-8")
     assert "Kota Atlantis" in html and "region_code_name_mismatch" in html
 
@@ -179,7 +184,7 @@ def test_make_demo_proposes_the_shipped_cohort_with_uncertainty_and_provenance(d
 
 def test_the_small_demo_is_published_without_the_cohort_the_shipped_rules_cannot_fill(small_demo):
     settings, result = small_demo
-    reason = ("cohort size 50, but only 7 shortlisted regions can be selected (eligible, invited, with a readiness "
+    reason = ("cohort size 50, but only 8 shortlisted regions can be selected (eligible, invited, with a readiness "
               "index) (the rules are in cohort.yaml of the methodology folder)")
     assert result.run["status"] == "PARTIAL" and result.run["missing_parts"] == {"cohort": reason}
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
@@ -189,7 +194,7 @@ def test_the_small_demo_is_published_without_the_cohort_the_shipped_rules_cannot
     assert "cohort_selection" not in tables and {"region_ranking", "evaluation_region", "cohort_shortlist"} <= tables
     site = settings.reports_dir
     index = (site / "index.html").read_text(encoding="utf-8")
-    assert 'id="cohort-missing"' in index and "only 7 shortlisted regions can be selected" in index
+    assert 'id="cohort-missing"' in index and "only 8 shortlisted regions can be selected" in index
     assert 'id="missing-parts"' in (site / "evaluation.html").read_text(encoding="utf-8")
     manifest = json.loads((site / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["missing_parts"] == {"cohort": reason}

@@ -7,16 +7,18 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from pipelines.runs.lock import refresh_lock
-from tests.conftest import ROOT
+from tests.conftest import ROOT, project_copy
 
 
-def _readiness(*args: str, cwd=ROOT, timeout: float = 60) -> tuple[subprocess.CompletedProcess, float]:
+def _readiness(*args: str, cwd=ROOT, timeout: float = 60, root: Path | None = None
+               ) -> tuple[subprocess.CompletedProcess, float]:
     started = time.monotonic()
-    env = {**os.environ, "COLUMNS": "250"}
+    env = {**os.environ, "COLUMNS": "250", **({"READINESS_ROOT": str(root)} if root else {})}
     done = subprocess.run([sys.executable, "-m", "pipelines.cli", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=timeout)
     return done, time.monotonic() - started
@@ -122,3 +124,17 @@ def test_table_cells_show_missing_values_as_blank(value, text):
     from pipelines.cli import cell
 
     assert cell(value, ".2f" if isinstance(value, float) else "") == text
+
+
+def test_a_broken_bps_crosswalk_is_one_line_before_anything_starts(tmp_path):
+    root = project_copy(tmp_path / "project")
+    crosswalk = root / "data" / "reference" / "crosswalk" / "bps_kemendagri.csv"
+    crosswalk.parent.mkdir()
+    crosswalk.write_text("kode_bps,kode_dagri,nama_dagri\n1101,1109,KAB. SIMEULUE\n1101,1110,KAB. ACEH SINGKIL\n")
+    (tmp_path / "data" / "raw" / "indicators").mkdir(parents=True)
+    (tmp_path / "data" / "raw" / "indicators" / "x.csv").write_text("kode_wilayah;tahun;indicator;nilai\n")
+    done, seconds = _readiness("refresh", "--data-dir", str(tmp_path / "data"), root=root)
+    lines = _lines(done)
+    assert done.returncode == 2 and seconds < 5 and len(lines) == 2, lines
+    assert lines[0] == f"Error: {crosswalk}: kode_bps 1101 is listed twice"
+    assert lines[1].startswith("hint: the region reference, its aliases and an installed BPS crosswalk are in data/reference/")

@@ -28,7 +28,8 @@ def test_shipped_methodology_loads_with_a_stable_hash(methodology_dir):
     assert first.hash == second.hash and len(first.hash) == 64
     assert first.screening.hash == second.screening.hash != first.readiness.hash
     indicators = first.screening.nodes.loc[first.screening.nodes["is_indicator"], "node_code"]
-    assert set(indicators) == {"fiscal_capacity", "government_performance", "sustainability_ikb"}
+    assert set(indicators) == {"fiscal_capacity", "government_performance", "sustainability_ikb", "ipm",
+                               "poverty_rate_pct", "population_density_per_km2"}
     assert first.readiness.nodes.set_index("node_code").at["governance", "label_en"] == "Smart Governance"
 
 
@@ -62,7 +63,7 @@ SCREENING_CASES = [
      "parent 'nowhere' is not a node"),
     (lambda d: d["nodes"]["fiscal_capacity"].pop("parent"), "nodes", "exactly one node has no parent"),
     (lambda d: d["nodes"]["screening"].update(parent="fiscal_capacity"), "nodes", "exactly one node has no parent"),
-    (lambda d: [d["nodes"][k].update(weight=0) for k in ("fiscal_capacity", "government_performance", "sustainability_ikb")],
+    (lambda d: [n.update(weight=0) for k, n in d["nodes"].items() if k != "screening"],
      "nodes.screening", "weights of its children sum to zero"),
     (lambda d: d["nodes"]["fiscal_capacity"].update(wieght=2), "nodes.fiscal_capacity.wieght", "unknown key"),
     (lambda d: d["nodes"]["screening"].update(aggregation="generalised"), "nodes.screening.aggregation",

@@ -100,7 +100,7 @@ def test_the_warehouse_is_built_in_a_copy_and_swapped_in_while_a_writer_holds_th
 
 def test_a_first_delivery_with_nothing_readable_withholds_its_source(tmp_path):
     from pipelines.ingest.run import ingest
-    from pipelines.settings import Settings, load_yaml
+    from pipelines.settings import Settings
     from pipelines.validate.run import validate
 
     settings = Settings.default(tmp_path, as_of_year=2025)

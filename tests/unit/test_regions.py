@@ -13,8 +13,6 @@ def resolver(reference_regions):
 
 @pytest.mark.parametrize("code, name, expected", [
     ("35.13", None, "35.13"),
-    ("3513", None, "35.13"),
-    (3513, None, "35.13"),
     (None, "Kab. Probolinggo", "35.13"),
     (None, "KABUPATEN  PROBOLINGGO", "35.13"),
     (None, "Kota Probolinggo", "35.74"),

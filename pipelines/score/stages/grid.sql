@@ -1,5 +1,7 @@
 -- eng_grid: one row per unit × indicator: whether the indicator applies to the unit (structural absence,
 -- e.g. the sustainable city index for a kabupaten), the year scored and the raw value of that year.
+-- An indicator with no value at all (its source was not supplied) is absent for every unit, so that the index
+-- re-weights over the others instead of counting it as missing everywhere.
 WITH indicators AS (
     SELECT *
     FROM eng_node
@@ -20,7 +22,7 @@ applicability AS (
     CROSS JOIN indicators i
     LEFT JOIN eng_attribute a ON a.unit_code = u.unit_code AND a.attribute = i.applies_attribute
 )
-SELECT p.unit_code, p.indicator_code, p.is_applicable, y.year,
+SELECT p.unit_code, p.indicator_code, p.is_applicable AND y.year IS NOT NULL AS is_applicable, y.year,
        CASE WHEN p.is_applicable THEN v.value END AS raw_value
 FROM applicability p
 JOIN target_year y USING (indicator_code)
