@@ -196,7 +196,6 @@ def preflight(data_dir: Optional[Path], methodology: Optional[Path], wait: float
 
     Exits with one line per problem: 2 for a bad argument or methodology, 75 when another refresh runs.
     """
-    from pipelines.ingest import reference
     from pipelines.runs.lock import describe_holder, lock_holder
     from pipelines.score.check import check_folder
     from pipelines.score.methodology import MethodologyError
@@ -217,11 +216,16 @@ def preflight(data_dir: Optional[Path], methodology: Optional[Path], wait: float
         sources = load_contracts(settings.sources_dir)
     except (ContractError, ValueError, OSError) as exc:
         fail(str(exc), "each source folder of data/raw/ has one contract, config/sources/<source>.yaml (docs/inputs.md)")
-    try:
-        reference.resolver(settings.reference_dir)
-    except reference.ReferenceDataError as exc:
-        fail(str(exc), "the region reference, its aliases and an installed BPS crosswalk are in data/reference/ "
-                       "(docs/inputs.md, \"Region codes\")")
+    if settings.crosswalk_path.exists():
+        # Only an installed crosswalk can be broken by the user; the rest of data/reference/ ships tested (and reading
+        # it needs pandas, which preflight otherwise does without).
+        from pipelines.ingest import reference
+
+        try:
+            reference.resolver(settings.reference_dir)
+        except reference.ReferenceDataError as exc:
+            fail(str(exc), "the region reference, its aliases and an installed BPS crosswalk are in data/reference/ "
+                           "(docs/inputs.md, \"Region codes\")")
     raw = settings.raw_dir
     if needs_inputs and not raw_files(raw, sources) and not (settings.curated_dir / "manifest.json").exists():
         fail(f"no input files under {raw}/<source>/ (sources: {', '.join(sources)})",

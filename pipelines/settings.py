@@ -10,6 +10,9 @@ from pathlib import Path
 import yaml
 
 
+CROSSWALK = Path("crosswalk") / "bps_kemendagri.csv"   # under data/reference/
+
+
 def project_root() -> Path:
     """Return the project root: $READINESS_ROOT, else the folder holding pyproject.toml above this file."""
     if env := os.environ.get("READINESS_ROOT"):
@@ -95,6 +98,11 @@ class Settings:
     @property
     def reference_dir(self) -> Path:
         return self.root / "data" / "reference"
+
+    @property
+    def crosswalk_path(self) -> Path:
+        """Where the user installs BPS's BPS↔Kemendagri crosswalk (docs/inputs.md, "Region codes"); none ships."""
+        return self.reference_dir / CROSSWALK
 
     @property
     def methodology_dir(self) -> Path:

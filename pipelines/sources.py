@@ -21,7 +21,7 @@ REGION_FILE = "_region.yaml"
 SIDECAR = "_source.yaml"
 TYPES = {"region_code", "region_name", "integer", "number", "text", "timestamp", "category"}
 RULE_KEYS = {"required", "between", "in_set", "not_in_set", "in_parameter", "unique", "fix", "rules"}
-COLUMN_KEYS = {"type", "aliases", "bps_aliases", "default", "values"} | RULE_KEYS
+COLUMN_KEYS = {"type", "aliases", "scheme_aliases", "default", "values"} | RULE_KEYS
 TABLE_KEYS = {"description", "key", "columns", "cell_scope", "file_rules", "pairs", "greater"}
 CONTRACT_KEYS = TABLE_KEYS | {"label", "order", "feeds", "table", "has_region", "allow_provinces", "parser_columns",
                               "applies_to", "layout", "supersede_by", "long_columns", "personal_columns", "more_tables",

@@ -28,7 +28,11 @@ from pipelines.ingest.readers import OVERFLOW_COLUMN, ROW_COLUMN, UnreadableFile
 from pipelines.ingest.regions import NATIONAL_NAMES, is_capitals
 
 # What BPS writes above its first column: `Provinsi/Kabupaten/Kota`, `Kabupaten/Kota`, `Wilayah`, ...
-_FIRST_LABEL = re.compile(r"(?i)^\s*(provinsi|kabupaten|kab\.?|kota|wilayah|daerah)\b")
+_FIRST_LABEL = re.compile(r"(?i)^\s*(provinsi|kabupaten|kab\.?|kota|wilayah|daerah|province|regency|municipality|region)\b")
+# The "by kab/kota" part of a title, which says nothing about what is measured; any other "menurut …" (by sex, by
+# urban/rural) does, and stays.
+_BY_REGION = re.compile(r"\b(menurut|by)\s+(provinsi\s+dan\s+|province\s+and\s+)?(kabupaten|regency)\s*/?\s*"
+                        r"(kota|municipality|city)\b")
 _YEAR = re.compile(r"\b(19\d{2}|20\d{2})\b")
 # Cells BPS uses for a figure it does not publish.
 NOT_PUBLISHED = {"", "-", "–", "—", "…", "...", "x", "na", "n/a"}
@@ -50,9 +54,9 @@ def is_export(cells: list[tuple[int, list]]) -> bool:
 
 
 def title_key(title: str) -> str:
-    """Return a table title in comparable form: without notes in brackets, `menurut …`, case or punctuation."""
-    s = re.sub(r"\[[^\]]*\]|\([^)]*\)", " ", title.lower())
-    s = re.split(r"\bmenurut\b", s)[0]
+    """Return a table title in comparable form: without case, punctuation, units or abbreviations in parentheses
+    and `Menurut Kabupaten/Kota`; a method in square brackets (`[Metode Baru]`) stays, as it changes the figures."""
+    s = _BY_REGION.sub(" ", re.sub(r"\([^)]*\)", " ", title.lower()))
     return " ".join(re.sub(r"[^0-9a-z]+", " ", s).split())
 
 
@@ -87,6 +91,11 @@ def _header(cells: list[tuple[int, list]]) -> tuple[list[tuple[int, str, int]], 
         columns.append((j, f"{title} {sub}".strip(), int(year.group(1))))
     if not columns:
         raise UnreadableFile("this looks like a BPS table export, but its year line (line 3) gives no year")
+    seen = [(title_key(t), y) for _, t, y in columns]
+    if len(set(seen)) < len(seen):
+        repeated = next(c for c in columns if seen.count((title_key(c[1]), c[2])) > 1)
+        raise UnreadableFile(f"this BPS table export has more than one column for {shorten(repeated[1])!r} in "
+                             f"{repeated[2]}; download the table with one column per year")
     if not columns[0][1]:
         raise UnreadableFile("this looks like a BPS table export, but line 2 gives no table title")
     return columns, depth + 1
@@ -150,6 +159,10 @@ def melt_wide(raw: pd.DataFrame, titles: dict[str, dict], year_column: str | Non
     value_columns = {c: code for c in raw.columns if (code := indicator_of(str(c), titles))}
     if not value_columns:
         return None
+    twice = [code for code in dict.fromkeys(value_columns.values()) if list(value_columns.values()).count(code) > 1]
+    if twice:
+        both = ", ".join(shorten(c) for c, code in value_columns.items() if code == twice[0])
+        raise UnreadableFile(f"two columns hold {twice[0]} ({both}); keep one")
     if year_column is None and is_missing(year):
         raise UnreadableFile("a table with one column per indicator (" + ", ".join(value_columns.values())
                              + ") needs its year: add a tahun column, or `year: 2024` to the folder's _source.yaml")

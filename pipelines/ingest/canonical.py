@@ -18,8 +18,8 @@ QUARANTINE_COLUMNS = ["source", "source_file", "source_row", "source_column", "r
 LOG_TEXT_CHARS = 500
 LISTED_COLUMNS = 10
 REGION = ("region_code", "region_name")
-# Headers that say a column holds BPS codes rather than Kemendagri ones (the region_code column's `bps_aliases`).
-BPS_ALIASES = "bps_aliases"
+# Headers that say whose codes a column holds (the region_code column's `scheme_aliases`: kemendagri, bps).
+SCHEME_ALIASES = "scheme_aliases"
 
 
 @dataclass
@@ -46,12 +46,17 @@ class Problems:
                 .drop_duplicates(ignore_index=True))
 
 
+def scheme_headers(column: dict) -> list[str]:
+    """Return the headers that name a code column's scheme (`kode_bps`, `kode_kemendagri`, ...)."""
+    return [h for headers in column.get(SCHEME_ALIASES, {}).values() for h in headers]
+
+
 def match_columns(raw_columns: list[str], spec_columns: dict) -> dict[str, str]:
     """Return canonical name → raw header for the raw headers that match a canonical name or an alias."""
     by_key = {header_key(c): c for c in raw_columns}
     found = {}
     for canonical, spec in spec_columns.items():
-        for candidate in [canonical, *spec.get("aliases", []), *spec.get(BPS_ALIASES, [])]:
+        for candidate in [canonical, *spec.get("aliases", []), *scheme_headers(spec)]:
             if header_key(candidate) in by_key:
                 found[canonical] = by_key[header_key(candidate)]
                 break
@@ -155,10 +160,11 @@ DTYPES = {"integer": "Int64", "number": "float64", "text": "str", "category": "s
 
 
 def canonical_rows(raw: pd.DataFrame, spec: dict, problems: Problems, resolver: RegionResolver,
-                   scheme: str | None = None) -> pd.DataFrame:
+                   scheme: str | None = None, check_splits: bool = True) -> pd.DataFrame:
     """Return one canonical row per good raw row (columns of the spec + source_file, source_row).
 
-    `scheme` is the code scheme the file's folder declares (`kemendagri`, `bps`) or None.
+    `scheme` is the code scheme the file's folder declares (`kemendagri`, `bps`) or None; `check_splits: False`
+    leaves the check for regions split after the row's year to the caller (who knows which rows carry a value).
     """
     columns = spec["columns"]
     found = match_columns([c for c in raw.columns if c not in (ROW_COLUMN, OVERFLOW_COLUMN)], columns)
@@ -200,8 +206,8 @@ def canonical_rows(raw: pd.DataFrame, spec: dict, problems: Problems, resolver: 
         out.insert(0, "region_code", codes)
         bad |= region_bad
         bad |= not_applicable(raw, out, ~bad, spec, found, problems, resolver)
-        if "year" in out.columns:
-            bad |= split_regions(raw, out, ~bad, found, problems, resolver)
+        if check_splits and "year" in out.columns:
+            bad |= split_regions(out.assign(source_row=raw[ROW_COLUMN]), ~bad, found.get("year"), problems, resolver)
     out["source_file"] = problems.source_file
     out["source_row"] = raw[ROW_COLUMN].astype("int64")
     out = out.loc[~bad].reset_index(drop=True)
@@ -212,10 +218,11 @@ def canonical_rows(raw: pd.DataFrame, spec: dict, problems: Problems, resolver: 
 
 
 def code_scheme(found: dict[str, str], spec: dict, declared: str | None) -> str | None:
-    """Return the scheme of the file's region codes: BPS when its code column is headed as BPS codes, else declared."""
-    if "region_code" in found and header_key(found["region_code"]) in {
-            header_key(a) for a in spec["columns"]["region_code"].get(BPS_ALIASES, [])}:
-        return "bps"
+    """Return the scheme of the file's region codes: the one its code column's header names, else the declared one."""
+    if "region_code" in found:
+        for scheme, headers in spec["columns"]["region_code"].get(SCHEME_ALIASES, {}).items():
+            if header_key(found["region_code"]) in {header_key(h) for h in headers}:
+                return scheme
     return declared
 
 
@@ -233,7 +240,7 @@ def file_regions(raw: pd.DataFrame, name_col: str | None, province_col: str | No
                     continue
                 if block:
                     written.add((block[0], name_key(name)[1]))
-    return FileRegions(scheme=scheme, kota_written=frozenset(written))
+    return FileRegions(scheme=scheme, kota_written=frozenset(written), bare_is_kabupaten=raw.attrs.get("layout") == "bps")
 
 
 def resolve_regions(raw: pd.DataFrame, found: dict[str, str], problems: Problems, resolver: RegionResolver,
@@ -267,17 +274,18 @@ def resolve_regions(raw: pd.DataFrame, found: dict[str, str], problems: Problems
     return pd.Series(result, index=raw.index, dtype=object), pd.Series(failed, index=raw.index)
 
 
-def split_regions(raw: pd.DataFrame, out: pd.DataFrame, good: pd.Series, found: dict[str, str], problems: Problems,
+def split_regions(rows: pd.DataFrame, good: pd.Series, column: str | None, problems: Problems,
                   resolver: RegionResolver) -> pd.Series:
-    """Return the good rows whose region was formed or split after the row's year, quarantining them: such a value
-    belongs to a region that no longer exists as it was, and is given to none of its successors."""
-    bad = pd.Series(False, index=out.index)
+    """Return the good rows (region_code, year, source_row) whose region was formed or split after the row's year,
+    quarantining them: such a value belongs to a region that no longer exists as it was, and is given to none of its
+    successors."""
+    bad = pd.Series(False, index=rows.index)
     if not resolver.formed:
         return bad
-    for i in out.index[good & out["region_code"].isin(resolver.formed.keys()) & out["year"].notna()]:
-        reason = resolver.split_since(out.at[i, "region_code"], int(out.at[i, "year"]))
+    for i in rows.index[good & rows["region_code"].isin(resolver.formed.keys()) & rows["year"].notna()]:
+        reason = resolver.split_since(rows.at[i, "region_code"], int(rows.at[i, "year"]))
         if reason:
-            problems.add(raw.at[i, ROW_COLUMN], found.get("year"), "region_split", out.at[i, "year"], reason)
+            problems.add(rows.at[i, "source_row"], column, "region_split", rows.at[i, "year"], reason)
             bad[i] = True
     return bad
 

@@ -1,4 +1,5 @@
-"""The Kemendagri 2025 region reference: 514 kabupaten/kota with province and island group."""
+"""The region reference: Kemendagri 2025's 514 kabupaten/kota with province and island group, the aliases, province
+and region splits beside it in data/reference/, and a BPS crosswalk when the user has installed one."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.ingest.regions import RegionResolver
+from pipelines.settings import CROSSWALK
 
 ISLAND_GROUPS = {
     "1": "Sumatera",
@@ -52,8 +54,6 @@ def provinces(reference_dir: Path) -> pd.DataFrame:
     return df.sort_values("province_code").reset_index(drop=True)
 
 
-# A BPS↔Kemendagri crosswalk is public data the user installs (docs/inputs.md); nothing like it ships.
-CROSSWALK = Path("crosswalk") / "bps_kemendagri.csv"
 CROSSWALK_COLUMNS = ("kode_bps", "kode_dagri")
 
 
@@ -96,11 +96,12 @@ def crosswalk(reference_dir: Path) -> pd.DataFrame | None:
 
 def resolver(reference_dir: Path) -> RegionResolver:
     """Return the region resolver over the reference: regions, aliases, province splits and any installed crosswalk."""
-    aliases = _table(reference_dir / "region_aliases.csv", ("province_code", "written", "region_code", "source"))
-    splits = _table(reference_dir / "province_splits.csv", ("province_code", "successor_code", "year"))
-    regions_splits = _table(reference_dir / "region_splits.csv", ("region_code", "parent_code", "year"))
-    made = RegionResolver(regions(reference_dir), provinces(reference_dir), aliases=aliases, province_splits=splits,
-                          region_splits=regions_splits, crosswalk=crosswalk(reference_dir))
+    made = RegionResolver(
+        regions(reference_dir), provinces(reference_dir),
+        aliases=_table(reference_dir / "region_aliases.csv", ("province_code", "written", "region_code", "source")),
+        province_splits=_table(reference_dir / "province_splits.csv", ("province_code", "successor_code", "year")),
+        region_splits=_table(reference_dir / "region_splits.csv", ("region_code", "parent_code", "year")),
+        crosswalk=crosswalk(reference_dir))
     if made.crosswalk_problems:
         raise ReferenceDataError(f"{reference_dir / CROSSWALK}: {made.crosswalk_problems[0]}"
                                  + (f" (and {len(made.crosswalk_problems) - 1} more)"

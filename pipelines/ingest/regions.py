@@ -38,6 +38,7 @@ class FileRegions:
 
     scheme: str | None = None                     # "kemendagri", "bps" or None when undeclared
     kota_written: frozenset = frozenset()         # (province code of the block or None, base name)
+    bare_is_kabupaten: bool = False               # a BPS export: every kota is written `Kota …`
 
 
 NO_FILE = FileRegions()
@@ -56,13 +57,18 @@ def name_key(name: str) -> tuple[str | None, str]:
     return region_type, "".join(words)
 
 
+def _code_text(value: object) -> str:
+    """Return a code cell as text: a number cell 3513.0 as `3513`."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
 def normalise_code(value: object) -> str | None:
     """Return a `PP.KK` or `PP` code from `35.13`, `3513`, 3513, `35.1` (→ `35.10`); None if not code-shaped."""
     if is_missing(value):
         return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    s = str(value).strip().replace(" ", "")
+    s = _code_text(value).replace(" ", "")
     if s == "0":
         # How tables that list the nation beside its regions code it (Kemendagri's lists give it 0).
         return "00"
@@ -80,10 +86,13 @@ def bare_digits(value: object) -> str | None:
     """Return the four digits of a code written without a separator (`3513`, 3513), which BPS also uses; else None."""
     if is_missing(value):
         return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    s = str(value).strip()
+    s = _code_text(value)
     return s if re.fullmatch(r"\d{4}", s) else None
+
+
+def province_key(name: object) -> str:
+    """Return a province name in comparable form, without `Provinsi`/`Prov.` (`PROV. JAWA TIMUR` = `Jawa Timur`)."""
+    return name_key(_PROVINCE_PREFIX.sub("", str(name)))[1]
 
 
 def is_capitals(text: str) -> bool:
@@ -125,10 +134,16 @@ class RegionResolver:
         for old, new in ([] if self.province_splits is None
                          else zip(self.province_splits["province_code"], self.province_splits["successor_code"])):
             self.successors.setdefault(old, []).append(new)
-        self.alias_of: dict[tuple[str | None, tuple[str | None, str]], str] = {}
+        # An alias applies in its province; anywhere too when no other alias and no region share its name.
+        self.alias_of: dict[tuple[str | None, str], list[tuple[str | None, str]]] = {}
         for province, written, code in ([] if self.aliases is None else
                                         self.aliases[["province_code", "written", "region_code"]].itertuples(index=False)):
-            self.alias_of[(None if is_missing(province) else province, name_key(written))] = code
+            written_type, base = name_key(written)
+            for where in (None if is_missing(province) else province, None):
+                self.alias_of.setdefault((where, base), []).append((written_type, code))
+        for (where, base), entries in list(self.alias_of.items()):
+            if where is None and (len({c for _, c in entries}) > 1 or (None, base) in self.by_key):
+                del self.alias_of[(where, base)]
         self.formed: dict[str, list[tuple[int, str, str]]] = {}
         for child, parent, year in ([] if self.region_splits is None else
                                     self.region_splits[["region_code", "parent_code", "year"]].itertuples(index=False)):
@@ -150,7 +165,8 @@ class RegionResolver:
                 "more than today's region and is given to neither")
 
     def _translated_crosswalk(self) -> dict[str, str] | None:
-        """Return BPS code → Kemendagri 2025 code; a region moved to a 2022 province is found by name there."""
+        """Return BPS code → Kemendagri 2025 code (and fill `dagri2020`, the crosswalk's Kemendagri code → 2025)."""
+        self.dagri2020: dict[str, str] = {}
         if self.crosswalk is None:
             return None
         out = {}
@@ -170,6 +186,7 @@ class RegionResolver:
                 self.crosswalk_problems.append(f"BPS {bps} ({dagri} {dagri_name}) matches no 2025 region")
             else:
                 out[str(bps).strip()] = found
+                self.dagri2020[code.replace(".", "")] = found
         return out
 
     def within(self, province: str) -> tuple[str, ...]:
@@ -190,14 +207,16 @@ class RegionResolver:
 
         Within `provinces` (a province block, or a province column) only their regions count, and a bare name that is
         a kabupaten and a kota there is the kabupaten when the same file writes the kota as `Kota …` in the same
-        province (BPS's convention); without a province such a name stays ambiguous.
+        province (BPS's convention; in a BPS export a bare name is always a kabupaten); without a province such a
+        name stays ambiguous.
         A name written `old / new` (BPS's way with renamed regions) is the region both halves agree on.
         """
         key = name_key(name)
         if (aliased := self._alias(key, provinces)) is not None:
             return aliased
-        if key[0] is None and provinces and (provinces[0], key[1]) in file.kota_written:
-            # BPS's convention: beside `Kota X` in the same province, a bare `X` is the kabupaten.
+        if key[0] is None and provinces and (file.bare_is_kabupaten or (provinces[0], key[1]) in file.kota_written):
+            # BPS's convention: it writes every kota `Kota X`, so a bare `X` (beside `Kota X` in the same province,
+            # or anywhere in a BPS export) is the kabupaten.
             key = ("kabupaten", key[1])
             if (aliased := self._alias(key, provinces)) is not None:
                 return aliased
@@ -208,8 +227,8 @@ class RegionResolver:
                 try:
                     halves.add(self.by_name(half, provinces, file))
                 except RegionError:
-                    pass
-            if len(halves) == 1:
+                    halves.add(None)
+            if len(halves) == 1 and None not in halves:
                 return halves.pop()
         if len(codes) == 1:
             return codes[0]
@@ -224,17 +243,25 @@ class RegionResolver:
         raise RegionError("region_unknown", f"region name {quoted(name)} is not {what}; closest: {close}")
 
     def _alias(self, key: tuple[str | None, str], provinces: tuple[str, ...] | None) -> str | None:
-        """Return the region an alias (data/reference/region_aliases.csv) gives a name, in its province or anywhere."""
+        """Return the region an alias (data/reference/region_aliases.csv) gives a name, in its province or anywhere.
+
+        `Kota Makasar` matches the alias `Kota Makasar`; `Kabupaten Toba Samosir` and `Toba Samosir` match the alias
+        `Toba Samosir`, whose region is a kabupaten; a bare `Baru` does not match `Kota Baru`.
+        """
+        written_type, base = key
         for province in (*(provinces or ()), None):
-            if (province, key) in self.alias_of:
-                return self.alias_of[(province, key)]
+            for alias_type, code in self.alias_of.get((province, base), []):
+                region_type = "kota" if int(code[3:]) >= 71 else "kabupaten"
+                if written_type == alias_type or (alias_type is None and written_type == region_type):
+                    return code
         return None
 
     def block(self, province_name: object) -> tuple[str, ...] | None:
         """Return the provinces a row's province (a block row or a province column) stands for, or None if not given."""
         if is_missing(province_name):
             return None
-        code = self.province_by_key.get(name_key(_PROVINCE_PREFIX.sub("", str(province_name)))[1])
+        text = _code_text(province_name)
+        code = text if text in self.province_names else self.province_by_key.get(province_key(text))
         if code is None:
             raise RegionError("region_province_unknown", f"province {quoted(province_name)} is not a province in the "
                                                          "Kemendagri 2025 list")
@@ -245,7 +272,7 @@ class RegionResolver:
         if code not in self.province_names:
             raise RegionError("region_unknown", f"province code {quoted(code)} is not in the Kemendagri 2025 list",
                               about="code")
-        if not is_missing(name) and self.province_by_key.get(name_key(_PROVINCE_PREFIX.sub("", str(name)))[1]) != code:
+        if not is_missing(name) and self.province_by_key.get(province_key(name)) != code:
             raise RegionError("region_code_name_mismatch",
                               f"province code {quoted(code)} is {self.province_names[code]} but the name says "
                               f"{quoted(name)}", about="code")
@@ -265,11 +292,12 @@ class RegionResolver:
             return province.group(1) if province and province.group(1) in self.province_names else None
         if text is None:
             return None
-        stripped = _PROVINCE_PREFIX.sub("", text)
-        own = self.province_by_key.get(name_key(stripped)[1])
+        if name_key(text)[0] is not None:
+            return None   # `KAB. GORONTALO`, `KOTA JAMBI`: a kabupaten/kota named like its province
+        own = self.province_by_key.get(province_key(text))
         if provinces is not None and own == provinces[0] and is_capitals(text):
             return own
-        if stripped == text and self.by_key.get(name_key(text)):
+        if _PROVINCE_PREFIX.sub("", text) == text and self.by_key.get(name_key(text)):
             return None
         return own
 
@@ -285,32 +313,39 @@ class RegionResolver:
                 raise RegionError("region_unknown", f"BPS code {quoted(code)} is not in the installed BPS crosswalk",
                                   about="code")
             return as_bps
-        readings = {normalised} if normalised in self.names else set()
+        # Every region the code could stand for: Kemendagri's current code, BPS's code, and (with a crosswalk) the
+        # Kemendagri code of 2020 it lists, which for the regions moved to the 2022 Papua provinces is another one.
+        readings = {}
+        if normalised in self.names:
+            readings["Kemendagri"] = normalised
         if as_bps is not None:
-            readings.add(as_bps)
+            readings[f"BPS {digits} ="] = as_bps
+        if self.dagri2020.get(digits, normalised) != normalised:
+            readings["Kemendagri of 2020"] = self.dagri2020[digits]
         if resolved_name is not None:
-            if resolved_name in readings:
+            if resolved_name in readings.values():
                 return resolved_name
-            bps_part = f"; as a BPS code it is {as_bps} {self.names[as_bps]}" if as_bps else (
-                "; if the file's codes are BPS codes, install a BPS crosswalk or declare `code_scheme: bps`"
-                if self.bps is None else "")
+            bps_part = (f"; as a BPS code it is {as_bps} {self.names[as_bps]}" if as_bps else
+                        "; if the file's codes are BPS codes, install a BPS crosswalk or declare `code_scheme: bps`"
+                        if self.bps is None else "")
             read = (f"is {self.names[normalised]} as a Kemendagri code" if normalised in self.names
                     else "is no Kemendagri 2025 code")
             raise RegionError("region_code_name_mismatch",
                               f"region code {quoted(code)} {read}{bps_part}, but the name says {quoted(name)} "
                               f"({resolved_name} {self.names[resolved_name]}); correct one of them", about="code")
-        if self.bps is not None and len(readings) == 1:
-            return readings.pop()
+        if self.bps is not None and "Kemendagri" in readings and len(set(readings.values())) == 1 and \
+                f"BPS {digits} =" in readings:
+            return normalised
         if not readings:
             what = ("is neither a Kemendagri 2025 code nor a BPS code in the installed crosswalk" if self.bps is not None
                     else "is not a Kemendagri 2025 code; if it is a BPS code, install a BPS crosswalk "
                          "(docs/inputs.md, \"Region codes\")")
             raise RegionError("region_unknown", f"region code {quoted(code)} {what}", about="code")
-        options = []
-        if normalised in self.names:
-            options.append(f"Kemendagri {normalised} {self.names[normalised]}")
-        options.append(f"BPS {digits} = {as_bps} {self.names[as_bps]}" if as_bps else
-                       "a BPS code (no BPS crosswalk is installed to read it)")
+        options = [f"{label} {region} {self.names[region]}" for label, region in readings.items()]
+        if self.bps is None:
+            options.append("a BPS code (no BPS crosswalk is installed to read it)")
+        elif as_bps is None:
+            options.append("a BPS code the installed crosswalk does not list (one BPS gave after it)")
         raise RegionError("region_code_ambiguous", f"region code {quoted(code)} could be {' or '.join(options)}; "
                                                    + SCHEME_HINT, about="code")
 
@@ -331,7 +366,12 @@ class RegionResolver:
         total = self.total_row(normalised, name, None)
         provinces = None
         if total is None and has_name:
-            provinces = self.block(province)
+            try:
+                provinces = self.block(province)
+            except RegionError:
+                # A province written some other way (`Jatim`) adds nothing to a name that is unique anyway.
+                if len(self.by_key.get(name_key(str(name)), [])) != 1:
+                    raise
             total = self.total_row(normalised, name, provinces)
         if total == "00":
             scope = ("lists kabupaten/kota and provinces" if allow_province else "is scored per kabupaten/kota")

@@ -15,13 +15,13 @@ from pipelines import __version__
 from pipelines.ingest import bps, reference
 from pipelines.ingest.canonical import (
     DTYPES, LOG_TEXT_CHARS, QUARANTINE_COLUMNS, Problems, better_source, canonical_rows, check_required_columns,
-    code_scheme, ignored_columns_note, match_columns, move_hint,
+    code_scheme, ignored_columns_note, match_columns, move_hint, scheme_headers, split_regions,
 )
 from pipelines.ingest.parsers import shorten
 from pipelines.ingest.questionnaires import ANSWER_COLUMNS, SUBMISSION_FIELDS, submissions_and_answers
 from pipelines.ingest.readers import OVERFLOW_COLUMN, ROW_COLUMN, UnreadableFile, header_key, read_cells, read_raw
 from pipelines.ingest.regions import CODE_SCHEMES, RegionResolver
-from pipelines.settings import Settings, load_yaml
+from pipelines.settings import CROSSWALK, Settings, load_yaml
 from pipelines.sources import (
     SIDECAR, Contracts, fingerprint, is_candidate, is_inside, load_contracts, pii_salt, raw_files,
 )
@@ -36,6 +36,7 @@ FILE_TEXT_COLUMNS = ["source_file", "source", "sha256", "received_date", "publis
                      "column_map", "notes"]
 IGNORED_COLUMNS = ["source_file", "reason"]
 NO_BANK = pd.DataFrame(columns=["question_code", "answer_type"])
+NO_SUPERSEDED = pd.DataFrame(columns=SUPERSEDED_COLUMNS)
 TOTAL_RULES = ("region_province_total", "region_national_total")
 OUTSIDE_LINK = "a link to a file outside the data folder (data/raw/); not read"
 
@@ -54,7 +55,7 @@ class Staged:
 def known_headers(spec: dict) -> set[str]:
     """Return every header a source's contract accepts (names and aliases, long-layout columns too), comparable."""
     return {header_key(a) for name, column in {**spec["columns"], **spec.get("long_columns", {})}.items()
-            for a in [name, *column.get("aliases", []), *column.get("bps_aliases", [])]}
+            for a in [name, *column.get("aliases", []), *scheme_headers(column)]}
 
 
 def ignored_files(raw_dir: Path, contracts: Contracts, question_codes: list[str]) -> list[tuple[str, str]]:
@@ -160,7 +161,7 @@ def _folded(column: pd.Series) -> pd.Series:
 def supersede(table: pd.DataFrame, source: str, key: list[str], order_by: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (kept, superseded): the latest row per key when `order_by` is set, else exact duplicates removed."""
     if table.empty:
-        return table, pd.DataFrame(columns=SUPERSEDED_COLUMNS)
+        return table, NO_SUPERSEDED
     folded = {c: f"_key_{c}" for c in key if _is_text(table[c])}
     table = table.assign(**{k: _folded(table[c]) for c, k in folded.items()})
     key_cols = [folded.get(c, c) for c in key]
@@ -205,8 +206,8 @@ class Context:
     reference_digest: str = ""
 
     def cache_key(self, source: str, source_file: str, sha256: str, options: dict) -> str:
-        """Return the key under which a file's parse is cached: its path and bytes, and all parsing depends on
-        (the contract, the framework, the salt, the reference data, the folder's parsing options).
+        """Return the key under which a file's parse is cached: its path and bytes, and everything parsing depends
+        on (the contract, the framework, the salt, the reference data, the folder's parsing options).
 
         The path is part of the key because parsed rows carry it (source_file, submission ids).
         """
@@ -243,7 +244,7 @@ def ingest_file(source: str, path: Path, record: dict, context: Context, options
                            "file_error": shorten(f"could not be read ({type(exc).__name__}: {exc}); please report "
                                                  "this file", LOG_TEXT_CHARS)},
                           pd.DataFrame(), pd.DataFrame(columns=ANSWER_COLUMNS), Problems(source, record["source_file"]).frame(),
-                          pd.DataFrame(columns=SUPERSEDED_COLUMNS))
+                          NO_SUPERSEDED)
 
 
 def _read(path: Path, spec: dict, known: set[str], options: dict) -> pd.DataFrame:
@@ -264,52 +265,55 @@ def _read(path: Path, spec: dict, known: set[str], options: dict) -> pd.DataFram
 def _export_elsewhere(path: Path, contracts: Contracts) -> str | None:
     """Return where a BPS table export belongs when it was put in a folder whose source does not take such exports."""
     takers = [source for source, spec in contracts.items() if spec.get("indicator_titles")]
-    if not takers or path.suffix.lower() == ".json" or not bps.is_export(read_cells(path)[:3]):
+    if not takers or not bps.is_export(read_cells(path)[:3]):
         return None
     return f"this is a BPS table export (title and year lines above province blocks): move it to {takers[0]}/"
 
 
 def _published(raw: pd.DataFrame, spec: dict, problems: Problems, context: Context,
                scheme: str | None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """Return (rows with a value, superseded rows, notes) for a statistics table whose cells may be `-`.
+    """Return (rows with a value, superseded rows, notes) for a table read cell by cell (a BPS export, a table of one
+    column per indicator), whose cells may be `-`.
 
-    A raw row whose every value is `-` is superseded when the file gives the same region and indicator a value on
-    another row (BPS lists a moved Papua region under its old province too), else quarantined as not published;
-    `-` cells next to values on the same row are only counted in the notes. Province and national total rows are
-    superseded by the kab/kota rows they total.
+    Province and national total rows are superseded by the kab/kota rows they total. A raw row whose every cell is
+    `-` is superseded when the file gives the same region and indicator a value on another row (BPS lists a moved
+    Papua region under its old province too), else quarantined as not published; `-` cells of a row that has values
+    are counted in the notes. A raw row read into several values counts once in the row accounting.
     """
-    published = raw.pop("_published").astype(bool)
+    raw.pop("_published")
     optional = {**spec["columns"], "indicator_value": {**spec["columns"]["indicator_value"], "required": False}}
-    rows = canonical_rows(raw, {**spec, "columns": optional}, problems, context.resolver, scheme)
-    # Province and national rows are the table's own totals, part of its layout: superseded by the kab/kota rows
-    # they sum up, not quarantined as mistakes to fix.
-    gone = [{"source": problems.source, "source_file": problems.source_file, "source_row": p["source_row"],
-             "record_key": p["value"], "superseded_by": "the kab/kota rows it totals",
-             "reason": f"a {'national' if p['rule'] == 'region_national_total' else 'province'} total of the table; "
-                       "the kab/kota rows are read"}
-            for p in problems.rows if p["rule"] in TOTAL_RULES]
+    rows = canonical_rows(raw, {**spec, "columns": optional}, problems, context.resolver, scheme, check_splits=False)
+    superseded = [{"source": problems.source, "source_file": problems.source_file, "source_row": p["source_row"],
+                   "record_key": p["value"], "superseded_by": "the kab/kota rows it totals",
+                   "reason": f"a {'national' if p['rule'] == 'region_national_total' else 'province'} total of the "
+                             "table; the kab/kota rows are read"}
+                  for p in problems.rows if p["rule"] in TOTAL_RULES]
     problems.rows = [p for p in problems.rows if p["rule"] not in TOTAL_RULES]
     empty = rows["indicator_value"].isna()
-    valued = rows[~empty]
-    blank = rows[empty & ~rows["source_row"].isin(valued["source_row"])]
+    split = split_regions(rows, ~empty, "year", problems, context.resolver)
+    valued = rows[~empty & ~split]
+    with_values = rows.loc[~empty, "source_row"]
+    blank = rows[empty & ~rows["source_row"].isin(with_values)]
     first = valued.drop_duplicates(["region_code", "indicator_code"]).set_index(["region_code", "indicator_code"])
     for row, group in blank.groupby("source_row", sort=True):
         region, code = group["region_code"].iloc[0], group["indicator_code"].iloc[0]
         years = ", ".join(str(y) for y in group["year"])
         if (region, code) in first.index:
-            gone.append({"source": problems.source, "source_file": problems.source_file, "source_row": int(row),
-                         "record_key": f"{region} | {years} | {code}",
-                         "superseded_by": f"row {first.loc[(region, code), 'source_row']}",
-                         "reason": f"no figure ('-') on this row; the file gives {region} "
-                                   f"{context.resolver.names[region]} a value on another row"})
+            superseded.append({
+                "source": problems.source, "source_file": problems.source_file, "source_row": int(row),
+                "record_key": f"{region} | {years} | {code}", "superseded_by": f"row {first.loc[(region, code), 'source_row']}",
+                "reason": f"no figure ('-') on this row; the file gives {region} {context.resolver.names[region]} a "
+                          "value on another row"})
         else:
             problems.add(row, "indicator_value", "value_not_published", "-",
                          f"no figure ('-') for {region} {context.resolver.names[region]} in {years}: BPS publishes "
                          "none (the region did not exist yet, or the figure is withheld)")
-    cells = int((~published).sum()) - int(empty.sum()) + int((empty & rows["source_row"].isin(valued["source_row"])).sum())
-    notes = [f"{cells} cells without a figure ('-') next to values on the same row"] if cells > 0 else []
-    superseded = pd.DataFrame(gone, columns=SUPERSEDED_COLUMNS).drop_duplicates(["source_row"], ignore_index=True)
-    return valued.reset_index(drop=True), superseded, notes
+    dashes = int((empty & rows["source_row"].isin(with_values)).sum())
+    notes = [f"{dashes} {'cell' if dashes == 1 else 'cells'} without a figure ('-') beside values on the same row"
+             ] if dashes else []
+    return (valued.reset_index(drop=True),
+            pd.DataFrame(superseded, columns=SUPERSEDED_COLUMNS).drop_duplicates(["source_row"], ignore_index=True),
+            notes)
 
 
 def _ingest_file(source: str, path: Path, record: dict, context: Context, options: dict) -> FileResult:
@@ -318,7 +322,6 @@ def _ingest_file(source: str, path: Path, record: dict, context: Context, option
     known = known_headers(spec) | {header_key(c) for c in context.bank["question_code"]}
     empty = pd.DataFrame(columns=ANSWER_COLUMNS)
     scheme = options.get("code_scheme")
-    none = pd.DataFrame(columns=SUPERSEDED_COLUMNS)
     try:
         if scheme is not None and scheme not in CODE_SCHEMES:
             raise UnreadableFile(f"the folder's _source.yaml says code_scheme: {shorten(scheme)}; it must be "
@@ -333,14 +336,15 @@ def _ingest_file(source: str, path: Path, record: dict, context: Context, option
                 raise
             raise UnreadableFile(hint) from None
         found = match_columns(list(raw.columns), spec["columns"])
-        if context.resolver.bps is None and "region_code" in found and \
-                code_scheme(found, spec, scheme) == "bps":
-            raise UnreadableFile(f"the region codes are BPS codes ({'column ' + shorten(found['region_code']) if scheme != 'bps' else 'code_scheme: bps in _source.yaml'}), "
-                                 f"but no BPS crosswalk is installed: put BPS's bridging table at "
-                                 f"data/reference/{reference.CROSSWALK.as_posix()} (docs/inputs.md, \"Region codes\")")
+        if context.resolver.bps is None and "region_code" in found and code_scheme(found, spec, scheme) == "bps":
+            said = (f"column {shorten(found['region_code'])}" if code_scheme(found, spec, None) == "bps"
+                    else "code_scheme: bps in _source.yaml")
+            raise UnreadableFile(f"the region codes are BPS codes ({said}), but no BPS crosswalk is installed: put "
+                                 f"BPS's bridging table at data/reference/{CROSSWALK.as_posix()} "
+                                 "(docs/inputs.md, \"Region codes\")")
     except UnreadableFile as exc:
         return FileResult({**record, "rows_read": 0, "file_error": shorten(exc, LOG_TEXT_CHARS), "column_map": None,
-                           "notes": None}, pd.DataFrame(), empty, problems.frame(), none)
+                           "notes": None}, pd.DataFrame(), empty, problems.frame(), NO_SUPERSEDED)
     notes = [f"read as {'a BPS table export' if raw.attrs['layout'] == 'bps' else 'a table of one column per indicator'}: "
              f"{raw.attrs['title']}"] if raw.attrs.get("layout") else []
     if raw.attrs.get("note_rows"):
@@ -349,8 +353,8 @@ def _ingest_file(source: str, path: Path, record: dict, context: Context, option
     if source == "questionnaires" and context.bank.empty:
         return FileResult({**record, "rows_read": 0, "file_error": "no question bank was ingested: add one under "
                            "data/raw/question_bank/ so answers can be read", "column_map": None, "notes": None},
-                          pd.DataFrame(), empty, problems.frame(), none)
-    answers, superseded = empty, none
+                          pd.DataFrame(), empty, problems.frame(), NO_SUPERSEDED)
+    answers, superseded = empty, NO_SUPERSEDED
     if "_published" in raw.columns:
         rows, superseded, more = _published(raw, spec, problems, context, scheme)
         rows = framework_codes(rows, context.framework)
@@ -418,7 +422,7 @@ def ingest(settings: Settings, framework: dict, expected: dict[str, str] | None 
                       "column_map": None, "notes": None, "was_parsed": False}
             results.setdefault(source, []).append(FileResult(
                 record, pd.DataFrame(), pd.DataFrame(columns=ANSWER_COLUMNS), Problems(source, name).frame(),
-                pd.DataFrame(columns=SUPERSEDED_COLUMNS)))
+                NO_SUPERSEDED))
             continue
         if expected is not None and name not in expected:
             continue

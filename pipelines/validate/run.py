@@ -140,17 +140,28 @@ def curated_rows(tables: dict[str, pd.DataFrame], primary: dict[str, str]) -> pd
 
 def row_accounting(files: pd.DataFrame, tables: dict[str, pd.DataFrame], quarantine: pd.DataFrame,
                    superseded: pd.DataFrame, primary: dict[str, str]) -> pd.DataFrame:
-    """Return curated.ingest_log: per raw file, rows read = curated + quarantined + superseded."""
-    def distinct_rows(frame: pd.DataFrame) -> pd.Series:
-        return frame.drop_duplicates(["source_file", "source_row"]).groupby("source_file").size()
+    """Return curated.ingest_log: per raw file, rows read = curated + quarantined + superseded.
 
-    curated = curated_rows(tables, primary).groupby("source_file").size()
-    rows_q = quarantine[quarantine["scope"] == "row"]
+    A raw row read into several table rows (a BPS export of several years: one value per year) counts once: curated
+    if any of its values is, else quarantined if any is, else superseded; a quarantined value of a curated row is a
+    quarantined cell.
+    """
+    def keys(frame: pd.DataFrame) -> pd.MultiIndex:
+        return pd.MultiIndex.from_frame(frame[["source_file", "source_row"]]).drop_duplicates()
+
+    def per_file(index: pd.MultiIndex) -> pd.Series:
+        return index.to_frame(index=False).groupby("source_file").size()
+
+    curated = keys(curated_rows(tables, primary))
+    as_cell = (quarantine["scope"] == "cell") | pd.MultiIndex.from_frame(
+        quarantine[["source_file", "source_row"]]).isin(curated)
+    cells = quarantine[as_cell].groupby("source_file").size()
+    quarantined = keys(quarantine[~as_cell]).difference(curated)
+    gone = keys(superseded).difference(curated).difference(quarantined)
     log = files[["source_file", "source", "sha256", "rows_read", "file_error", "notes", "was_parsed"]].copy()
-    log["rows_curated"] = log["source_file"].map(curated).fillna(0).astype("int64")
-    log["rows_quarantined"] = log["source_file"].map(distinct_rows(rows_q)).fillna(0).astype("int64")
-    log["rows_superseded"] = log["source_file"].map(distinct_rows(superseded)).fillna(0).astype("int64")
-    cells = quarantine[quarantine["scope"] == "cell"].groupby("source_file").size()
+    log["rows_curated"] = log["source_file"].map(per_file(curated)).fillna(0).astype("int64")
+    log["rows_quarantined"] = log["source_file"].map(per_file(quarantined)).fillna(0).astype("int64")
+    log["rows_superseded"] = log["source_file"].map(per_file(gone)).fillna(0).astype("int64")
     log["cells_quarantined"] = log["source_file"].map(cells).fillna(0).astype("int64")
     log = log[LOG_COLUMNS]
     unreadable = log["file_error"].notna()

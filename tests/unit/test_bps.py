@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from pipelines.ingest import reference
-from pipelines.ingest.bps import is_export, read_export, title_key
+from pipelines.ingest.bps import indicator_of, is_export, read_export, title_key
 from pipelines.ingest.readers import UnreadableFile, read_cells
 from pipelines.ingest.regions import FileRegions, RegionError
 from pipelines.ingest.run import ingest
-from pipelines.settings import Settings, load_yaml
+from pipelines.settings import CROSSWALK, Settings, load_yaml
 from pipelines.sources import load_contracts
 from tests.conftest import ROOT
 
@@ -32,7 +32,7 @@ def with_crosswalk(tmp_path_factory):
     folder = tmp_path_factory.mktemp("reference")
     shutil.copytree(ROOT / "data" / "reference", folder, dirs_exist_ok=True)
     (folder / "crosswalk").mkdir()
-    shutil.copy(REAL / "crosswalk" / "bps_kemendagri_kabkota.csv", folder / reference.CROSSWALK)
+    shutil.copy(REAL / "crosswalk" / "bps_kemendagri_kabkota.csv", folder / CROSSWALK)
     return reference.resolver(folder)
 
 
@@ -106,6 +106,15 @@ def test_a_bare_name_without_its_kota_in_the_file_stays_ambiguous(resolver):
     assert info.value.rule == "region_ambiguous" and "of Jawa Timur" in str(info.value)
     written = FileRegions(kota_written=frozenset({("35", "probolinggo")}))
     assert resolver.resolve(None, "Probolinggo", province="JAWA TIMUR", file=written) == "35.13"
+    # In a BPS export every kota is `Kota …`: a bare name is never a kota, even one without a kabupaten namesake.
+    export = FileRegions(bare_is_kabupaten=True)
+    assert resolver.resolve(None, "Bengkulu", province="BENGKULU") == "17.71"
+    with pytest.raises(RegionError) as kota:
+        resolver.resolve(None, "Bengkulu", province="BENGKULU", file=export)
+    assert kota.value.rule == "region_unknown"
+    # The old Kabupaten Pontianak (Mempawah since PP 58/2014), not Kota Pontianak.
+    assert resolver.resolve(None, "Pontianak", province="KALIMANTAN BARAT") == "61.71"
+    assert resolver.resolve(None, "Pontianak", province="KALIMANTAN BARAT", file=export) == "61.02"
 
 
 def test_the_province_block_separates_same_named_regions(resolver):
@@ -115,9 +124,25 @@ def test_the_province_block_separates_same_named_regions(resolver):
         resolver.resolve(None, "Kota Banjar", province="KALIMANTAN SELATAN")
     assert info.value.rule == "region_unknown" and "Kalimantan Selatan" in str(info.value)
     assert resolver.resolve(None, "GORONTALO", province="GORONTALO", allow_province=True) == "75"
+    assert resolver.resolve(None, "Kota Surabaya", province="35") == "35.78"      # a province code is a province
+    assert resolver.resolve(None, "Kota Surabaya", province="Jatim") == "35.78"   # a unique name needs none
     with pytest.raises(RegionError) as unknown:
-        resolver.resolve(None, "Simeulue", province="ATLANTIS")
+        resolver.resolve(None, "Banjar", province="Jabar")
     assert unknown.value.rule == "region_province_unknown"
+    assert resolver.resolve(None, "KAB. GORONTALO", province="GORONTALO") == "75.01"   # not the province row
+    assert resolver.resolve(None, "KOTA JAMBI", province="JAMBI") == "15.71"
+
+
+def test_aliases_apply_in_their_province_and_nationally_when_unique(resolver):
+    assert resolver.resolve(None, "Toba Samosir") == "12.12"
+    assert resolver.resolve(None, "Kabupaten Toba Samosir") == "12.12"
+    assert resolver.resolve(None, "Kota Makasar") == "73.71"
+    with pytest.raises(RegionError):
+        resolver.resolve(None, "Kota Toba Samosir")          # the alias is a kabupaten
+    with pytest.raises(RegionError):
+        resolver.resolve(None, "Atlantis / Toba")            # every half of `old / new` must name the region
+    with pytest.raises(RegionError):
+        resolver.resolve(None, "Bogor / Kota Bogor", province="JAWA BARAT")
 
 
 def test_a_bare_four_digit_code_is_never_read_one_way_silently(resolver, with_crosswalk):
@@ -136,6 +161,11 @@ def test_a_bare_four_digit_code_is_never_read_one_way_silently(resolver, with_cr
     assert with_crosswalk.resolve("1101", "Aceh Selatan") == "11.01"
     assert with_crosswalk.resolve("1101", None, file=FileRegions(scheme="bps")) == "11.09"
     assert with_crosswalk.resolve("1171", None) == "11.71"                       # both readings agree: safe
+    for code, readings in (("9101", "BPS 9101 = 92.03 Kabupaten Fak Fak or Kemendagri of 2020 93.01 Kabupaten Merauke"),
+                           ("9202", "Kemendagri 92.02 Kabupaten Manokwari or a BPS code the installed crosswalk")):
+        with pytest.raises(RegionError) as one_reading:                          # one reading is not agreement
+            with_crosswalk.resolve(code, None)
+        assert one_reading.value.rule == "region_code_ambiguous" and readings in str(one_reading.value)
     with pytest.raises(RegionError) as mismatch:
         resolver.resolve("1101", "Simeulue")                                     # no crosswalk to check BPS's reading
     assert mismatch.value.rule == "region_code_name_mismatch" and "install a BPS crosswalk" in str(mismatch.value)
@@ -151,7 +181,7 @@ def test_the_crosswalk_maps_every_bps_code_to_one_2025_region(with_crosswalk):
 def test_a_broken_crosswalk_is_one_clear_line(tmp_path):
     shutil.copytree(ROOT / "data" / "reference", tmp_path, dirs_exist_ok=True)
     (tmp_path / "crosswalk").mkdir()
-    (tmp_path / reference.CROSSWALK).write_text("bps,dagri\n1101,1109\n")
+    (tmp_path / CROSSWALK).write_text("bps,dagri\n1101,1109\n")
     with pytest.raises(reference.ReferenceDataError, match="column kode_bps is missing"):
         reference.resolver(tmp_path)
 
@@ -178,6 +208,11 @@ def test_a_multi_year_export_gives_one_row_per_year_and_notes_are_left_out(tmp_p
     (["Provinsi/Kabupaten/Kota,", ",Indeks Pembangunan Manusia", "ACEH,74.03"], "no year line"),
     (["Provinsi/Kabupaten/Kota,", ",Indeks Pembangunan Manusia", ",tahun lalu", "ACEH,74.03"], "not a year"),
     (["Provinsi/Kabupaten/Kota,", ",Jumlah Sapi Perah", ",2024", "ACEH,7"], "Jumlah Sapi Perah"),
+    (["Provinsi/Kabupaten/Kota,,", ",Persentase Penduduk Miskin Menurut Daerah,", ",Perkotaan,Perdesaan", ",2024,2024",
+      "ACEH,10,16"], "Persentase Penduduk Miskin Menurut Daerah Per"),
+    (["Provinsi/Kabupaten/Kota,,", ",Indeks Pembangunan Manusia,", ",2024,2024", "ACEH,74,75"], "more than one column"),
+    (["Province/Regency/Municipality,", ",[Metode Lama] Indeks Pembangunan Manusia", ",2009", "ACEH,71"],
+     "Metode Lama"),
 ])
 def test_an_export_whose_header_cannot_be_read_is_a_file_error(tmp_path, lines, message):
     cells = read_cells(write_export(tmp_path / "x.csv", lines))
@@ -186,9 +221,14 @@ def test_an_export_whose_header_cannot_be_read_is_a_file_error(tmp_path, lines, 
         read_export(cells, TITLES)
 
 
-def test_titles_compare_without_notes_and_menurut():
-    assert title_key("[Metode Baru] Indeks Pembangunan Manusia (IPM)") == "indeks pembangunan manusia"
+def test_titles_compare_without_units_and_by_region_but_with_their_method():
+    assert title_key("[Metode Baru] Indeks Pembangunan Manusia (IPM)") == "metode baru indeks pembangunan manusia"
     assert title_key("Persentase Penduduk Miskin (P0) Menurut Kabupaten/Kota (Persen)") == "persentase penduduk miskin"
+    assert title_key("Population Density by Regency/Municipality") == "population density"
+    assert indicator_of("[Metode Baru] Indeks Pembangunan Manusia (IPM)", TITLES) == "ipm"
+    assert indicator_of("[Metode Lama] Indeks Pembangunan Manusia", TITLES) is None      # not comparable
+    assert indicator_of("Persentase Penduduk Miskin Menurut Jenis Kelamin", TITLES) is None
+    assert indicator_of("[New Method] Human Development Index by Regency/Municipality", TITLES) == "ipm"
 
 
 def test_a_wide_table_with_kemendagri_codes_gives_population_and_area(tmp_path):
@@ -233,6 +273,9 @@ def test_undeclared_bare_codes_are_quarantined_with_the_way_out(tmp_path):
     staged = ingest_indicators(tmp_path, {"_source.yaml": "code_scheme: kemendagri\n"})
     assert sorted(staged.tables["indicators"]["region_code"]) == ["11.01", "11.09"]
     assert staged.quarantine.empty
+    (tmp_path / "raw" / "indicators" / "_source.yaml").unlink()
+    staged = ingest_indicators(tmp_path, {"ipm.csv": rows.replace("kode;", "kode_kemendagri;")})  # the header says
+    assert sorted(staged.tables["indicators"]["region_code"]) == ["11.01", "11.09"] and staged.quarantine.empty
 
 
 @pytest.mark.parametrize("code, year, rule", [("32.18", 2011, "region_split"), ("32.07", 2011, "region_split"),
@@ -286,3 +329,30 @@ def test_a_bps_export_in_another_folder_is_told_where_it_belongs(tmp_path):
     staged = ingest(settings, load_yaml(settings.framework_path))
     assert staged.files["file_error"].tolist() == [
         "this is a BPS table export (title and year lines above province blocks): move it to indicators/"]
+
+
+def test_a_multi_year_export_counts_each_row_once_with_its_bad_cells_apart(tmp_path):
+    from pipelines.validate.run import validate
+
+    export = "\n".join(["Provinsi/Kabupaten/Kota,,,", ",Indeks Pembangunan Manusia,,", ",2011,2012,2013",
+                        "LAMPUNG,70,71,72",
+                        "Lampung Barat,65,66,67",          # 2011: still held Pesisir Barat (own region from 2012)
+                        "Pesisir Barat,-,60,61",           # no figure before it existed
+                        "Kota Bandar Lampung,75,abc,76"])  # one unreadable cell
+    staged = ingest_indicators(tmp_path, {"ipm.csv": export})
+    settings = Settings.default(data_dir=tmp_path, as_of_year=2025)
+    curated = validate(staged, settings, load_yaml(settings.framework_path))
+    rows = curated.tables["indicators"].sort_values(["region_code", "year"])
+    assert rows[["region_code", "year", "indicator_value"]].values.tolist() == [
+        ["18.04", 2012, 66.0], ["18.04", 2013, 67.0], ["18.13", 2012, 60.0], ["18.13", 2013, 61.0],
+        ["18.71", 2011, 75.0], ["18.71", 2013, 76.0]]
+    assert sorted(staged.quarantine["rule"]) == ["number_unreadable", "region_split"]
+    log = curated.ingest_log.set_index("source_file").loc["indicators/ipm.csv"]
+    assert (log["rows_read"], log["rows_curated"], log["rows_quarantined"], log["rows_superseded"],
+            log["cells_quarantined"]) == (4, 3, 0, 1, 2)
+    assert "1 cell without a figure ('-') beside values on the same row" in log["notes"]
+
+
+def test_a_wide_table_with_two_columns_for_one_indicator_is_a_file_error(tmp_path):
+    staged = ingest_indicators(tmp_path, {"x.csv": "kode_wilayah;tahun;IPM;Indeks Pembangunan Manusia\n11.01;2024;70;71\n"})
+    assert staged.files["file_error"].tolist() == ["two columns hold ipm (IPM, Indeks Pembangunan Manusia); keep one"]
