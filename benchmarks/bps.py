@@ -38,7 +38,7 @@ def long_form(folder: Path) -> None:
         writer.writerow(["kode_wilayah", "tahun", "indicator", "nilai"])
         for name in EXPORTS:
             raw = bps.read_export(read_cells(REAL / name), spec["indicator_titles"])
-            raw = raw[raw.pop("_published")]
+            raw = raw[raw["indicator_value"].notna()]
             rows = canonical_rows(raw, spec, Problems("indicators", name), regions)
             writer.writerows(rows[["region_code", "year", "indicator_code", "indicator_value"]].itertuples(index=False))
 

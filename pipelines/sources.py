@@ -129,6 +129,19 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def files_digest(paths: list[Path], root: Path) -> str:
+    """Return a sha256 over files' paths (relative to `root`) and bytes, in path order."""
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def folder_digest(folder: Path) -> str:
+    """Return a sha256 over every file under `folder` (a change to any of them changes it)."""
+    return files_digest([p for p in folder.rglob("*") if p.is_file()], folder)
+
+
 def is_inside(path: Path, raw_dir: Path) -> bool:
     """Return True when a path, with every link followed, is inside `raw_dir` (itself resolved, so it may be a link)."""
     return path.resolve().is_relative_to(raw_dir.resolve())

@@ -28,8 +28,6 @@ BPS_TABLES = {
 }
 # BPS's spellings of the provinces with long Kemendagri names; the others are the Kemendagri name in capitals.
 BPS_PROVINCE_NAMES = {"19": "KEP. BANGKA BELITUNG", "31": "DKI JAKARTA", "34": "D I YOGYAKARTA"}
-# The Papua provinces of 2022 -> the province they were split from, under which BPS still lists their regions with `-`.
-PAPUA_SPLIT_FROM = {"93": "91", "94": "91", "95": "91", "96": "92"}
 ISLAND_EFFECT = {"1": 0.1, "2": 0.3, "3": 0.6, "5": 0.1, "6": 0.1, "7": 0.0, "8": -0.4, "9": -0.7}
 SCALE_NAMES = {1: "Rintisan", 2: "Terkelola", 3: "Terdefinisi", 4: "Terpadu dan Terukur", 5: "Optimum"}
 OPDS = [
@@ -156,7 +154,10 @@ def generate(size: DemoSize, settings: Settings, framework: dict, inject_defects
     counts["cohorts"] = len(pd.read_csv(cohorts_dir / "cohorts_known.csv"))
     # Drawn last, so that the other demo files stay the same whatever is drawn here.
     provinces = reference.provinces(settings.reference_dir)
-    counts["indicators"] = _bps_exports(autonomous, provinces, latent, size, rng, raw / "indicators")
+    # The provinces formed in 2022 -> the one they were split from, under which BPS still lists their regions with `-`.
+    splits = reference.province_splits(settings.reference_dir)
+    split_from = dict(zip(splits["successor_code"], splits["province_code"]))
+    counts["indicators"] = _bps_exports(autonomous, provinces, split_from, latent, size, rng, raw / "indicators")
     return counts
 
 
@@ -283,7 +284,7 @@ def _bps_values(regions, latent, size, rng) -> dict[str, np.ndarray]:
     }
 
 
-def _bps_exports(regions, provinces, latent, size, rng, folder) -> int:
+def _bps_exports(regions, provinces, split_from, latent, size, rng, folder) -> int:
     """Write one BPS table export per statistic, every year a column; return the data rows written (below the header).
 
     The layout is BPS's: a three-line header (label, title, years), a capitalised row per province (its value the
@@ -299,7 +300,7 @@ def _bps_exports(regions, provinces, latent, size, rng, folder) -> int:
     blocks = []   # (province row name, the regions its value averages, [(region, has a value)] listed under it)
     for code, name in zip(provinces["province_code"], provinces["province_name"]):
         own = (regions["province_code"] == code).to_numpy()
-        split = (regions["province_code"].map(PAPUA_SPLIT_FROM) == code).to_numpy()
+        split = (regions["province_code"].map(split_from) == code).to_numpy()
         listed = [(i, bool(own[i])) for i in order if own[i] or split[i]]
         blocks.append((BPS_PROVINCE_NAMES.get(code, name.upper()), own if own.any() else kota, listed))
     years = f"{size.years[0]}-{size.years[-1]}" if len(size.years) > 1 else f"{size.years[0]}"

@@ -34,14 +34,20 @@ _FIRST_LABEL = re.compile(r"(?i)^\s*(provinsi|kabupaten|kab\.?|kota|wilayah|daer
 _BY_REGION = re.compile(r"\b(menurut|by)\s+(provinsi\s+dan\s+|province\s+and\s+)?(kabupaten|regency)\s*/?\s*"
                         r"(kota|municipality|city)\b")
 _YEAR = re.compile(r"\b(19\d{2}|20\d{2})\b")
-# Cells BPS uses for a figure it does not publish.
-NOT_PUBLISHED = {"", "-", "–", "—", "…", "...", "x", "na", "n/a"}
+# Cells BPS uses for a figure it does not publish, beyond the missing markers every source knows (`-`, `n/a`).
+NOT_PUBLISHED = {"–", "—", "…", "...", "x"}
 LONG_COLUMNS = ["region_name", "region_province", "year", "indicator_code", "indicator_value", "unit",
                 "indicator_source", ROW_COLUMN, OVERFLOW_COLUMN]
 
 
 def _text(cell: object) -> str:
     return "" if is_missing(cell) else str(cell).strip()
+
+
+def _figure(cell: object) -> str | None:
+    """Return a cell's figure as text, or None when it gives none (empty, `-`, `…`)."""
+    text = _text(cell)
+    return None if not text or text.lower() in NOT_PUBLISHED else text
 
 
 def is_export(cells: list[tuple[int, list]]) -> bool:
@@ -108,7 +114,8 @@ def read_export(cells: list[tuple[int, list]], titles: dict[str, dict]) -> pd.Da
     carries itself, a national row nothing. `frame.attrs` has the note rows, the layout and the title.
     """
     columns, start = _header(cells)
-    unknown = sorted({t for _, t, _ in columns if indicator_of(t, titles) is None})
+    codes = {j: indicator_of(t, titles) for j, t, _ in columns}
+    unknown = sorted({t for j, t, _ in columns if codes[j] is None})
     if unknown:
         known = "; ".join(entry["match"][0] for entry in titles.values())
         raise UnreadableFile(f"the BPS table {shorten(unknown[0])!r} is not one the indicators contract knows "
@@ -125,16 +132,14 @@ def read_export(cells: list[tuple[int, list]], titles: dict[str, dict]) -> pd.Da
             block = name
         extra = "; ".join(_text(c) for c in row[width:] if _text(c)) or None
         for j, title, year in columns:
-            code = indicator_of(title, titles)
-            value = _text(row[j]) if j < len(row) else ""
+            code = codes[j]
             records.append({
                 "region_name": name or None, "region_province": None if name.lower() in NATIONAL_NAMES else block,
-                "year": year, "indicator_code": code,
-                "indicator_value": None if value.lower() in NOT_PUBLISHED else value,
+                "year": year, "indicator_code": code, "indicator_value": _figure(row[j]) if j < len(row) else None,
                 "unit": titles[code].get("unit"), "indicator_source": f"BPS: {title}",
-                ROW_COLUMN: number, OVERFLOW_COLUMN: extra, "_published": value.lower() not in NOT_PUBLISHED,
+                ROW_COLUMN: number, OVERFLOW_COLUMN: extra,
             })
-    frame = pd.DataFrame(records, columns=[*LONG_COLUMNS, "_published"], dtype=object)
+    frame = pd.DataFrame(records, columns=LONG_COLUMNS, dtype=object)
     frame[ROW_COLUMN] = frame[ROW_COLUMN].astype("int64")
     frame.attrs["note_rows"] = note_rows
     frame.attrs["layout"] = "bps"
@@ -142,12 +147,14 @@ def read_export(cells: list[tuple[int, list]], titles: dict[str, dict]) -> pd.Da
     return frame
 
 
+def looks_like_export(path: Path) -> bool:
+    """Return True when a file's first rows are laid out as a BPS export's (read_cells gives nothing for JSON)."""
+    return is_export(read_cells(path, limit=3))
+
+
 def exported(path: Path, titles: dict[str, dict]) -> pd.DataFrame | None:
     """Return a file's rows as a BPS export's long rows when it is laid out as one, else None."""
-    if path.suffix.lower() == ".json":
-        return None
-    cells = read_cells(path)
-    return read_export(cells, titles) if is_export(cells) else None
+    return read_export(read_cells(path), titles) if looks_like_export(path) else None
 
 
 def melt_wide(raw: pd.DataFrame, titles: dict[str, dict], year_column: str | None, year: object) -> pd.DataFrame | None:
@@ -174,7 +181,6 @@ def melt_wide(raw: pd.DataFrame, titles: dict[str, dict], year_column: str | Non
     if year_column is None:
         long["year"] = year
     long = long.drop(columns="_header").sort_values(ROW_COLUMN, kind="stable").reset_index(drop=True)
-    long["_published"] = ~long["indicator_value"].map(lambda v: _text(v).lower() in NOT_PUBLISHED)
-    long["indicator_value"] = long["indicator_value"].where(long["_published"], None)
+    long["indicator_value"] = long["indicator_value"].where(long["indicator_value"].map(_figure).notna(), None)
     long.attrs = {**raw.attrs, "layout": "wide", "title": ", ".join(dict.fromkeys(value_columns.values()))}
     return long

@@ -62,8 +62,8 @@ def _decode(data: bytes) -> str:
         raise UnreadableFile("the text is neither UTF-8 nor Windows-1252; save it again as CSV UTF-8") from None
 
 
-def _csv_records(path: Path) -> list[tuple[int, list[str]]]:
-    """Return (line number where the record ends, cells) for every non-empty record of a CSV."""
+def _csv_records(path: Path, limit: int | None = None) -> list[tuple[int, list[str]]]:
+    """Return (line number where the record ends, cells) for every non-empty record of a CSV (the first `limit`)."""
     text = _decode(path.read_bytes())
     sample = text[:20000]
     first_line = sample.splitlines()[0] if sample.splitlines() else ""
@@ -85,6 +85,8 @@ def _csv_records(path: Path) -> list[tuple[int, list[str]]]:
             raise UnreadableFile(f"not a readable CSV at row {starts_at}: {exc}") from None
         if any(cell.strip() for cell in record):
             records.append((reader.line_num, record))
+            if len(records) == limit:
+                break
     return records
 
 
@@ -178,12 +180,13 @@ def _is_blank(row: list) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in row)
 
 
-def read_cells(path: Path) -> list[tuple[int, list]]:
-    """Return (row number, cells) for every non-empty row of a CSV or XLSX file, before any header is looked for."""
+def read_cells(path: Path, limit: int | None = None) -> list[tuple[int, list]]:
+    """Return (row number, cells) for the non-empty rows of a CSV or XLSX file (the first `limit`), before any header
+    is looked for."""
     if path.suffix.lower() == ".xlsx":
-        return [(i, row) for i, row in _xlsx_rows(path)[0] if not _is_blank(row)]
+        return [(i, row) for i, row in _xlsx_rows(path)[0] if not _is_blank(row)][:limit]
     if path.suffix.lower() in SUPPORTED_SUFFIXES - {".json"}:
-        return _csv_records(path)
+        return _csv_records(path, limit)
     return []
 
 

@@ -3,7 +3,6 @@ and region splits beside it in data/reference/, and a BPS crosswalk when the use
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -94,12 +93,17 @@ def crosswalk(reference_dir: Path) -> pd.DataFrame | None:
     return df
 
 
+def province_splits(reference_dir: Path) -> pd.DataFrame | None:
+    """Return the provinces formed from another (province_code, successor_code, year, source), or None."""
+    return _table(reference_dir / "province_splits.csv", ("province_code", "successor_code", "year"))
+
+
 def resolver(reference_dir: Path) -> RegionResolver:
     """Return the region resolver over the reference: regions, aliases, province splits and any installed crosswalk."""
     made = RegionResolver(
         regions(reference_dir), provinces(reference_dir),
         aliases=_table(reference_dir / "region_aliases.csv", ("province_code", "written", "region_code", "source")),
-        province_splits=_table(reference_dir / "province_splits.csv", ("province_code", "successor_code", "year")),
+        province_splits=province_splits(reference_dir),
         region_splits=_table(reference_dir / "region_splits.csv", ("region_code", "parent_code", "year")),
         crosswalk=crosswalk(reference_dir))
     if made.crosswalk_problems:
@@ -108,10 +112,3 @@ def resolver(reference_dir: Path) -> RegionResolver:
                                     if len(made.crosswalk_problems) > 1 else ""))
     return made
 
-
-def digest(reference_dir: Path) -> str:
-    """Return a digest of every reference file, so that a parse cached with other reference data is not reused."""
-    h = hashlib.sha256()
-    for path in sorted(p for p in reference_dir.rglob("*") if p.is_file()):
-        h.update(path.relative_to(reference_dir).as_posix().encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()[:16]

@@ -115,7 +115,8 @@ class RegionResolver:
 
     def __post_init__(self) -> None:
         self.names = dict(zip(self.reference["region_code"], self.reference["region_name"]))
-        self.province_of = dict(zip(self.reference["region_code"], self.reference["region_code"].str[:2]))
+        self.province_of = dict(zip(self.reference["region_code"], self.reference["province_code"]))
+        self.region_type = dict(zip(self.reference["region_code"], self.reference["region_type"]))
         self.province_names = ({} if self.provinces is None
                                else dict(zip(self.provinces["province_code"], self.provinces["province_name"])))
         self.province_by_key: dict[str, str] = {}
@@ -251,8 +252,7 @@ class RegionResolver:
         written_type, base = key
         for province in (*(provinces or ()), None):
             for alias_type, code in self.alias_of.get((province, base), []):
-                region_type = "kota" if int(code[3:]) >= 71 else "kabupaten"
-                if written_type == alias_type or (alias_type is None and written_type == region_type):
+                if written_type == alias_type or (alias_type is None and written_type == self.region_type[code]):
                     return code
         return None
 
@@ -315,13 +315,10 @@ class RegionResolver:
             return as_bps
         # Every region the code could stand for: Kemendagri's current code, BPS's code, and (with a crosswalk) the
         # Kemendagri code of 2020 it lists, which for the regions moved to the 2022 Papua provinces is another one.
-        readings = {}
-        if normalised in self.names:
-            readings["Kemendagri"] = normalised
-        if as_bps is not None:
-            readings[f"BPS {digits} ="] = as_bps
-        if self.dagri2020.get(digits, normalised) != normalised:
-            readings["Kemendagri of 2020"] = self.dagri2020[digits]
+        as_2020 = self.dagri2020.get(digits)
+        readings = {label: region for label, region in (
+            ("Kemendagri", normalised if normalised in self.names else None), (f"BPS {digits} =", as_bps),
+            ("Kemendagri of 2020", as_2020 if as_2020 != normalised else None)) if region is not None}
         if resolved_name is not None:
             if resolved_name in readings.values():
                 return resolved_name
@@ -333,8 +330,7 @@ class RegionResolver:
             raise RegionError("region_code_name_mismatch",
                               f"region code {quoted(code)} {read}{bps_part}, but the name says {quoted(name)} "
                               f"({resolved_name} {self.names[resolved_name]}); correct one of them", about="code")
-        if self.bps is not None and "Kemendagri" in readings and len(set(readings.values())) == 1 and \
-                f"BPS {digits} =" in readings:
+        if as_bps is not None and as_bps == readings.get("Kemendagri") and len(set(readings.values())) == 1:
             return normalised
         if not readings:
             what = ("is neither a Kemendagri 2025 code nor a BPS code in the installed crosswalk" if self.bps is not None
@@ -389,7 +385,7 @@ class RegionResolver:
         resolved_name = self.by_name(str(name), provinces, file) if has_name else None
         if not has_code:
             return resolved_name
-        if normalised is None and bare_digits(code) is None:
+        if normalised is None:
             raise RegionError("region_code_invalid", f"region code {quoted(code)} is not of the form 35.13 or 3513",
                               about="code")
         if re.fullmatch(r"\d{2}\.\d", str(code).strip()):

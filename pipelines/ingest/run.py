@@ -19,11 +19,11 @@ from pipelines.ingest.canonical import (
 )
 from pipelines.ingest.parsers import shorten
 from pipelines.ingest.questionnaires import ANSWER_COLUMNS, SUBMISSION_FIELDS, submissions_and_answers
-from pipelines.ingest.readers import OVERFLOW_COLUMN, ROW_COLUMN, UnreadableFile, header_key, read_cells, read_raw
+from pipelines.ingest.readers import OVERFLOW_COLUMN, ROW_COLUMN, UnreadableFile, header_key, read_raw
 from pipelines.ingest.regions import CODE_SCHEMES, RegionResolver
 from pipelines.settings import CROSSWALK, Settings, load_yaml
 from pipelines.sources import (
-    SIDECAR, Contracts, fingerprint, is_candidate, is_inside, load_contracts, pii_salt, raw_files,
+    SIDECAR, Contracts, fingerprint, folder_digest, is_candidate, is_inside, load_contracts, pii_salt, raw_files,
 )
 
 # What ingest's output depends on besides the raw files and its code (Settings attributes): runs/plan.py
@@ -265,12 +265,12 @@ def _read(path: Path, spec: dict, known: set[str], options: dict) -> pd.DataFram
 def _export_elsewhere(path: Path, contracts: Contracts) -> str | None:
     """Return where a BPS table export belongs when it was put in a folder whose source does not take such exports."""
     takers = [source for source, spec in contracts.items() if spec.get("indicator_titles")]
-    if not takers or not bps.is_export(read_cells(path)[:3]):
+    if not takers or not bps.looks_like_export(path):
         return None
     return f"this is a BPS table export (title and year lines above province blocks): move it to {takers[0]}/"
 
 
-def _published(raw: pd.DataFrame, spec: dict, problems: Problems, context: Context,
+def _cell_rows(raw: pd.DataFrame, spec: dict, problems: Problems, context: Context,
                scheme: str | None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Return (rows with a value, superseded rows, notes) for a table read cell by cell (a BPS export, a table of one
     column per indicator), whose cells may be `-`.
@@ -280,7 +280,6 @@ def _published(raw: pd.DataFrame, spec: dict, problems: Problems, context: Conte
     Papua region under its old province too), else quarantined as not published; `-` cells of a row that has values
     are counted in the notes. A raw row read into several values counts once in the row accounting.
     """
-    raw.pop("_published")
     optional = {**spec["columns"], "indicator_value": {**spec["columns"]["indicator_value"], "required": False}}
     rows = canonical_rows(raw, {**spec, "columns": optional}, problems, context.resolver, scheme, check_splits=False)
     superseded = [{"source": problems.source, "source_file": problems.source_file, "source_row": p["source_row"],
@@ -328,7 +327,7 @@ def _ingest_file(source: str, path: Path, record: dict, context: Context, option
                                  f"{' or '.join(CODE_SCHEMES)}")
         raw = _read(path, spec, known, options)
         try:
-            check_required_columns([c for c in raw.columns if c not in (ROW_COLUMN, OVERFLOW_COLUMN, "_published")],
+            check_required_columns([c for c in raw.columns if c not in (ROW_COLUMN, OVERFLOW_COLUMN)],
                                    source, context.contract, context.bank["question_code"].tolist())
         except UnreadableFile:
             hint = _export_elsewhere(path, context.contract)
@@ -355,8 +354,8 @@ def _ingest_file(source: str, path: Path, record: dict, context: Context, option
                            "data/raw/question_bank/ so answers can be read", "column_map": None, "notes": None},
                           pd.DataFrame(), empty, problems.frame(), NO_SUPERSEDED)
     answers, superseded = empty, NO_SUPERSEDED
-    if "_published" in raw.columns:
-        rows, superseded, more = _published(raw, spec, problems, context, scheme)
+    if raw.attrs.get("layout"):
+        rows, superseded, more = _cell_rows(raw, spec, problems, context, scheme)
         rows = framework_codes(rows, context.framework)
         notes += more
     else:
@@ -411,7 +410,7 @@ def ingest(settings: Settings, framework: dict, expected: dict[str, str] | None 
         contract=contracts, framework=framework,
         resolver=reference.resolver(settings.reference_dir),
         salt=pii_salt(settings.salt_path), bank=NO_BANK, version=__version__,
-        reference_digest=reference.digest(settings.reference_dir))
+        reference_digest=folder_digest(settings.reference_dir))
     cache_dir = settings.staging_dir / "cache"
     results: dict[str, list[FileResult]] = {}
     for source, path in raw_files(settings.raw_dir, contracts):

@@ -15,7 +15,9 @@ import duckdb
 from pipelines import __version__
 from pipelines.report.publish import missing_parts
 from pipelines.settings import Settings
-from pipelines.sources import Contracts, fingerprint, is_input, load_contracts, pii_salt, raw_files
+from pipelines.sources import (
+    Contracts, files_digest, fingerprint, folder_digest, is_input, load_contracts, pii_salt, raw_files,
+)
 from pipelines.warehouse import read as read_warehouse
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -58,13 +60,6 @@ def scan_raw(raw_dir: Path, settle_seconds: float, sources: Contracts) -> RawSca
     settling = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
     # A link out of data/raw/ is fingerprinted by where it points, never by reading it (ingest refuses it).
     return RawScan(files={p: fingerprint(raw_dir / p, raw_dir) for p in after if p not in settling}, settling=settling)
-
-
-def _files_digest(paths: list[Path], root: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(paths):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
 
 
 def _imports(path: Path) -> set[str]:
@@ -115,7 +110,7 @@ def step_code(modules: list[str]) -> list[Path]:
 
 def code_hash(modules: list[str]) -> str:
     """Return one sha256 over the code of the steps `modules` (see step_code) and the pipeline's version."""
-    return hashlib.sha256((__version__ + _files_digest(step_code(modules), PACKAGE)).encode()).hexdigest()
+    return hashlib.sha256((__version__ + files_digest(step_code(modules), PACKAGE)).encode()).hexdigest()
 
 
 def _digest(parts: dict) -> str:
@@ -127,7 +122,7 @@ def _fingerprint(value: object) -> object:
     if not isinstance(value, Path):
         return value
     if value.is_dir():
-        return _files_digest([p for p in value.rglob("*") if p.is_file()], value)
+        return folder_digest(value)
     return hashlib.sha256(value.read_bytes()).hexdigest() if value.is_file() else None
 
 
