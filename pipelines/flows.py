@@ -196,8 +196,10 @@ def start_local_server(port: int, log: Callable[[str], None], timeout_seconds: f
     log(f"No Prefect server configured (PREFECT_API_URL): starting one at {url} (UI: http://127.0.0.1:{port}, "
         f"database in {home}, log in {home / 'server.log'})")
     with open(home / "server.log", "ab") as server_log:
+        # Its own session: a stop signal sent to serve's process group (systemd, `timeout`) must not take the server
+        # down while the runner still pauses its deployments on it; serve stops it once the runner is done.
         server = subprocess.Popen([str(executable), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                                  stdout=server_log, stderr=subprocess.STDOUT)
+                                  stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + timeout_seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
