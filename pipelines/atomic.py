@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:   # only a frame's own method is called: the plan's writes need no pandas
+    import pandas as pd
 
 
 def _partial(path: Path) -> Path:

@@ -239,15 +239,38 @@ def preflight(data_dir: Optional[Path], methodology: Optional[Path], wait: float
     return settings
 
 
-def run_refresh(data_dir: Optional[Path], methodology: Optional[Path], force: bool = False, wait: float = 0):
-    """Run the refresh flow and return its result; exit with a clear message if another refresh holds the data."""
-    settings = preflight(data_dir, methodology, wait)
-    from pipelines.flows import quiet_prefect_tracebacks, refresh as refresh_flow
-    from pipelines.runs.lock import RefreshBusy
+def _nothing_to_redo(settings: Settings, force: bool) -> bool:
+    """Return whether this refresh's plan redoes nothing (or waits for files still being written): decided before
+    Prefect starts, whose temporary server would cost such a run nearly all of its time."""
+    from pipelines.runs.plan import refresh_plan
+    from pipelines.score.methodology import load
 
-    if not DEBUG["on"]:
-        quiet_prefect_tracebacks()
+    if force:
+        return False
     try:
+        plan = refresh_plan(settings, load(settings.methodology_dir).hash)
+    except OSError:   # a file vanishing or locked right now: the flow's plan task retries such errors
+        return False
+    return not plan.stages or bool(plan.waiting)
+
+
+def run_refresh(data_dir: Optional[Path], methodology: Optional[Path], force: bool = False, wait: float = 0):
+    """Run the refresh and return its result; exit with a clear message if another refresh holds the data.
+
+    A refresh with something to redo is the Prefect flow; one with nothing to redo runs the same states without
+    Prefect (its run record is written all the same, with no flow run).
+    """
+    settings = preflight(data_dir, methodology, wait)
+    from pipelines.runs.lock import RefreshBusy
+    from pipelines.runs.refresh import PLAIN_STEPS, refresh as plain_refresh
+
+    try:
+        if _nothing_to_redo(settings, force):
+            return plain_refresh(settings, PLAIN_STEPS, wait_seconds=wait)
+        from pipelines.flows import quiet_prefect_tracebacks, refresh as refresh_flow
+
+        if not DEBUG["on"]:
+            quiet_prefect_tracebacks()
         return refresh_flow(data_dir=str(settings.data_dir), methodology_dir=str(methodology) if methodology else None,
                             force=force, wait_seconds=wait)
     except RefreshBusy as exc:

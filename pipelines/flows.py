@@ -21,8 +21,7 @@ from prefect.schedules import Cron
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from pipelines.ingest.run import Staged, ingest
-from pipelines.report.publish import building_dir, missing_parts, publish
-from pipelines.report.site import build_report
+from pipelines.report.site import publish_report
 from pipelines.report.summary import ranking_top, refresh_summary
 from pipelines.runs.plan import Plan, refresh_plan
 from pipelines.runs.refresh import RefreshResult, Steps, refresh as run_refresh
@@ -139,10 +138,7 @@ def score_task(settings: Settings, methodology: Methodology, stage_key: str | No
 @task(name="report", cache_policy=NONE, persist_result=False)
 def report_task(settings: Settings, run_id: str, stage_key: str) -> dict[str, str]:
     """Build the site aside, then swap it in as the live publication; return its missing parts with the reasons."""
-    built = building_dir(settings, run_id)
-    build_report(settings, built, stage_key)
-    missing = missing_parts(built)
-    folder = publish(settings, built)
+    folder, missing = publish_report(settings, run_id, stage_key)
     get_run_logger().info("report: published %s as %s", folder.name, settings.reports_dir / "index.html")
     for part, reason in missing.items():
         get_run_logger().warning("published without %s: %s", part, reason)

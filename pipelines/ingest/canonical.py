@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from pipelines.ingest import parsers
@@ -130,27 +131,45 @@ _EXPECTED = {
 }
 
 
-def _cache_key(value: object) -> object:
-    return None if value is None or (isinstance(value, float) and value != value) else value
+def distinct(values: pd.Series) -> tuple[np.ndarray, list]:
+    """Return (codes, uniques): values == uniques[codes], with every missing value (None, NaN) as the last unique,
+    None. A column of a million answers holds a few dozen distinct ones: each is looked at once."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, [*uniques, None]
+
+
+def _objects(items: list) -> np.ndarray:
+    array = np.empty(len(items), dtype=object)
+    for i, item in enumerate(items):   # one by one: a tuple must stay one element, not be spread over the array
+        array[i] = item
+    return array
+
+
+def map_distinct(values: pd.Series, func) -> np.ndarray:
+    """Return func(value) for every value (an object array), calling func once per distinct value."""
+    codes, uniques = distinct(values)
+    return _objects([func(v) for v in uniques])[codes]
 
 
 def parse_values(values: pd.Series, parse) -> tuple[pd.Series, pd.Series]:
     """Return (parsed values, error messages or None), applying `parse` once per distinct value."""
-    cache: dict = {}
-    for value in {_cache_key(v) for v in values}:
+    codes, uniques = distinct(values)
+    parsed, errors = [], []
+    for value in uniques:
         try:
-            cache[value] = (parse(value), None)
+            parsed.append(parse(value))
+            errors.append(None)
         except parsers.ParseError as exc:
-            cache[value] = (None, str(exc))
-    results = [cache[_cache_key(v)] for v in values]
-    return (pd.Series([r[0] for r in results], index=values.index, dtype=object),
-            pd.Series([r[1] for r in results], index=values.index, dtype=object))
+            parsed.append(None)
+            errors.append(str(exc))
+    return (pd.Series(_objects(parsed)[codes], index=values.index, dtype=object),
+            pd.Series(_objects(errors)[codes], index=values.index, dtype=object))
 
 
 def parse_column(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
     """Return (parsed values, error messages or None) for one column of a given contract type."""
     if kind == "number":
-        decimal_comma = parsers.uses_decimal_comma([v for v in values if isinstance(v, str)])
+        decimal_comma = parsers.uses_decimal_comma(distinct(values)[1])
         return parse_values(values, lambda v: parsers.parse_number(v, decimal_comma))
     return parse_values(values, _PARSERS[kind])
 
@@ -313,9 +332,14 @@ def ignored_columns_note(raw: pd.DataFrame, used: set[str]) -> list[str]:
     return ["columns not in the contract, ignored: " + listed(ignored)] if ignored else []
 
 
-def salted_hash(values: list[object], salt: str) -> str | None:
-    """Return a salted sha256 of personal values (to spot duplicate respondents), or None if all are empty."""
-    present = [str(v).strip().lower() for v in values if not parsers.is_missing(v)]
-    if not present:
-        return None
-    return hashlib.sha256((salt + "\x1f" + "\x1f".join(present)).encode()).hexdigest()[:16]
+def respondent_hashes(people: pd.DataFrame, salt: str) -> list[str | None]:
+    """Return per row a salted sha256 of its personal values (to spot duplicate respondents), or None where all are
+    empty; values compare trimmed and in lower case."""
+    columns = [map_distinct(people[c], lambda v: None if parsers.is_missing(v) else str(v).strip().lower())
+               for c in people.columns]
+    hashes = []
+    for values in zip(*columns) if columns else ([()] * len(people)):
+        present = [v for v in values if v is not None]
+        hashes.append(hashlib.sha256((salt + "\x1f" + "\x1f".join(present)).encode()).hexdigest()[:16]
+                      if present else None)
+    return hashes

@@ -6,7 +6,8 @@ import pandas as pd
 
 from pipelines.ingest import parsers
 from pipelines.ingest.canonical import (
-    Problems, ignored_columns_note, match_columns, parse_column, parse_values, salted_hash,
+    Problems, ignored_columns_note, match_columns, map_distinct, parse_column, parse_values,
+    respondent_hashes,
 )
 from pipelines.ingest.readers import ROW_COLUMN, header_key
 
@@ -49,7 +50,7 @@ def _answer_table(long: pd.DataFrame, by_row: pd.DataFrame, source_file: str) ->
         "period": long[ROW_COLUMN].map(by_row["period"]),
         "question_code": long["question_code"],
         "answer_type": long["answer_type"],
-        "answer_raw": long["answer"].map(lambda v: None if parsers.is_missing(v) else str(v)),
+        "answer_raw": map_distinct(long["answer"], lambda v: None if parsers.is_missing(v) else str(v)),
         "answer_value": long["answer_value"],
         "source_file": source_file,
         "source_row": long[ROW_COLUMN],
@@ -81,7 +82,7 @@ def answers_from_long(raw: pd.DataFrame, rows: pd.DataFrame, bank: pd.DataFrame,
     long = long.rename(columns={found["question_code"]: "question_code", found["answer"]: "answer"})
     long["source_column"] = found["answer"]
     codes = {header_key(c): c for c in bank["question_code"]}
-    long["question_code"] = long["question_code"].map(lambda v: codes.get(header_key(v), v))
+    long["question_code"] = map_distinct(long["question_code"], lambda v: codes.get(header_key(v), v))
     unknown = ~long["question_code"].isin(bank["question_code"])
     for row, code in zip(long.loc[unknown, ROW_COLUMN], long.loc[unknown, "question_code"]):
         problems.add(row, found["question_code"], "question_unknown", code,
@@ -98,7 +99,7 @@ def submissions_and_answers(raw: pd.DataFrame, rows: pd.DataFrame, spec: dict, b
     personal_keys = {header_key(p) for p in spec["personal_columns"]}
     personal = [c for c in raw.columns if header_key(c) in personal_keys]
     people = raw.set_index(ROW_COLUMN)[personal].reindex(rows["source_row"])
-    rows = rows.assign(respondent_hash=[salted_hash(list(values), salt) for values in people.itertuples(index=False)])
+    rows = rows.assign(respondent_hash=respondent_hashes(people, salt))
     found_long = match_columns(list(raw.columns), spec["long_columns"])
     if len(found_long) == 2:
         submissions, answers = answers_from_long(raw, rows, bank, problems, found_long)
@@ -107,7 +108,8 @@ def submissions_and_answers(raw: pd.DataFrame, rows: pd.DataFrame, spec: dict, b
     else:
         submissions = rows.assign(submission_id=rows["source_file"] + "#" + rows["source_row"].astype(str), layout="wide")
         answers = answers_from_wide(raw, submissions, bank, problems)
-        used_answers = {c for c in raw.columns if header_key(c) in {header_key(q) for q in bank["question_code"]}}
+        questions = {header_key(q) for q in bank["question_code"]}
+        used_answers = {c for c in raw.columns if header_key(c) in questions}
     found = match_columns(list(raw.columns), spec["columns"])
     notes = ignored_columns_note(raw, set(found.values()) | set(personal) | used_answers)
     return submissions[SUBMISSION_FIELDS], answers, notes

@@ -83,7 +83,7 @@ def _csv_records(path: Path, limit: int | None = None) -> list[tuple[int, list[s
             if "field larger than field limit" in str(exc):
                 raise UnreadableFile(_cell_too_long(f"row {starts_at}")) from None
             raise UnreadableFile(f"not a readable CSV at row {starts_at}: {exc}") from None
-        if any(cell.strip() for cell in record):
+        if "".join(record).strip():
             records.append((reader.line_num, record))
             if len(records) == limit:
                 break
@@ -110,11 +110,19 @@ def _cell_too_long(where: str) -> str:
             "check for a quote that is never closed")
 
 
-def _check_cells(header: list, rows: list[list], numbers: list[int], unit: str) -> None:
-    """Raise UnreadableFile when a header or data cell is longer than MAX_CELL_CHARS."""
-    for where, cells in [("the header", header), *((f"{unit} {n}", r) for n, r in zip(numbers, rows))]:
-        if any(isinstance(c, str) and len(c) > MAX_CELL_CHARS for c in cells):
-            raise UnreadableFile(_cell_too_long(where))
+def _check_cells(header: list, rows: list[list], numbers: list[int], unit: str, all_text: bool) -> None:
+    """Raise UnreadableFile when a header or data cell is longer than MAX_CELL_CHARS (`all_text`: every cell is a
+    string, as in a CSV)."""
+    def longest(cells: list) -> int:
+        # A CSV row is all text: its longest cell is found without a Python loop over the cells.
+        return (max(map(len, cells), default=0) if all_text else
+                max((len(c) for c in cells if isinstance(c, str)), default=0))
+
+    if longest(header) > MAX_CELL_CHARS:
+        raise UnreadableFile(_cell_too_long("the header"))
+    for n, cells in zip(numbers, rows):
+        if longest(cells) > MAX_CELL_CHARS:
+            raise UnreadableFile(_cell_too_long(f"{unit} {n}"))
 
 
 def _check_zip(path: Path) -> None:
@@ -266,12 +274,13 @@ def read_raw(path: Path, known_headers: set[str]) -> pd.DataFrame:
         header, rows, numbers = _json(path)
     else:
         header, rows, numbers = _csv(path)
-    _check_cells(header, rows, numbers, "record" if suffix == ".json" else "row")
+    _check_cells(header, rows, numbers, "record" if suffix == ".json" else "row",
+                 all_text=suffix not in (".xlsx", ".json"))
     width = len(header)
     note_rows: list[int] = []
     if suffix != ".json":
         rows, numbers, note_rows = split_notes(rows, numbers, width)
-    padded = [list(r[:width]) + [None] * (width - len(r)) for r in rows]
+    padded = [r if len(r) == width else list(r[:width]) + [None] * (width - len(r)) for r in rows]
     names = [h if str(h).strip() else f"column_{i + 1}" for i, h in enumerate(header)]
     # A repeated header keeps its first column; the others are renamed, so the ingest log lists them as ignored.
     seen: dict[str, int] = {}
@@ -282,7 +291,8 @@ def read_raw(path: Path, known_headers: set[str]) -> pd.DataFrame:
     frame = pd.DataFrame(padded, columns=names, dtype=object)
     frame[ROW_COLUMN] = numbers
     frame[OVERFLOW_COLUMN] = [
-        "; ".join(str(c) for c in r[width:] if c is not None and str(c).strip()) or None for r in rows
+        "; ".join(str(c) for c in r[width:] if c is not None and str(c).strip()) or None if len(r) > width else None
+        for r in rows
     ]
     frame.attrs["note_rows"] = note_rows
     return frame

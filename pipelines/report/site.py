@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 
 from pipelines import __version__
-from pipelines.report import exports, figures
+from pipelines.report import exports, figures, publish
 from pipelines.report.images import ImageExportError, write_pngs
 from pipelines.report.i18n import PUBLISHED_DECIMALS, num, part_label, provenance_label, synthetic_notice, t
 from pipelines.report.validation_docs import write_validation_docs
@@ -358,6 +358,15 @@ def _validation_page(site: Site, out: Path) -> None:
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def publish_report(settings: Settings, run_id: str, stage_key: str) -> tuple[Path, dict[str, str]]:
+    """Build run `run_id`'s site aside, swap it in as the live publication, and return its folder and the parts it
+    is published without (with the reasons)."""
+    built = publish.building_dir(settings, run_id)
+    build_report(settings, built, stage_key)
+    missing = publish.missing_parts(built)
+    return publish.publish(settings, built), missing
 
 
 def build_report(settings: Settings, out: Path, stage_key: str | None = None) -> Path:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import importlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines import __version__
+from pipelines.atomic import write_text
 from pipelines.report.publish import missing_parts
 from pipelines.settings import Settings
 from pipelines.sources import (
@@ -31,18 +31,24 @@ DATA_SUFFIXES = (".sql", ".j2")
 
 @dataclass
 class RawScan:
-    """The raw files that held still during the settle window (path under data/raw/ -> sha256), and those that did not."""
+    """The raw files that held still during the settle window (path under data/raw/ -> sha256), those that did not,
+    and the file status of those that did (path -> [size, mtime ns, ctime ns, inode, sha256]) for the next scan."""
 
     files: dict[str, str]
     settling: list[str] = field(default_factory=list)
+    stats: dict[str, list] = field(default_factory=dict)
 
 
-def scan_raw(raw_dir: Path, settle_seconds: float, sources: Contracts) -> RawScan:
+def scan_raw(raw_dir: Path, settle_seconds: float, sources: Contracts, known: dict[str, list] | None = None) -> RawScan:
     """Return the sha256 of every raw file whose size and modification time stayed put for `settle_seconds`.
 
     A file that is still growing (an upload or a copy in progress) is listed in `settling` and left for the next run.
+    A file whose status equals its entry in `known` (the last scan's `stats`) held still since then: when every file
+    does, there is nothing to wait for, and such a file's sha256 is taken from `known` instead of read again.
     """
-    def stats() -> dict[str, tuple[int, int]]:
+    known = known or {}
+
+    def stats() -> dict[str, tuple[int, ...]]:
         found = {}
         for path in sorted(raw_dir.rglob("*")) if raw_dir.is_dir() else []:
             if is_input(path, raw_dir, sources):
@@ -50,16 +56,25 @@ def scan_raw(raw_dir: Path, settle_seconds: float, sources: Contracts) -> RawSca
                     stat = path.stat()
                 except FileNotFoundError:  # removed while listing: it is simply not there this run
                     continue
-                found[path.relative_to(raw_dir).as_posix()] = (stat.st_size, stat.st_mtime_ns)
+                # A link's own status says nothing of where it points: it is never taken from `known`.
+                found[path.relative_to(raw_dir).as_posix()] = (
+                    stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, -1 if path.is_symlink() else stat.st_ino)
         return found
 
+    def unchanged(path: str, stat: tuple[int, ...]) -> bool:
+        return stat[3] >= 0 and list(stat) == known.get(path, [])[:4]
+
     before = stats()
-    if settle_seconds > 0 and before:
+    if settle_seconds > 0 and not all(unchanged(p, s) for p, s in before.items()):
         time.sleep(settle_seconds)
-    after = stats()
+        after = stats()
+    else:
+        after = before
     settling = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
     # A link out of data/raw/ is fingerprinted by where it points, never by reading it (ingest refuses it).
-    return RawScan(files={p: fingerprint(raw_dir / p, raw_dir) for p in after if p not in settling}, settling=settling)
+    files = {p: known[p][4] if unchanged(p, after[p]) else fingerprint(raw_dir / p, raw_dir)
+             for p in after if p not in settling}
+    return RawScan(files=files, settling=settling, stats={p: [*after[p], h] for p, h in files.items()})
 
 
 def _imports(path: Path) -> set[str]:
@@ -126,9 +141,19 @@ def _fingerprint(value: object) -> object:
     return hashlib.sha256(value.read_bytes()).hexdigest() if value.is_file() else None
 
 
+def _reads(module: str) -> tuple[str, ...]:
+    """Return a step module's READS, read from its source: importing every step to learn it would cost the plan
+    more than the rest of its work."""
+    path = _module_file(module)
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "READS" for t in node.targets):
+            return tuple(ast.literal_eval(node.value))
+    raise ValueError(f"{path}: a step module declares READS = (...), the Settings attributes it reads")
+
+
 def declared_inputs(settings: Settings, modules: list[str]) -> dict[str, object]:
     """Return the fingerprint of every input the steps `modules` declare in their READS (Settings attributes)."""
-    names = sorted({name for module in modules for name in importlib.import_module(module).READS})
+    names = sorted({name for module in modules for name in _reads(module)})
     return {name: _fingerprint(getattr(settings, name)) for name in names}
 
 
@@ -187,6 +212,12 @@ def published_inputs(settings: Settings) -> dict[str, str]:
     return {i["source_file"]: i["sha256"] for i in _json(settings.reports_dir / "manifest.json").get("inputs", [])}
 
 
+def scan_path(settings: Settings) -> Path:
+    """Return where the plan keeps the last scan's file status, so that an unchanged refresh neither waits nor
+    reads the raw files again."""
+    return settings.staging_dir / "raw_scan.json"
+
+
 @dataclass
 class Plan:
     """What this refresh does: the stages to run (in order), the keys, and the raw files it must wait for."""
@@ -212,7 +243,12 @@ def refresh_plan(settings: Settings, methodology_hash: str, force: bool = False,
     """
     settle = float(settings.operations.get("settle_seconds", 0) if settle_seconds is None else settle_seconds)
     pii_salt(settings.salt_path)   # created before the keys are taken, so the first run's key is the one that lasts
-    scan = scan_raw(settings.raw_dir, settle, load_contracts(settings.sources_dir))
+    path = scan_path(settings)
+    known = _json(path)
+    scan = scan_raw(settings.raw_dir, settle, load_contracts(settings.sources_dir), known)
+    if scan.stats != known:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text(path, json.dumps(scan.stats, indent=1, sort_keys=True))
     keys = stage_keys(settings, scan, methodology_hash)
     stored = stored_keys(settings)
     order = list(STAGES)

@@ -1,7 +1,8 @@
 """The refresh as a run state machine: plan, redo what changed, publish, and keep the run record of every state.
 
 Plain functions of the settings and the data folder; the steps arrive as callables (flows.py passes its Prefect
-tasks, tests pass plain functions), so this runs and is tested without Prefect.
+tasks, PLAIN_STEPS the plain functions), so this runs and is tested without Prefect. The steps' modules are imported
+when a stage needs them: an unchanged refresh must not pay for loading the scoring engine.
 """
 
 from __future__ import annotations
@@ -11,17 +12,19 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipelines.ingest.run import Staged, ignored_now
 from pipelines.report.publish import live as publish_live, missing_parts
-from pipelines.report.summary import region_movers
 from pipelines.runs import record
 from pipelines.runs.lock import refresh_lock
-from pipelines.runs.plan import Plan, curated_manifest
+from pipelines.runs.plan import Plan, curated_manifest, refresh_plan
 from pipelines.score.methodology import Methodology, load as load_methodology
-from pipelines.score.run import Scored, read_scored
 from pipelines.settings import Settings
-from pipelines.validate.run import Curated, read_curated
+
+if TYPE_CHECKING:
+    from pipelines.ingest.run import Staged
+    from pipelines.score.run import Scored
+    from pipelines.validate.run import Curated
 
 # Movers kept in the run record (all of them are in score.region_mover and on the report).
 MOVERS_KEPT = 10
@@ -30,7 +33,13 @@ LOGGER = logging.getLogger(__name__)
 
 def warehouse_movers(settings: Settings) -> list[dict]:
     """Return the regions whose rank moved in `settings`' warehouse, largest move first (summary.region_movers)."""
+    from pipelines.report.summary import region_movers
+
     return region_movers(settings.warehouse_path)
+
+
+def no_artifacts(settings: Settings, curated: Curated) -> None:
+    """Publish no run artifacts: they are Prefect's (flows.artifacts_task), and a plain refresh has no flow run."""
 
 
 @dataclass
@@ -42,8 +51,37 @@ class Steps:
     validate: Callable[[Staged, Settings, str, dict], Curated]   # staged, settings, stage key, framework
     score: Callable[[Settings, Methodology, str], Scored]        # settings, methodology, stage key
     report: Callable[[Settings, str, str], dict[str, str]]       # settings, run id, stage key -> missing parts
-    artifacts: Callable[[Settings, Curated], None]               # the run's summary, once the site is live
+    artifacts: Callable[[Settings, Curated], None] = no_artifacts  # the run's summary, once the site is live
     movers: Callable[[Settings], list[dict]] = warehouse_movers  # largest move first, read once the site is live
+
+
+def _ingest(settings: Settings, files: dict[str, str], framework: dict) -> Staged:
+    from pipelines.ingest.run import ingest
+
+    return ingest(settings, framework, files)
+
+
+def _validate(staged: Staged, settings: Settings, stage_key: str, framework: dict) -> Curated:
+    from pipelines.validate.run import validate
+
+    return validate(staged, settings, framework, stage_key)
+
+
+def _score(settings: Settings, methodology: Methodology, stage_key: str) -> Scored:
+    from pipelines.score.run import score
+
+    return score(settings, methodology, stage_key=stage_key)
+
+
+def _report(settings: Settings, run_id: str, stage_key: str) -> dict[str, str]:
+    from pipelines.report.site import publish_report
+
+    return publish_report(settings, run_id, stage_key)[1]
+
+
+# The steps without Prefect: what `readiness refresh` runs when its plan, made before Prefect starts, finds nothing
+# to redo (and, should the inputs change in the moment between, the whole refresh).
+PLAIN_STEPS = Steps(plan=refresh_plan, ingest=_ingest, validate=_validate, score=_score, report=_report)
 
 
 @dataclass
@@ -112,6 +150,8 @@ def _run_stages(settings: Settings, steps: Steps, run: dict,
 
     # Ingest lists the files it does not read; a run that does not ingest looks for them itself.
     if "ingest" not in plan.stages or plan.waiting:
+        from pipelines.ingest.run import ignored_now
+
         note_ignored(ignored_now(settings))
     if plan.waiting:
         return RefreshResult(finish("WAITING", "files the published data came from are still being written: "
@@ -132,12 +172,16 @@ def _run_stages(settings: Settings, steps: Steps, run: dict,
         stage("validate")
         curated = steps.validate(staged, settings, plan.keys["validate"], methodology.framework)
     else:
+        from pipelines.validate.run import read_curated
+
         curated = read_curated(settings.curated_dir)
     run["counts"] = _counts(curated)
     if "score" in plan.stages:
         stage("score")
         scored = steps.score(settings, methodology, plan.keys["score"])
     else:
+        from pipelines.score.run import read_scored
+
         scored = read_scored(settings.warehouse_path)
     stage("report")
     missing = steps.report(settings, run["run_id"], plan.keys["report"])

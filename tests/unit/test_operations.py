@@ -14,7 +14,7 @@ from pipelines.runs import record
 from pipelines.runs.lock import RefreshBusy, lock_holder, refresh_lock
 from pipelines.runs.plan import raw_changes, refresh_plan, scan_raw, stage_keys
 from pipelines.settings import Settings, load_yaml
-from pipelines.sources import load_contracts
+from pipelines.sources import file_sha256, load_contracts
 from tests.conftest import ROOT
 
 FRAMEWORK = load_yaml(ROOT / "methodology" / "framework.yaml")
@@ -78,6 +78,26 @@ def test_a_file_still_growing_is_left_for_the_next_run(tmp_path):
     assert scan.settling == ["fiscal_capacity/growing.csv"]
     assert list(scan.files) == ["fiscal_capacity/settled.csv"]
     assert scan_raw(tmp_path / "raw", 0.2, SOURCES).settling == []
+
+
+def test_a_scan_waits_only_when_a_file_changed_since_the_last_and_reads_only_those(tmp_path):
+    raw = tmp_path / "raw" / "fiscal_capacity"
+    raw.mkdir(parents=True)
+    for year in (2023, 2024):
+        (raw / f"kapasitas_fiskal_{year}.csv").write_text(f"kode;nilai\n11.01;{year}\n")
+    first = scan_raw(tmp_path / "raw", 0, SOURCES)
+    # The status recorded per file is what lets the next scan trust it; a wrong sha256 in it shows whether it did.
+    known = {p: [*s[:4], "sha-from-the-last-scan"] for p, s in first.stats.items()}
+    start = time.monotonic()
+    again = scan_raw(tmp_path / "raw", 3, SOURCES, known)
+    assert time.monotonic() - start < 1.5, "nothing changed: no settle wait"
+    assert set(again.files.values()) == {"sha-from-the-last-scan"} and again.settling == []
+    (raw / "kapasitas_fiskal_2024.csv").write_text("kode;nilai\n11.01;9\n")
+    start = time.monotonic()
+    changed = scan_raw(tmp_path / "raw", 0.3, SOURCES, known)
+    assert time.monotonic() - start >= 0.3, "a changed file is watched for the settle window"
+    assert changed.files["fiscal_capacity/kapasitas_fiskal_2023.csv"] == "sha-from-the-last-scan"
+    assert changed.files["fiscal_capacity/kapasitas_fiskal_2024.csv"] == file_sha256(raw / "kapasitas_fiskal_2024.csv")
 
 
 def _settings(tmp_path: Path) -> Settings:
