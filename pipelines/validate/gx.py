@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import weakref
 
 import pandas as pd
 
@@ -41,16 +43,26 @@ def parameters(settings: Settings, framework: dict, question_codes: list[str]) -
     }
 
 
+# Per GX context, the validation definition made for each suite name and the expectations it was made with: making
+# one saves the context's configuration as YAML (its datasource, asset and batch definition), which costs more than
+# validating a small file, so each suite is made once per context and then run on every frame it checks.
+_DEFINITIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _run(context, name: str, frame: pd.DataFrame, expectations: list[dict], params: dict):
     """Return the results of one suite on one frame, stored in the context for the Data Docs."""
     import great_expectations as gx
 
-    suite = context.suites.add_or_update(gx.ExpectationSuite(name=name, expectations=expectations))
-    batch = (context.data_sources.add_or_update_pandas(f"src_{name}").add_dataframe_asset(name)
-             .add_batch_definition_whole_dataframe("all"))
-    definition = context.validation_definitions.add_or_update(gx.ValidationDefinition(name=name, data=batch, suite=suite))
-    return definition.run(batch_parameters={"dataframe": frame}, expectation_parameters=params,
-                          result_format={"result_format": "COMPLETE"}).results
+    made = _DEFINITIONS.setdefault(context, {})
+    key = json.dumps(expectations, sort_keys=True, default=str)
+    if made.get(name, (None,))[0] != key:
+        suite = context.suites.add_or_update(gx.ExpectationSuite(name=name, expectations=expectations))
+        batch = (context.data_sources.add_or_update_pandas(f"src_{name}").add_dataframe_asset(name)
+                 .add_batch_definition_whole_dataframe("all"))
+        made[name] = (key, context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=name, data=batch, suite=suite)))
+    return made[name][1].run(batch_parameters={"dataframe": frame}, expectation_parameters=params,
+                             result_format={"result_format": "COMPLETE"}).results
 
 
 def _failure(r, frame: pd.DataFrame, table: str, positions: list[int] | None = None) -> dict:
