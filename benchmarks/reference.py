@@ -1,4 +1,5 @@
-"""Reference points the scoring stage is compared with: a bare DuckDB aggregation and plain pandas."""
+"""Reference points the stages are compared with, each doing like work on the same data: reading the raw files,
+a bare DuckDB aggregation, plain pandas, GX's fixed cost, a per-replication loop."""
 
 from __future__ import annotations
 
@@ -14,6 +15,43 @@ def bare_duckdb_means(curated_dir: Path) -> pd.DataFrame:
     with duckdb.connect() as con:
         return con.execute("SELECT region_code, avg(answer_value) AS mean_answer FROM read_parquet(?) GROUP BY 1",
                            [str(curated_dir / "questionnaire_answers.parquet")]).df()
+
+
+def read_raw_files(paths: list[Path]) -> int:
+    """Read the raw files as plain tables (pandas' C CSV parser as text, calamine for XLSX, json) and return the
+    cells read: the floor for ingest, which reads the same files and checks, parses and resolves every cell."""
+    import json
+
+    from python_calamine import CalamineWorkbook
+
+    cells = 0
+    for path in paths:
+        if path.suffix.lower() == ".xlsx":
+            cells += sum(len(row) for row in CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python())
+        elif path.suffix.lower() == ".json":
+            cells += sum(len(record) for record in json.loads(path.read_text(encoding="utf-8")))
+        else:
+            cells += pd.read_csv(path, sep=_separator(path), dtype=str, encoding="utf-8-sig",
+                                 encoding_errors="replace", on_bad_lines="skip").size
+    return cells
+
+
+def _separator(path: Path) -> str:
+    """Return the separator the first line uses most, as ingest chooses it."""
+    first = path.read_text(encoding="utf-8-sig", errors="replace").split("\n", 1)[0]
+    return max([",", ";", "\t", "|"], key=first.count)
+
+
+def region_dimension_means(con: duckdb.DuckDBPyConnection, curated_dir: Path) -> int:
+    """Return the rows of a bare DuckDB mean answer per region and dimension over the curated Parquet (answers joined
+    to the question bank and the methodology's elements): the floor for the readiness scoring chain."""
+    return con.execute("""
+        SELECT count(*) FROM (
+            SELECT a.region_code, n.parent_code AS dimension, avg(a.answer_value) AS mean_answer
+            FROM read_parquet(?) a JOIN read_parquet(?) b USING (question_code)
+            JOIN methodology.node n ON n.node_code = b.element AND n.index_code = 'readiness'
+            GROUP BY ALL)""", [str(curated_dir / "questionnaire_answers.parquet"),
+                               str(curated_dir / "question_bank.parquet")]).fetchall()[0][0]
 
 
 def _weighted_mean(frame: pd.DataFrame, keys: list[str], value: str, weight: str) -> pd.DataFrame:
