@@ -6,6 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import get_colorscale
 
+# Made once: plotly validates the scale's name against every named scale on each call.
+RED_YELLOW_GREEN = get_colorscale("RdYlGn")
 ISLAND_COLOURS = {
     "Sumatera": "#1f77b4", "Kepulauan Riau": "#17becf", "Jawa": "#d62728", "Bali dan Nusa Tenggara": "#ff7f0e",
     "Kalimantan": "#2ca02c", "Sulawesi": "#9467bd", "Maluku": "#8c564b", "Papua": "#e377c2",
@@ -144,11 +146,13 @@ def region_radar(dimensions: pd.DataFrame, name: str) -> dict:
 
 def region_heatmap(cells: pd.DataFrame, dimensions: list[str], aspects: list[str]) -> dict:
     """Return a heatmap spec of dimension (rows, in order) × aspect (columns, in order) scores, 0-100."""
-    grid = cells.pivot(index="dimension_label", columns="aspect_label", values="cell_score").reindex(
-        index=dimensions, columns=aspects)
-    z = [[None if pd.isna(v) else round(float(v), 2) for v in row] for row in grid.to_numpy()]
+    # A lookup rather than a pivot: 514 pages of a few dozen cells each.
+    score = dict(zip(zip(cells["dimension_label"], cells["aspect_label"]), cells["cell_score"]))
+    if len(score) < len(cells):
+        raise ValueError("region_heatmap: a dimension × aspect cell appears twice")
+    z = [[None if pd.isna(v := score.get((d, a))) else round(float(v), 2) for a in aspects] for d in dimensions]
     return _spec([{"type": "heatmap", "z": z, "x": aspects, "y": dimensions, "zmin": 0, "zmax": 100,
-                   "colorscale": get_colorscale("RdYlGn"), "hovertemplate": "%{y} × %{x}: %{z:.1f}<extra></extra>",
+                   "colorscale": RED_YELLOW_GREEN, "hovertemplate": "%{y} × %{x}: %{z:.1f}<extra></extra>",
                    "texttemplate": "%{z:.0f}"}],
                  height=360, yaxis={"autorange": "reversed"}, margin={"t": 20, "b": 40, "l": 150, "r": 20})
 

@@ -34,8 +34,11 @@ def num(value: object, decimals: int = 2, sign: bool = False) -> Markup:
         return Markup("")
     if sign and float(value) > 0:
         text = "+" + text
-    return Markup('<span class="n" data-v="{}" data-d="{}"{}>{}</span>').format(
-        repr(round(float(value), PUBLISHED_DECIMALS)), decimals, Markup(' data-sign="1"') if sign else "", text)
+    # Built as text, not with Markup.format (a page has thousands): every part is a number written here, nothing
+    # that needs escaping.
+    signed = ' data-sign="1"' if sign else ""
+    return Markup(f'<span class="n" data-v="{round(float(value), PUBLISHED_DECIMALS)!r}" data-d="{decimals}"{signed}>'
+                  f'{text}</span>')
 
 
 def t(indonesian: object, english: object | None = None) -> Markup:
@@ -43,7 +46,7 @@ def t(indonesian: object, english: object | None = None) -> Markup:
     english = indonesian if english is None else english
     if english == indonesian:
         return escape(indonesian)
-    return Markup('<span class="l-id">{}</span><span class="l-en">{}</span>').format(indonesian, english)
+    return Markup(f'<span class="l-id">{escape(indonesian)}</span><span class="l-en">{escape(english)}</span>')
 
 
 # The parts of a publication that can be missing (score.part_status, the report's images), in both languages.
