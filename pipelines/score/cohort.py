@@ -245,6 +245,8 @@ def select(seats: Seats, scores: np.ndarray) -> Selection:
             need = np.full(reps, wanted)
         need = np.minimum(need, seats.size - taken)
         for position in range(n):
+            if not (need > 0).any():   # every replication has its seats of this phase: the rest take none
+                break
             cand = order[:, position]
             open_seat = mask[cand] & valid[rows, cand] & ~selected[rows, cand] & (need > 0)
             if len(limits):

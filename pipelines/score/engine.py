@@ -261,9 +261,18 @@ def override_indicators(con: duckdb.DuckDBPyConnection, stage: str, resolved: di
 
 
 def build_indicators(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units: str, values: str,
-                     indicators: str | None = None, overrides: dict[str, dict] | None = None) -> None:
-    """Run the stages up to the indicators' scores (eng_score at height 1), with stage methods overridden."""
-    prepare(con, method, units, values, indicators)
+                     indicators: str | None = None, overrides: dict[str, dict] | None = None,
+                     prepared: bool = False) -> None:
+    """Run the stages up to the indicators' scores (eng_score at height 1), with stage methods overridden.
+
+    `prepared`: an earlier call on `con` loaded the same methodology and inputs, and only the overridden methods
+    differ (the Monte Carlo's variants), so the inputs are not loaded and checked again.
+    """
+    if prepared:
+        con.execute("CREATE OR REPLACE TEMP TABLE eng_node AS SELECT * FROM eng_node_prepared")
+    else:
+        prepare(con, method, units, values, indicators)
+        con.execute("CREATE OR REPLACE TEMP TABLE eng_node_prepared AS SELECT * FROM eng_node")
     for stage, resolved in (overrides or {}).items():
         override_indicators(con, stage, resolved)
     screen_units(con)

@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
-from scipy.stats import rankdata
 
 from pipelines.score import engine
 from pipelines.score.index_method import IndexMethodology
@@ -115,7 +114,7 @@ def index_model(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units:
     unit_codes: list[str] | None = None
     for key in [(), *(_variant_keys(method) if stages else [])]:
         overrides = {s: method.uncertainty[s][i] for s, i in zip(stages, key)}
-        engine.build_indicators(con, method, units, values, indicators, overrides)
+        engine.build_indicators(con, method, units, values, indicators, overrides, prepared=unit_codes is not None)
         if unit_codes is None:
             nodes = con.sql("""SELECT node_code, parent_code, height, weight, min_availability_pct, aggregation_method,
                                       coalesce(aggregation_p, 1) AS aggregation_p, is_indicator
@@ -168,12 +167,20 @@ def _mean(method: str, p: float, values: np.ndarray, inverse: bool = False) -> n
     raise UncertaintyError(f"the {method} mean cannot be computed per replication")
 
 
+def _sum_by_parent(values: np.ndarray, incidence: np.ndarray) -> np.ndarray:
+    """Return the sums of `values` over its first axis (children) per parent of `incidence` (children × parents, 0/1):
+    one matrix product over whole replications × units planes."""
+    return (incidence.T @ values.reshape(len(values), -1)).reshape(incidence.shape[1], *values.shape[1:])
+
+
 def aggregate(model: IndexModel, scores: np.ndarray, applicable: np.ndarray, weights: np.ndarray,
               methods: np.ndarray, p: np.ndarray) -> np.ndarray:
     """Return the index score of every unit (replications × units) from the indicators' scores, as the engine does.
 
     weights is (replications, nodes); methods and p give each aggregate's mean. Missing children drop out with their
-    weight while the node's minimum availability is met; structurally absent children count for nothing.
+    weight while the node's minimum availability is met; structurally absent children count for nothing. A level's
+    arrays are children × replications × units: weighting a child then scales a contiguous plane, and summing the
+    children per parent is one matrix product.
     """
     reps, n = weights.shape[0], scores.shape[0]
     value: dict[int, np.ndarray] = {int(leaf): scores[None, :, i] for i, leaf in enumerate(model.leaves)}
@@ -181,40 +188,42 @@ def aggregate(model: IndexModel, scores: np.ndarray, applicable: np.ndarray, wei
     for level in model.levels:
         # Leaves (and aggregates whose weights did not vary) have one row; the others one per replication.
         rows = max(value[int(c)].shape[0] for c in level.children)
-        child_values = np.stack([np.broadcast_to(value[int(c)], (rows, n)) for c in level.children], axis=-1)
-        child_applies = np.stack([applies[int(c)] for c in level.children], axis=-1).astype(float)
-        w = weights[:, level.children]
-        if child_values.shape[0] == 1 and np.all(w == w[:1]):
-            w = w[:1]  # the same for every replication: compute once
+        child_values = np.stack([np.broadcast_to(value[int(c)], (rows, n)) for c in level.children])
+        child_applies = np.stack([applies[int(c)] for c in level.children]).astype(float)
+        w = weights[:, level.children].T
+        if child_values.shape[1] == 1 and np.all(w == w[:, :1]):
+            w = w[:, :1]  # the same for every replication: compute once
         present = ~np.isnan(child_values)
-        parent_applies = child_applies @ level.incidence > 0
+        parent_applies = level.incidence.T @ child_applies > 0
         for method, power in sorted(set(zip(methods[level.parents], p[level.parents]))):
             columns = np.flatnonzero((methods[level.parents] == method) & (p[level.parents] == power))
             parents = level.parents[columns]
-            incidence = level.incidence[:, columns]
-            in_use = incidence.sum(axis=1) > 0
+            in_use = level.incidence[:, columns].sum(axis=1) > 0
             if method in ("geometric", "harmonic") or (method == "generalised" and power < 0):
-                bad = present[..., in_use] & (child_values[..., in_use] <= 0)
+                bad = present[in_use] & (child_values[in_use] <= 0)
                 if bad.any():
-                    _, unit, child = np.argwhere(bad)[0]
+                    # The first by replication, unit, then child: the same value whatever the arrays' layout.
+                    _, unit, child = np.argwhere(np.moveaxis(bad, 0, -1))[0]
                     raise UncertaintyError(
                         f"{model.code}: the {method} mean cannot take {model.nodes[level.children[in_use][child]]} = "
-                        f"{child_values[..., in_use][bad][0]:g} for unit {model.units[unit]}; draw normalisations with "
-                        "a strictly positive range, such as minmax {low: 1, high: 100}")
+                        f"{np.moveaxis(child_values[in_use], 0, -1)[np.moveaxis(bad, 0, -1)][0]:g} for unit "
+                        f"{model.units[unit]}; draw normalisations with a strictly positive range, such as minmax "
+                        "{low: 1, high: 100}")
             terms = np.where(present, _mean(method, power, child_values), 0.0)
-            ww = w[:, None, :]
-            numerator = (terms * ww) @ incidence
-            weight_present = (present * ww) @ incidence
-            weight_applicable = (child_applies[None] * ww) @ incidence
+            ww = w[:, :, None]
+            incidence = level.incidence[:, columns]
+            numerator = _sum_by_parent(terms * ww, incidence)
+            weight_present = _sum_by_parent(present * ww, incidence)
+            weight_applicable = _sum_by_parent(child_applies[:, None, :] * ww, incidence)
             with np.errstate(divide="ignore", invalid="ignore"):
                 availability = 100.0 * weight_present / weight_applicable
                 mean = _mean(method, power, numerator / weight_present, inverse=True)
             # 1e-9: the engine compares the same ratio computed in another order
-            ok = (weight_present > 0) & (availability >= model.min_availability_pct[parents] - 1e-9)
+            ok = (weight_present > 0) & (availability >= model.min_availability_pct[parents][:, None, None] - 1e-9)
             result = np.where(ok, mean, np.nan)
             for j, parent in enumerate(parents):
-                value[int(parent)] = result[..., j]
-                applies[int(parent)] = parent_applies[:, columns[j]]
+                value[int(parent)] = result[j]
+                applies[int(parent)] = parent_applies[columns[j]]
     root = value[model.root]
     return np.broadcast_to(root, (reps, n)).copy()
 
@@ -253,10 +262,22 @@ def simulate(model: IndexModel, choices: np.ndarray) -> np.ndarray:
 
 
 def ranks(scores: np.ndarray, decimals: int | None = None) -> np.ndarray:
-    """Return ranks per row (1 = highest score, ties share the best rank, missing scores have none)."""
+    """Return ranks per row (1 = highest score, ties share the best rank, missing scores have none), as
+    scipy's rankdata(method="min", nan_policy="omit") gives them, in one sort of all rows at once."""
     if decimals is not None:
         scores = np.round(scores, decimals)
-    return rankdata(-scores, method="min", axis=-1, nan_policy="omit")
+    descending = -np.asarray(scores, dtype=float)
+    order = np.argsort(descending, axis=-1, kind="stable")   # missing scores sort last
+    ordered = np.take_along_axis(descending, order, axis=-1)
+    starts = np.ones(ordered.shape, dtype=bool)
+    starts[..., 1:] = ordered[..., 1:] != ordered[..., :-1]
+    # Each score's rank is 1 + the position of the first of the scores equal to it.
+    first = np.maximum.accumulate(np.where(starts, np.arange(ordered.shape[-1]), 0), axis=-1)
+    out = np.empty(ordered.shape, dtype=np.int64)
+    np.put_along_axis(out, order, first + 1, axis=-1)
+    missing = np.isnan(descending)
+    # Integers unless a score is missing, as from rankdata: the published ranks keep their type.
+    return np.where(missing, np.nan, out) if missing.any() else out
 
 
 def design(factors: list[Factor], base_samples: int, seed: int) -> np.ndarray:

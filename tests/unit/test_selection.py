@@ -198,3 +198,19 @@ def test_the_writer_stamps_the_hashes_and_proposes_the_selected_in_rank_order():
         == [("methodology-1", "inputs-1")]
     proposed = con.sql("SELECT region_code, selection_rank, inputs_hash FROM score.cohort_proposed").fetchall()
     assert proposed == [("11.01", 1.0, "inputs-1"), ("12.01", 3.0, "inputs-1")]
+
+
+def test_ranks_are_scipys_min_ranks_of_the_negated_scores_with_missing_ones_left_out():
+    from scipy.stats import rankdata
+
+    rng = np.random.default_rng(3)
+    for trial in range(200):
+        scores = rng.integers(0, 6, (5, 11)).astype(float)   # few distinct values: many ties
+        if trial % 2:
+            scores[rng.random(scores.shape) < 0.25] = np.nan
+        expected = rankdata(-np.round(scores, 1), method="min", axis=-1, nan_policy="omit")
+        got = uncertainty.ranks(scores, decimals=1)
+        assert np.array_equal(got, expected, equal_nan=True) and got.dtype == expected.dtype
+    assert np.array_equal(uncertainty.ranks(np.array([[2.0, np.nan, 2.0, 7.0]])), [[2.0, np.nan, 2.0, 1.0]],
+                          equal_nan=True)
+    assert uncertainty.ranks(np.array([[0.5, 0.25, 0.5]])).tolist() == [[1, 3, 1]]
