@@ -171,6 +171,10 @@ def _run_stages(settings: Settings, steps: Steps, run: dict,
         note_ignored(list(staged.ignored.itertuples(index=False, name=None)))
         stage("validate")
         curated = steps.validate(staged, settings, plan.keys["validate"], methodology.framework)
+        # Scoring and the report read the curated layer from Parquet. The tables are emptied in place, not only let
+        # go: Prefect keeps each task's return value until the flow run ends, at national size 1.8 M answers twice.
+        staged.tables.clear()
+        curated.tables.clear()
     else:
         from pipelines.validate.run import read_curated
 
