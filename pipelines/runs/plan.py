@@ -218,6 +218,11 @@ def scan_path(settings: Settings) -> Path:
     return settings.staging_dir / "raw_scan.json"
 
 
+def last_scan(settings: Settings) -> dict[str, list]:
+    """Return the file status the last plan kept (RawScan.stats), {} if none: what scan_raw takes as `known`."""
+    return _json(scan_path(settings))
+
+
 @dataclass
 class Plan:
     """What this refresh does: the stages to run (in order), the keys, and the raw files it must wait for."""
@@ -243,12 +248,11 @@ def refresh_plan(settings: Settings, methodology_hash: str, force: bool = False,
     """
     settle = float(settings.operations.get("settle_seconds", 0) if settle_seconds is None else settle_seconds)
     pii_salt(settings.salt_path)   # created before the keys are taken, so the first run's key is the one that lasts
-    path = scan_path(settings)
-    known = _json(path)
+    known = last_scan(settings)
     scan = scan_raw(settings.raw_dir, settle, load_contracts(settings.sources_dir), known)
     if scan.stats != known:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_text(path, json.dumps(scan.stats, indent=1, sort_keys=True))
+        scan_path(settings).parent.mkdir(parents=True, exist_ok=True)
+        write_text(scan_path(settings), json.dumps(scan.stats, indent=1, sort_keys=True))
     keys = stage_keys(settings, scan, methodology_hash)
     stored = stored_keys(settings)
     order = list(STAGES)

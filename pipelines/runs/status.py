@@ -10,7 +10,7 @@ from pipelines.ingest.run import ignored_now
 from pipelines.report.publish import live
 from pipelines.runs import record
 from pipelines.runs.lock import lock_holder
-from pipelines.runs.plan import STAGES, raw_changes, scan_raw, stage_keys, stored_keys
+from pipelines.runs.plan import STAGES, last_scan, raw_changes, scan_raw, stage_keys, stored_keys
 from pipelines.score.methodology import MethodologyError, load as load_methodology
 from pipelines.settings import Settings
 from pipelines.sources import load_contracts
@@ -29,8 +29,9 @@ def refresh_status(settings: Settings, runs: int = 10) -> dict:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         published = {"path": str(folder), "inputs_hash": manifest["inputs_hash"],
                      "methodology_hash": manifest["methodology_hash"], "pages": len(manifest["pages"])}
+    # As the next refresh's plan sees them (but without keeping what it saw: status only reads).
     scan = scan_raw(settings.raw_dir, float(settings.operations.get("settle_seconds", 0)),
-                    load_contracts(settings.sources_dir))
+                    load_contracts(settings.sources_dir), last_scan(settings))
     waiting = raw_changes(settings, scan)
     history = record.runs(settings.runs_dir)
     # Compare with the methodology folder the last run used (it may be a copy passed with --methodology).
