@@ -77,15 +77,24 @@ def scan_raw(raw_dir: Path, settle_seconds: float, sources: Contracts, known: di
     return RawScan(files=files, settling=settling, stats={p: [*after[p], h] for p, h in files.items()})
 
 
-def _imports(path: Path) -> set[str]:
+# What each module source imports, by the source's sha256: a refresh plans twice (before Prefect starts, and under
+# the lock), and parsing every step's modules is most of a plan's time.
+_IMPORTS: dict[str, frozenset[str]] = {}
+
+
+def _imports(path: Path) -> frozenset[str]:
     """Return the pipelines modules a module's source imports (at any depth of its code)."""
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("pipelines"):
-            found |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
-        elif isinstance(node, ast.Import):
-            found |= {a.name for a in node.names if a.name.startswith("pipelines")}
-    return found
+    source = path.read_bytes()
+    key = hashlib.sha256(source).hexdigest()
+    if key not in _IMPORTS:
+        found = set()
+        for node in ast.walk(ast.parse(source.decode("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("pipelines"):
+                found |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+            elif isinstance(node, ast.Import):
+                found |= {a.name for a in node.names if a.name.startswith("pipelines")}
+        _IMPORTS[key] = frozenset(found)
+    return _IMPORTS[key]
 
 
 def _module_file(module: str) -> Path | None:
