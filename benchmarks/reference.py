@@ -24,6 +24,8 @@ def read_raw_files(paths: list[Path]) -> int:
 
     from python_calamine import CalamineWorkbook
 
+    from pipelines.ingest.readers import delimiter_of
+
     cells = 0
     for path in paths:
         if path.suffix.lower() == ".xlsx":
@@ -31,15 +33,10 @@ def read_raw_files(paths: list[Path]) -> int:
         elif path.suffix.lower() == ".json":
             cells += sum(len(record) for record in json.loads(path.read_text(encoding="utf-8")))
         else:
-            cells += pd.read_csv(path, sep=_separator(path), dtype=str, encoding="utf-8-sig",
+            first = path.read_text(encoding="utf-8-sig", errors="replace").split("\n", 1)[0]
+            cells += pd.read_csv(path, sep=delimiter_of(first), dtype=str, encoding="utf-8-sig",
                                  encoding_errors="replace", on_bad_lines="skip").size
     return cells
-
-
-def _separator(path: Path) -> str:
-    """Return the separator the first line uses most, as ingest chooses it."""
-    first = path.read_text(encoding="utf-8-sig", errors="replace").split("\n", 1)[0]
-    return max([",", ";", "\t", "|"], key=first.count)
 
 
 def region_dimension_means(con: duckdb.DuckDBPyConnection, curated_dir: Path) -> int:

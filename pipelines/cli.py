@@ -242,10 +242,12 @@ def preflight(data_dir: Optional[Path], methodology: Optional[Path], wait: float
 def _nothing_to_redo(settings: Settings, force: bool) -> bool:
     """Return whether this refresh's plan redoes nothing (or waits for files still being written): decided before
     Prefect starts, whose temporary server would cost such a run nearly all of its time."""
+    from pipelines.runs.lock import lock_holder
     from pipelines.runs.plan import refresh_plan
     from pipelines.score.methodology import load
 
-    if force:
+    # A refresh running now (this one waits for it, --wait) is about to change what a plan made now would find.
+    if force or lock_holder(settings.lock_path) is not None:
         return False
     try:
         plan = refresh_plan(settings, load(settings.methodology_dir).hash)

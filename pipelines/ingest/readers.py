@@ -62,12 +62,17 @@ def _decode(data: bytes) -> str:
         raise UnreadableFile("the text is neither UTF-8 nor Windows-1252; save it again as CSV UTF-8") from None
 
 
+def delimiter_of(first_line: str) -> str:
+    """Return the column separator a CSV's first line uses most (comma, semicolon, tab or bar)."""
+    return max([",", ";", "\t", "|"], key=first_line.count)
+
+
 def _csv_records(path: Path, limit: int | None = None) -> list[tuple[int, list[str]]]:
     """Return (line number where the record ends, cells) for every non-empty record of a CSV (the first `limit`)."""
     text = _decode(path.read_bytes())
     sample = text[:20000]
     first_line = sample.splitlines()[0] if sample.splitlines() else ""
-    delimiter = max([",", ";", "\t", "|"], key=first_line.count)
+    delimiter = delimiter_of(first_line)
     if first_line.count(delimiter) == 0:
         raise UnreadableFile("no column separator (comma, semicolon or tab) found in the first line")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)

@@ -77,24 +77,35 @@ def scan_raw(raw_dir: Path, settle_seconds: float, sources: Contracts, known: di
     return RawScan(files=files, settling=settling, stats={p: [*after[p], h] for p, h in files.items()})
 
 
-# What each module source imports, by the source's sha256: a refresh plans twice (before Prefect starts, and under
-# the lock), and parsing every step's modules is most of a plan's time.
-_IMPORTS: dict[str, frozenset[str]] = {}
+@dataclass(frozen=True)
+class _Module:
+    """What the plan reads of a module's source: the pipelines modules it imports, and its READS if it has one."""
+
+    imports: frozenset[str]
+    reads: tuple[str, ...] | None
 
 
-def _imports(path: Path) -> frozenset[str]:
-    """Return the pipelines modules a module's source imports (at any depth of its code)."""
+# Modules by their source's sha256: a refresh plans twice (before Prefect starts, and under the lock), and parsing
+# every step's modules is most of a plan's time.
+_MODULES: dict[str, _Module] = {}
+
+
+def _module(path: Path) -> _Module:
+    """Return the imports (at any depth of its code) and the READS of the module at `path`, parsing it once."""
     source = path.read_bytes()
     key = hashlib.sha256(source).hexdigest()
-    if key not in _IMPORTS:
+    if key not in _MODULES:
+        tree = ast.parse(source.decode("utf-8"))
         found = set()
-        for node in ast.walk(ast.parse(source.decode("utf-8"))):
+        for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("pipelines"):
                 found |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
             elif isinstance(node, ast.Import):
                 found |= {a.name for a in node.names if a.name.startswith("pipelines")}
-        _IMPORTS[key] = frozenset(found)
-    return _IMPORTS[key]
+        reads = next((tuple(ast.literal_eval(node.value)) for node in tree.body if isinstance(node, ast.Assign)
+                      and any(isinstance(t, ast.Name) and t.id == "READS" for t in node.targets)), None)
+        _MODULES[key] = _Module(frozenset(found), reads)
+    return _MODULES[key]
 
 
 def _module_file(module: str) -> Path | None:
@@ -125,7 +136,7 @@ def step_code(modules: list[str]) -> list[Path]:
             continue
         seen[module] = path
         parent = module.rpartition(".")[0]
-        todo += [m for m in _imports(path) | ({parent} if parent else set()) if m not in seen]
+        todo += [m for m in _module(path).imports | ({parent} if parent else set()) if m not in seen]
     files = set(seen.values())
     for folder in {p.parent for p in files}:
         files |= _own_data_files(folder)
@@ -154,10 +165,10 @@ def _reads(module: str) -> tuple[str, ...]:
     """Return a step module's READS, read from its source: importing every step to learn it would cost the plan
     more than the rest of its work."""
     path = _module_file(module)
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "READS" for t in node.targets):
-            return tuple(ast.literal_eval(node.value))
-    raise ValueError(f"{path}: a step module declares READS = (...), the Settings attributes it reads")
+    reads = _module(path).reads
+    if reads is None:
+        raise ValueError(f"{path}: a step module declares READS = (...), the Settings attributes it reads")
+    return reads
 
 
 def declared_inputs(settings: Settings, modules: list[str]) -> dict[str, object]:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
+from scipy.stats import rankdata
 
 from pipelines.score import engine
 from pipelines.score.index_method import IndexMethodology
@@ -262,22 +263,10 @@ def simulate(model: IndexModel, choices: np.ndarray) -> np.ndarray:
 
 
 def ranks(scores: np.ndarray, decimals: int | None = None) -> np.ndarray:
-    """Return ranks per row (1 = highest score, ties share the best rank, missing scores have none), as
-    scipy's rankdata(method="min", nan_policy="omit") gives them, in one sort of all rows at once."""
+    """Return ranks per row (1 = highest score, ties share the best rank, missing scores have none)."""
     if decimals is not None:
         scores = np.round(scores, decimals)
-    descending = -np.asarray(scores, dtype=float)
-    order = np.argsort(descending, axis=-1, kind="stable")   # missing scores sort last
-    ordered = np.take_along_axis(descending, order, axis=-1)
-    starts = np.ones(ordered.shape, dtype=bool)
-    starts[..., 1:] = ordered[..., 1:] != ordered[..., :-1]
-    # Each score's rank is 1 + the position of the first of the scores equal to it.
-    first = np.maximum.accumulate(np.where(starts, np.arange(ordered.shape[-1]), 0), axis=-1)
-    out = np.empty(ordered.shape, dtype=np.int64)
-    np.put_along_axis(out, order, first + 1, axis=-1)
-    missing = np.isnan(descending)
-    # Integers unless a score is missing, as from rankdata: the published ranks keep their type.
-    return np.where(missing, np.nan, out) if missing.any() else out
+    return rankdata(-scores, method="min", axis=-1, nan_policy="omit")
 
 
 def design(factors: list[Factor], base_samples: int, seed: int) -> np.ndarray:
