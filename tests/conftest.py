@@ -101,9 +101,29 @@ def run_command(line: str, cwd: Path, timeout: float = 900) -> "subprocess.Compl
 
 @pytest.fixture(scope="session")
 def demo_project(tmp_path_factory):
-    """A copy of the project in which README's `make demo` has run as written; returns (root, completed process)."""
-    root = project_copy(tmp_path_factory.mktemp("project"))
-    return root, run_command("make demo", root)
+    """A copy of the project in which README's `make demo` has run as written; returns (root, completed process).
+
+    Built once for the whole run, however many pytest-xdist workers ask for it: the first one builds it under a
+    lock in the folder all workers share, the others wait for it and read the outcome it left (tests only read it).
+    """
+    import fcntl
+    import json
+    import shutil
+    import subprocess
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    root, outcome = shared / "demo-project", shared / "demo-project.json"
+    with open(shared / "demo-project.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not outcome.exists():
+            shutil.rmtree(root, ignore_errors=True)   # what a build that failed in another worker left
+            root.mkdir()
+            done = run_command("make demo", project_copy(root))
+            outcome.write_text(json.dumps({"returncode": done.returncode, "stdout": done.stdout,
+                                           "stderr": done.stderr}), encoding="utf-8")
+    done = json.loads(outcome.read_text(encoding="utf-8"))
+    return root, subprocess.CompletedProcess("make demo", done["returncode"], done["stdout"], done["stderr"])
 
 
 @pytest.fixture
