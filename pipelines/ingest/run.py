@@ -490,8 +490,9 @@ def stage(results: dict[str, list[FileResult]], contract: Contracts, staging_dir
             clashes.append(clashing)
         tables[spec["table"]] = kept
         superseded.append(dropped)
-    answers = answers[answers["submission_id"].isin(tables["questionnaire_submissions"]["submission_id"])]
-    tables["questionnaire_answers"] = answers.reset_index(drop=True)
+    kept = answers["submission_id"].isin(tables["questionnaire_submissions"]["submission_id"])
+    # Usually every answer's submission is kept, and taking all 1.8 M rows of a national delivery costs seconds.
+    tables["questionnaire_answers"] = answers if kept.all() else answers[kept].reset_index(drop=True)
     records = [r.record for rs in results.values() for r in rs]
     quarantine = _concat([r.problems for rs in results.values() for r in rs] + clashes, QUARANTINE_COLUMNS)
     superseded = _concat(superseded, SUPERSEDED_COLUMNS)
