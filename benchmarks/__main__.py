@@ -163,10 +163,16 @@ def refresh_with_server(data_dir: Path) -> dict:
         server.wait(timeout=60)
 
 
+def forget_caches(staging_dir: Path) -> None:
+    """Delete what ingest and validation keep between runs (parses by file, suite results by table): a cold run."""
+    for cache in ("cache", "validation_cache"):
+        shutil.rmtree(staging_dir / cache, ignore_errors=True)
+
+
 def _processes(data_dir: Path) -> dict:
     """Return the refreshes in new processes (cold, unchanged, one file changed, one changed with a server up) and
     the start of the command line itself, the floor of any of them."""
-    shutil.rmtree(data_dir / "staging" / "cache", ignore_errors=True)
+    forget_caches(data_dir / "staging")
     figures = {"refresh_cold": refresh_process(data_dir, "--force"), "refresh_unchanged": refresh_process(data_dir),
                "cli_start": timed_process([_readiness(), "--help"])}
     fiscal = sorted((data_dir / "raw" / "fiscal_capacity").glob("*.csv"))[-1]
@@ -208,7 +214,7 @@ def run(size: str, profile: bool, max_rss_gib: float) -> dict:
     read = measure("reading the same raw files as plain tables (pandas C parser, calamine)",
                    lambda: read_raw_files(paths), lambda cells: cells)
     read.pop("result")
-    shutil.rmtree(settings.staging_dir / "cache", ignore_errors=True)
+    forget_caches(settings.staging_dir)
     stages = [measure("ingest", lambda: ingest(settings, methodology.framework), lambda s: int(s.files["rows_read"].sum()), profile_dir)]
     staged = stages[0].pop("result")
     answers = len(staged.tables["questionnaire_answers"])
@@ -235,12 +241,14 @@ def run(size: str, profile: bool, max_rss_gib: float) -> dict:
     agreement = float((got - expected).abs().max())
     warm_ingest = measure("ingest, unchanged files", lambda: ingest(settings, methodology.framework), lambda s: int(s.files["rows_read"].sum()))
     warm_ingest.pop("result")
+    warm_validate = measure("validate, unchanged tables", lambda: validate(staged, settings, methodology.framework))
+    warm_validate.pop("result")
     return {
         "size": size, "date": time.strftime("%Y-%m-%d"), "commit": _commit(), "load": _load(),
         "machine": f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GiB, "
                    f"{platform.platform()}, Python {platform.python_version()}",
         "generated_s": generated, "files": len(staged.files), "raw_rows": int(staged.files["rows_read"].sum()),
-        "answers": answers, "stages": stages, "references": [read, again, copied, panda, warm_ingest],
+        "answers": answers, "stages": stages, "references": [read, again, copied, panda, warm_ingest, warm_validate],
         **processes, "readiness_chain": chain, "pandas_vs_duckdb_max_abs_diff": agreement, "monte_carlo": monte_carlo,
     }
 

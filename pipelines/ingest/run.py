@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines import __version__
+from pipelines.code import code_hash
 from pipelines.ingest import bps, reference
 from pipelines.ingest.canonical import (
     DTYPES, LOG_TEXT_CHARS, QUARANTINE_COLUMNS, Problems, better_source, canonical_rows, check_required_columns,
@@ -202,7 +202,7 @@ class Context:
     resolver: RegionResolver
     salt: str
     bank: pd.DataFrame
-    version: str
+    code: str    # code_hash of the ingest step: a parse made by other parsing code is not reused
     reference_digest: str = ""
 
     def cache_key(self, source: str, source_file: str, sha256: str, options: dict) -> str:
@@ -211,7 +211,7 @@ class Context:
 
         The path is part of the key because parsed rows carry it (source_file, submission ids).
         """
-        parts = [source_file, sha256, self.version, json.dumps(self.contract[source], sort_keys=True, default=str),
+        parts = [source_file, sha256, self.code, json.dumps(self.contract[source], sort_keys=True, default=str),
                  json.dumps(self.framework, sort_keys=True), self.salt, self.reference_digest,
                  json.dumps(options, sort_keys=True, default=str)]
         if source == "questionnaires":
@@ -409,7 +409,7 @@ def ingest(settings: Settings, framework: dict, expected: dict[str, str] | None 
     context = Context(
         contract=contracts, framework=framework,
         resolver=reference.resolver(settings.reference_dir),
-        salt=pii_salt(settings.salt_path), bank=NO_BANK, version=__version__,
+        salt=pii_salt(settings.salt_path), bank=NO_BANK, code=code_hash(["pipelines.ingest.run"]),
         reference_digest=folder_digest(settings.reference_dir))
     cache_dir = settings.staging_dir / "cache"
     results: dict[str, list[FileResult]] = {}

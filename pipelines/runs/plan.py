@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 import time
@@ -11,22 +10,19 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import __version__
 from pipelines.atomic import write_text
+from pipelines.code import code_hash, module_file, module_info
 from pipelines.report.publish import missing_parts
 from pipelines.settings import Settings
 from pipelines.sources import (
-    Contracts, files_digest, fingerprint, folder_digest, is_input, load_contracts, pii_salt, raw_files,
+    Contracts, fingerprint, folder_digest, is_input, load_contracts, pii_salt, raw_files,
 )
 from pipelines.warehouse import read as read_warehouse
 
-PACKAGE = Path(__file__).resolve().parent.parent
 # Stages in run order; a stage whose key changed is redone with every stage after it. Each is made by the steps
 # (modules) listed: their code, what they import from pipelines/ and the inputs they declare (READS) make its key.
 STAGES = {"validate": ["pipelines.ingest.run", "pipelines.validate.run"], "score": ["pipelines.score.run"],
           "report": ["pipelines.report.site"]}
-# Beside a step's Python modules, the SQL and templates of their folders are its code.
-DATA_SUFFIXES = (".sql", ".j2")
 
 
 @dataclass
@@ -77,77 +73,6 @@ def scan_raw(raw_dir: Path, settle_seconds: float, sources: Contracts, known: di
     return RawScan(files=files, settling=settling, stats={p: [*after[p], h] for p, h in files.items()})
 
 
-@dataclass(frozen=True)
-class _Module:
-    """What the plan reads of a module's source: the pipelines modules it imports, and its READS if it has one."""
-
-    imports: frozenset[str]
-    reads: tuple[str, ...] | None
-
-
-# Modules by their source's sha256: a refresh plans twice (before Prefect starts, and under the lock), and parsing
-# every step's modules is most of a plan's time.
-_MODULES: dict[str, _Module] = {}
-
-
-def _module(path: Path) -> _Module:
-    """Return the imports (at any depth of its code) and the READS of the module at `path`, parsing it once."""
-    source = path.read_bytes()
-    key = hashlib.sha256(source).hexdigest()
-    if key not in _MODULES:
-        tree = ast.parse(source.decode("utf-8"))
-        found = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("pipelines"):
-                found |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
-            elif isinstance(node, ast.Import):
-                found |= {a.name for a in node.names if a.name.startswith("pipelines")}
-        reads = next((tuple(ast.literal_eval(node.value)) for node in tree.body if isinstance(node, ast.Assign)
-                      and any(isinstance(t, ast.Name) and t.id == "READS" for t in node.targets)), None)
-        _MODULES[key] = _Module(frozenset(found), reads)
-    return _MODULES[key]
-
-
-def _module_file(module: str) -> Path | None:
-    path = PACKAGE.parent / module.replace(".", "/")
-    return next((p for p in (path.with_suffix(".py"), path / "__init__.py") if p.is_file()), None)
-
-
-def _own_data_files(folder: Path) -> set[Path]:
-    """Return the SQL and templates of a package folder (models/, templates/ ...), not those of packages inside it."""
-    found = set()
-    for path in folder.rglob("*"):
-        between = path.parent.relative_to(folder).parts
-        if path.suffix in DATA_SUFFIXES and not any(
-                (folder.joinpath(*between[:i + 1]) / "__init__.py").exists() for i in range(len(between))):
-            found.add(path)
-    return found
-
-
-def step_code(modules: list[str]) -> list[Path]:
-    """Return the code a step runs: its modules, every pipelines module they import in turn, and the SQL and
-    templates in the folders of those modules."""
-    seen: dict[str, Path] = {}
-    todo = list(modules)
-    while todo:
-        module = todo.pop()
-        path = _module_file(module)
-        if module in seen or path is None:
-            continue
-        seen[module] = path
-        parent = module.rpartition(".")[0]
-        todo += [m for m in _module(path).imports | ({parent} if parent else set()) if m not in seen]
-    files = set(seen.values())
-    for folder in {p.parent for p in files}:
-        files |= _own_data_files(folder)
-    return sorted(files)
-
-
-def code_hash(modules: list[str]) -> str:
-    """Return one sha256 over the code of the steps `modules` (see step_code) and the pipeline's version."""
-    return hashlib.sha256((__version__ + files_digest(step_code(modules), PACKAGE)).encode()).hexdigest()
-
-
 def _digest(parts: dict) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -164,8 +89,8 @@ def _fingerprint(value: object) -> object:
 def _reads(module: str) -> tuple[str, ...]:
     """Return a step module's READS, read from its source: importing every step to learn it would cost the plan
     more than the rest of its work."""
-    path = _module_file(module)
-    reads = _module(path).reads
+    path = module_file(module)
+    reads = module_info(path).reads
     if reads is None:
         raise ValueError(f"{path}: a step module declares READS = (...), the Settings attributes it reads")
     return reads

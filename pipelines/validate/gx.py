@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import weakref
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from pipelines import atomic
 from pipelines.ingest import reference
 from pipelines.settings import Settings
 
@@ -83,27 +87,112 @@ def _failure(r, frame: pd.DataFrame, table: str, positions: list[int] | None = N
             "limit": kwargs.get("max_value", kwargs.get("min_value"))}
 
 
-def validate_frame(context, table: str, frame: pd.DataFrame, suite_json: dict, params: dict) -> tuple[list[dict], dict]:
+def _plain(value: object) -> object:
+    """Return a NumPy scalar or array as the Python value JSON can hold (a cached failure reads back the same)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+class ResultCache:
+    """Suite results kept between runs in a folder, by everything they depend on: the frame's rows, the suite, the
+    parameters, the validation code and GX's version. A table whose rows did not change is not validated again (a
+    nightly run that brings one statistics file re-validates that table only), and its stored GX results go back
+    into the context, so that the Data Docs still show every table."""
+
+    def __init__(self, folder: Path, code: str):
+        self.folder, self.code, self.used = folder, code, set()
+
+    def key(self, table: str, frame: pd.DataFrame, suite_json: dict, params: dict) -> str:
+        """Return the key of one suite's results on `frame` with `params`."""
+        import great_expectations as gx
+
+        head = json.dumps([table, list(frame.columns), frame.dtypes.astype(str).tolist(), suite_json, params,
+                           self.code, gx.__version__], sort_keys=True, default=str)
+        rows = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+        return hashlib.sha256(head.encode() + rows.tobytes()).hexdigest()
+
+    def get(self, key: str) -> dict | None:
+        """Return the entry stored under `key` (None if there is none), and keep it for the next run."""
+        path = self.folder / f"{key}.json"
+        self.used.add(path.name)
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def put(self, key: str, entry: dict) -> None:
+        """Store `entry` (failures, summary, the GX results for the Data Docs) under `key`; an entry JSON cannot
+        hold (an observed value of another type) is not stored, and the table is validated again next time."""
+        try:
+            text = json.dumps(entry, default=_plain)
+        except (TypeError, ValueError):
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        atomic.write_text(self.folder / f"{key}.json", text)
+        self.used.add(f"{key}.json")
+
+    def prune(self) -> None:
+        """Delete the entries this run did not use: the cache holds one run's tables, not every version seen."""
+        for path in self.folder.glob("*.json") if self.folder.is_dir() else []:
+            if path.name not in self.used:
+                path.unlink(missing_ok=True)
+
+
+def _restore(context, entry: dict) -> None:
+    """Put a cached entry's suites and GX results into `context`, as if its runs had been made there."""
+    import great_expectations as gx
+
+    for name, expectations in entry["suites"].items():
+        context.suites.add_or_update(gx.ExpectationSuite(name=name, expectations=expectations))
+    store = context.validation_results_store
+    for key, result in entry["results"]:
+        store.set(store.tuple_to_key(tuple(key)), store.deserialize(result))
+
+
+def validate_frame(context, table: str, frame: pd.DataFrame, suite_json: dict, params: dict,
+                   cache: ResultCache | None = None) -> tuple[list[dict], dict]:
     """Return (failures, each with the row positions it takes out, summary) for one table.
 
     Row and table rules run on the whole table; file rules run per raw file (and year) and take out
-    every row of a failing file.
+    every row of a failing file. With a `cache`, results stored for the same rows, suite and parameters are reused.
     """
     if frame.empty:
         # Nothing arrived for this table: no row can fail, and GX's fixed cost (about 0.5 s) is saved.
         return [], {"table": table, "success": True, "rows": 0, "expectations": 0, "failed_expectations": 0}
+    key = cache.key(table, frame, suite_json, params) if cache else None
+    entry = cache.get(key) if cache else None
+    if entry is not None:
+        _restore(context, entry)
+        return entry["failures"], entry["summary"]
+    store = context.validation_results_store
+    before = set(store.list_keys())
+    failures, summary, suites = _validate(context, table, frame, suite_json, params)
+    if cache:
+        cache.put(key, {"failures": failures, "summary": summary, "suites": suites, "results": [
+            [list(store.key_to_tuple(k)), store.serialize(store.get(k))] for k in store.list_keys() if k not in before]})
+    return failures, summary
+
+
+def _validate(context, table: str, frame: pd.DataFrame, suite_json: dict,
+              params: dict) -> tuple[list[dict], dict, dict[str, list[dict]]]:
+    """Return the failures and summary of one table's suite run in `context`, and the suites run (name ->
+    expectations)."""
     file_level = [e for e in suite_json["expectations"] if e["meta"].get("level") == "file"]
     whole = [e for e in suite_json["expectations"] if e["meta"].get("level") != "file"]
+    suites = {table: whole}
     results = _run(context, table, frame, whole, params)
     failures = [_failure(r, frame, table) for r in results if not r.success]
     if file_level and not any(f["meta"].get("level") == "table" for f in failures):
         for group_by in sorted({tuple(e["meta"]["group_by"]) for e in file_level}):
             rules = [e for e in file_level if tuple(e["meta"]["group_by"]) == group_by]
+            suites[f"{table} per file"] = rules
             for _, part in frame.groupby(list(group_by), sort=True, dropna=False):
                 checked = _run(context, f"{table} per file", part.reset_index(drop=True), rules, params)
                 results += checked
                 failures += [_failure(r, part, table, part.index.tolist()) for r in checked if not r.success]
     summary = {"table": table, "success": not failures, "rows": len(frame),
                "expectations": len(results), "failed_expectations": len(failures)}
-    return failures, summary
-
+    return failures, summary, suites

@@ -11,11 +11,12 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines import __version__, atomic
+from pipelines.code import code_hash
 from pipelines.ingest.canonical import QUARANTINE_COLUMNS
 from pipelines.ingest.run import Staged
 from pipelines.settings import Settings
 from pipelines.sources import load_contracts
-from pipelines.validate.gx import gx_context, parameters, validate_frame
+from pipelines.validate.gx import ResultCache, gx_context, parameters, validate_frame
 from pipelines.validate.suites import suite_from_spec, table_specs
 
 # What validation depends on besides the staged tables and its code (Settings attributes, see runs/plan.py).
@@ -244,6 +245,7 @@ def validate(staged: Staged, settings: Settings, framework: dict, stage_key: str
     column_maps = {f: json.loads(m) for f, m in zip(staged.files["source_file"], staged.files["column_map"]) if m}
     delivered = set(staged.files["source"])
     context = gx_context()
+    cache = ResultCache(settings.staging_dir / "validation_cache", code_hash(["pipelines.validate.run"]))
     params = parameters(settings, framework, [])
     tables, quarantined, summaries = {}, [staged.quarantine], []
     for table, spec in specs.items():
@@ -253,7 +255,7 @@ def validate(staged: Staged, settings: Settings, framework: dict, stage_key: str
             quarantined.append(orphaned_answer_rows(frame[~kept], staged.tables["questionnaire_submissions"]))
             frame = frame[kept].reset_index(drop=True)
         suite = suite_from_spec(spec)
-        failures, summary = validate_frame(context, table, frame, suite, params)
+        failures, summary = validate_frame(context, table, frame, suite, params, cache)
         scopes = row_scopes(table, frame, tables, suite)
         bad = quarantine_rows(frame, failures, source_of[table], scopes, column_maps)
         failed_positions = sorted({p for f in failures for p in f["rows"]})
@@ -280,6 +282,7 @@ def validate(staged: Staged, settings: Settings, framework: dict, stage_key: str
     log = row_accounting(staged.files, tables, quarantine, superseded, primary)
     tables, status = with_last_good(tables, summaries, settings.curated_dir / "last_good", source_of)
     build_validation_docs(context, settings.validation_docs_dir)
+    cache.prune()
     curated = Curated(tables=tables, quarantine=quarantine, superseded=superseded, ingest_log=log,
                       raw_files=staged.files.drop(columns=["rows_read", "column_map", "notes", "was_parsed"]),
                       suites=summaries, source_status=status, ignored=staged.ignored)

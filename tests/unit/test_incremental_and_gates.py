@@ -1,5 +1,7 @@
-"""Incremental ingest (unchanged files are not parsed again) and the last-good fallback of a failed source."""
+"""Incremental ingest and validation (unchanged files are not parsed again, unchanged tables not validated again) and
+the last-good fallback of a failed source."""
 
+import re
 import shutil
 
 import pandas as pd
@@ -52,6 +54,65 @@ def test_a_changed_contract_invalidates_the_cache(tmp_path):
     staged = ingest(_with_config(settings, config), FRAMEWORK)
     assert staged.files["was_parsed"].tolist() == [True]
 
+
+
+def _cache_entries(settings) -> dict[str, int]:
+    """Return the validation cache's entries (file name -> modification time in ns)."""
+    return {p.name: p.stat().st_mtime_ns for p in (settings.staging_dir / "validation_cache").glob("*.json")}
+
+
+def _docs_pages(settings) -> list[str]:
+    """Return the Data Docs' pages, each run's time in their paths replaced by TIME."""
+    return sorted(re.sub(r"\d{8}T\d{6}\.\d+Z", "TIME", p.relative_to(settings.validation_docs_dir).as_posix())
+                  for p in settings.validation_docs_dir.rglob("*.html"))
+
+
+def test_a_table_whose_rows_did_not_change_is_not_validated_again(tmp_path):
+    settings = _settings(tmp_path)
+    shutil.copyfile(CORPUS / "fiscal_ok_indonesian.csv", settings.raw_dir / "fiscal_capacity" / "a.csv")
+    (settings.raw_dir / "sustainability").mkdir()
+    shutil.copyfile(CORPUS / "ikb_kabupaten.csv", settings.raw_dir / "sustainability" / "a.csv")
+    first = validate(ingest(settings, FRAMEWORK), settings, FRAMEWORK)
+    entries = _cache_entries(settings)
+    assert len(entries) == 2                                         # the two tables that received rows
+
+    again = validate(ingest(settings, FRAMEWORK), settings, FRAMEWORK)
+    assert _cache_entries(settings) == entries                       # both read back, neither written again
+    assert again.suites == first.suites
+    pd.testing.assert_frame_equal(again.quarantine, first.quarantine)
+
+    # One fiscal value changes: that table is validated again, the other is reused; the replaced entry is dropped.
+    path = settings.raw_dir / "fiscal_capacity" / "a.csv"
+    path.write_text(path.read_text().replace("0,5766", "0,6766"))
+    third = validate(ingest(settings, FRAMEWORK), settings, FRAMEWORK)
+    now = _cache_entries(settings)
+    assert len(now) == 2 and len(set(now) & set(entries)) == 1
+    kept = (set(now) & set(entries)).pop()
+    assert now[kept] == entries[kept]
+    # What the cache gives equals validating from scratch, Data Docs included (a page's path has its run's time).
+    docs = _docs_pages(settings)
+    shutil.rmtree(settings.staging_dir / "validation_cache")
+    fresh = validate(ingest(settings, FRAMEWORK), settings, FRAMEWORK)
+    assert third.suites == fresh.suites
+    pd.testing.assert_frame_equal(third.quarantine, fresh.quarantine)
+    for table in ("fiscal_capacity", "sustainability"):
+        pd.testing.assert_frame_equal(third.tables[table], fresh.tables[table])
+    assert docs == _docs_pages(settings)
+    assert any("sustainability" in name for name in docs)
+
+
+def test_parses_made_by_other_parsing_code_are_not_reused(tmp_path, monkeypatch):
+    settings = _settings(tmp_path)
+    shutil.copyfile(CORPUS / "fiscal_ok_indonesian.csv", settings.raw_dir / "fiscal_capacity" / "a.csv")
+    assert ingest(settings, FRAMEWORK).files["was_parsed"].tolist() == [True]
+    assert ingest(settings, FRAMEWORK).files["was_parsed"].tolist() == [False]
+    # The same version number with other code (an upgrade, a fix) parses again: the key takes the code's hash.
+    code = tmp_path / "pipelines"
+    shutil.copytree(ROOT / "pipelines", code, ignore=shutil.ignore_patterns("__pycache__"))
+    readers = code / "ingest" / "readers.py"
+    readers.write_text(readers.read_text() + "\n# a change\n")
+    monkeypatch.setattr("pipelines.code.PACKAGE", code)
+    assert ingest(settings, FRAMEWORK).files["was_parsed"].tolist() == [True]
 
 def _with_config(settings, config):
     """Return settings whose config/ folder is `config` (everything else unchanged)."""
