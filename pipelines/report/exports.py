@@ -86,6 +86,16 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: Path, about: dict[str,
     return {"sheets": rows, "sha256": _written(path, data)}
 
 
+def write_downloads(tables: dict[str, pd.DataFrame], sheets: dict[str, str], folder: Path,
+                    about: dict[str, str]) -> dict[str, dict]:
+    """Write every table as CSV and Parquet (write_tables) and the workbook readiness.xlsx of the tables named in
+    `sheets` (sheet name -> table); return the manifest entry of each file."""
+    entries = write_tables(tables, folder)
+    entries["readiness.xlsx"] = write_workbook({sheet: tables[name] for sheet, name in sheets.items()},
+                                               folder / "readiness.xlsx", about)
+    return entries
+
+
 def _neutral(value: object) -> object:
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) else value
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -390,30 +391,33 @@ def build_report(settings: Settings, out: Path, stage_key: str | None = None) ->
     _overview(site, out)
     _evaluation_page(site, out, evaluation)
     _province_pages(site, out, evaluation)
-    _region_pages(site, out)
-    _methodology_page(site, out)
-    _validation_page(site, out)
     skipped = _part_queries(missing)
     published = {name: tables[name].round(PUBLISHED_DECIMALS) for name in PUBLISHED if name not in skipped}
     published["ranking"] = published["ranking"][RANKING_COLUMNS]
     downloads = out / "downloads"
     downloads.mkdir(exist_ok=True)
-    outputs = exports.write_tables(published, downloads)
     about = {"generated": str(tables["raw_files"]["received_date"].max()),
              "methodology hash": hashes["methodology_hash"], "inputs hash": hashes["inputs_hash"],
              "code version": __version__, "synthetic data": notice["synthetic_sources"] if notice else "none"}
-    outputs["readiness.xlsx"] = exports.write_workbook(
-        {sheet: published[name] for sheet, name in WORKBOOK.items() if name in published}, downloads / "readiness.xlsx",
-        about)
-    try:
-        images = {f"images/{p.name}": {"sha256": _sha256(p)} for p in write_pngs(site.figures, out / "images")}
-    except ImageExportError as exc:
-        # The site is complete without the slide images: the overview, the manifest and the run say why they are missing.
-        logging.getLogger(__name__).warning("PNG images not written: %s", exc)
-        images = {"skipped": str(exc)}
-        missing["images"] = str(exc)
-        site.common["missing_parts"] = dict(missing)
-        _overview(site, out)
+    # Every figure of the images is made by now: Chromium renders them while this process writes the region pages
+    # and the downloads (on two cores that hides most of their time; kaleido only waits on the browser).
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        pngs = thread.submit(write_pngs, site.figures, out / "images")
+        _region_pages(site, out)
+        _methodology_page(site, out)
+        _validation_page(site, out)
+        outputs = exports.write_downloads(published, {sheet: name for sheet, name in WORKBOOK.items()
+                                                      if name in published}, downloads, about)
+        try:
+            images = {f"images/{p.name}": {"sha256": _sha256(p)} for p in pngs.result()}
+        except ImageExportError as exc:
+            # The site is complete without the slide images: the overview, the manifest and the run say why they
+            # are missing.
+            logging.getLogger(__name__).warning("PNG images not written: %s", exc)
+            images = {"skipped": str(exc)}
+            missing["images"] = str(exc)
+            site.common["missing_parts"] = dict(missing)
+            _overview(site, out)
     pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html") if not p.is_relative_to(out / "validation"))
     manifest = {
         "layer": "report", "code_version": __version__, "stage_key": stage_key, **hashes,
