@@ -135,14 +135,18 @@ def missing_parts(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
 
 
 def report_tables(warehouse: Path) -> dict[str, pd.DataFrame]:
-    """Return every table the report shows, read from the warehouse without locking it for writing.
+    """Return every table the report shows, read from the warehouse without locking it for writing, its numbers
+    rounded to PUBLISHED_DECIMALS.
 
     The tables of a part that could not be computed are empty (no columns); missing_parts() says why.
     """
     with read_warehouse(warehouse) as con:
         status = con.sql(QUERIES["part_status"]).df()
         skipped = _part_queries(status.loc[status["status"] != "complete", "part"])
-        return {name: con.sql(sql).df() if name not in skipped else pd.DataFrame() for name, sql in QUERIES.items()}
+        # Rounded once, here: DuckDB's parallel sums differ from run to run in the 15th digit, and a chart value
+        # rounded to 2 decimals from the unrounded number (49.574999… or 49.575000…) flipped between runs.
+        return {name: con.sql(sql).df().round(PUBLISHED_DECIMALS) if name not in skipped else pd.DataFrame()
+                for name, sql in QUERIES.items()}
 
 
 def _fmt(value, decimals: int = 2) -> str:
@@ -392,7 +396,7 @@ def build_report(settings: Settings, out: Path, stage_key: str | None = None) ->
     _evaluation_page(site, out, evaluation)
     _province_pages(site, out, evaluation)
     skipped = _part_queries(missing)
-    published = {name: tables[name].round(PUBLISHED_DECIMALS) for name in PUBLISHED if name not in skipped}
+    published = {name: tables[name] for name in PUBLISHED if name not in skipped}
     published["ranking"] = published["ranking"][RANKING_COLUMNS]
     downloads = out / "downloads"
     downloads.mkdir(exist_ok=True)
