@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -380,8 +381,11 @@ def _cached(cache_dir: Path, key: str) -> FileResult | None:
     folder = cache_dir / key
     if not (folder / "record.json").exists():
         return None
-    return FileResult(json.loads((folder / "record.json").read_text(encoding="utf-8")),
-                      *(pd.read_parquet(folder / f"{part}.parquet") for part in PARTS))
+    try:
+        return FileResult(json.loads((folder / "record.json").read_text(encoding="utf-8")),
+                          *(pd.read_parquet(folder / f"{part}.parquet") for part in PARTS))
+    except Exception:  # noqa: BLE001 - a damaged entry is parsed again: a cache never fails a run
+        return None
 
 
 def _store(cache_dir: Path, key: str, result: FileResult) -> None:
@@ -391,7 +395,16 @@ def _store(cache_dir: Path, key: str, result: FileResult) -> None:
     for part in PARTS:
         getattr(result, part).to_parquet(partial / f"{part}.parquet", index=False)
     (partial / "record.json").write_text(json.dumps(result.record, ensure_ascii=False, default=str), encoding="utf-8")
+    shutil.rmtree(folder, ignore_errors=True)   # a damaged entry that could not be read back
     partial.replace(folder)
+
+
+def _prune(cache_dir: Path, used: set[str]) -> None:
+    """Delete the cached parses this run did not use (other bytes, or parses by other code): the cache holds the
+    current files' parses, not every version seen."""
+    for folder in cache_dir.iterdir() if cache_dir.is_dir() else []:
+        if folder.name not in used:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 class RawFileChanged(OSError):
@@ -411,7 +424,7 @@ def ingest(settings: Settings, framework: dict, expected: dict[str, str] | None 
         resolver=reference.resolver(settings.reference_dir),
         salt=pii_salt(settings.salt_path), bank=NO_BANK, code=code_hash(["pipelines.ingest.run"]),
         reference_digest=folder_digest(settings.reference_dir))
-    cache_dir = settings.staging_dir / "cache"
+    cache_dir, used = settings.staging_dir / "cache", set()
     results: dict[str, list[FileResult]] = {}
     for source, path in raw_files(settings.raw_dir, contracts):
         name = path.relative_to(settings.raw_dir).as_posix()
@@ -430,6 +443,7 @@ def ingest(settings: Settings, framework: dict, expected: dict[str, str] | None 
             raise RawFileChanged(f"{name} changed after this refresh fingerprinted it (it is being replaced)")
         options = parsing_options(path, settings.raw_dir)
         key = context.cache_key(source, record["source_file"], record["sha256"], options)
+        used.add(key)
         result = _cached(cache_dir, key)
         if result is None:
             result = ingest_file(source, path, record, context, options)
@@ -444,6 +458,7 @@ def ingest(settings: Settings, framework: dict, expected: dict[str, str] | None 
             # validation rejects is quarantined by name (validate checks answers against the codes that pass).
             good = [r.rows for r in results["question_bank"] if not r.rows.empty]
             context.bank = pd.concat(good, ignore_index=True) if good else context.bank
+    _prune(cache_dir, used)
     ignored = ignored_files(settings.raw_dir, context.contract, context.bank["question_code"].tolist())
     return stage(results, context.contract, settings.staging_dir, ignored)
 
@@ -490,9 +505,9 @@ def stage(results: dict[str, list[FileResult]], contract: Contracts, staging_dir
             clashes.append(clashing)
         tables[spec["table"]] = kept
         superseded.append(dropped)
-    kept = answers["submission_id"].isin(tables["questionnaire_submissions"]["submission_id"])
+    answered = answers["submission_id"].isin(tables["questionnaire_submissions"]["submission_id"])
     # Usually every answer's submission is kept, and taking all 1.8 M rows of a national delivery costs seconds.
-    tables["questionnaire_answers"] = answers if kept.all() else answers[kept].reset_index(drop=True)
+    tables["questionnaire_answers"] = answers if answered.all() else answers[answered].reset_index(drop=True)
     records = [r.record for rs in results.values() for r in rs]
     quarantine = _concat([r.problems for rs in results.values() for r in rs] + clashes, QUARANTINE_COLUMNS)
     superseded = _concat(superseded, SUPERSEDED_COLUMNS)

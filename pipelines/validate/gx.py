@@ -88,17 +88,23 @@ def _failure(r, frame: pd.DataFrame, table: str, positions: list[int] | None = N
 
 
 def _plain(value: object) -> object:
-    """Return a NumPy scalar or array as the Python value JSON can hold (a cached failure reads back the same)."""
-    if isinstance(value, np.generic):
+    """Return `value` as JSON holds it and reads it back the same: str, int, float, bool, None, lists and dicts of
+    them; NumPy integers and booleans become Python's. Anything else (a tuple, an array, float32, a key that is not
+    text) raises TypeError, and the entry is not stored."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, (np.integer, np.bool_)):
         return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {k: _plain(v) for k, v in value.items()}
+    raise TypeError(f"{type(value).__name__} does not read back from JSON as it was")
 
 
 class ResultCache:
     """Suite results kept between runs in a folder, by everything they depend on: the frame's rows, the suite, the
-    parameters, the validation code and GX's version. A table whose rows did not change is not validated again (a
+    parameters, the validation code and the versions of GX, pandas and NumPy. A table whose rows did not change is not validated again (a
     nightly run that brings one statistics file re-validates that table only), and its stored GX results go back
     into the context, so that the Data Docs still show every table."""
 
@@ -110,7 +116,7 @@ class ResultCache:
         import great_expectations as gx
 
         head = json.dumps([table, list(frame.columns), frame.dtypes.astype(str).tolist(), suite_json, params,
-                           self.code, gx.__version__], sort_keys=True, default=str)
+                           self.code, gx.__version__, pd.__version__, np.__version__], sort_keys=True, default=str)
         rows = pd.util.hash_pandas_object(frame, index=False).to_numpy()
         return hashlib.sha256(head.encode() + rows.tobytes()).hexdigest()
 
@@ -127,7 +133,7 @@ class ResultCache:
         """Store `entry` (failures, summary, the GX results for the Data Docs) under `key`; an entry JSON cannot
         hold (an observed value of another type) is not stored, and the table is validated again next time."""
         try:
-            text = json.dumps(entry, default=_plain)
+            text = json.dumps(_plain(entry))
         except (TypeError, ValueError):
             return
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -141,15 +147,22 @@ class ResultCache:
                 path.unlink(missing_ok=True)
 
 
-def _restore(context, entry: dict) -> None:
-    """Put a cached entry's suites and GX results into `context`, as if its runs had been made there."""
+def _restore(context, entry: dict) -> bool:
+    """Put a cached entry's suites and GX results into `context`, as if its runs had been made there; return False
+    (and put nothing) if its results cannot be read back, so that the table is validated again."""
     import great_expectations as gx
 
-    for name, expectations in entry["suites"].items():
-        context.suites.add_or_update(gx.ExpectationSuite(name=name, expectations=expectations))
     store = context.validation_results_store
-    for key, result in entry["results"]:
-        store.set(store.tuple_to_key(tuple(key)), store.deserialize(result))
+    try:
+        results = [(store.tuple_to_key(tuple(key)), store.deserialize(result)) for key, result in entry["results"]]
+        suites = [gx.ExpectationSuite(name=name, expectations=rules) for name, rules in entry["suites"].items()]
+    except Exception:  # noqa: BLE001 - an entry another GX wrote, or a damaged file: a cache never fails a run
+        return False
+    for suite in suites:
+        context.suites.add_or_update(suite)
+    for key, result in results:
+        store.set(key, result)
+    return True
 
 
 def validate_frame(context, table: str, frame: pd.DataFrame, suite_json: dict, params: dict,
@@ -162,17 +175,17 @@ def validate_frame(context, table: str, frame: pd.DataFrame, suite_json: dict, p
     if frame.empty:
         # Nothing arrived for this table: no row can fail, and GX's fixed cost (about 0.5 s) is saved.
         return [], {"table": table, "success": True, "rows": 0, "expectations": 0, "failed_expectations": 0}
-    key = cache.key(table, frame, suite_json, params) if cache else None
-    entry = cache.get(key) if cache else None
-    if entry is not None:
-        _restore(context, entry)
+    if cache is None:
+        return _validate(context, table, frame, suite_json, params)[:2]
+    key = cache.key(table, frame, suite_json, params)
+    entry = cache.get(key)
+    if entry is not None and _restore(context, entry):
         return entry["failures"], entry["summary"]
     store = context.validation_results_store
     before = set(store.list_keys())
     failures, summary, suites = _validate(context, table, frame, suite_json, params)
-    if cache:
-        cache.put(key, {"failures": failures, "summary": summary, "suites": suites, "results": [
-            [list(store.key_to_tuple(k)), store.serialize(store.get(k))] for k in store.list_keys() if k not in before]})
+    cache.put(key, {"failures": failures, "summary": summary, "suites": suites, "results": [
+        [list(store.key_to_tuple(k)), store.serialize(store.get(k))] for k in store.list_keys() if k not in before]})
     return failures, summary
 
 

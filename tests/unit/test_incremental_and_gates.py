@@ -36,6 +36,10 @@ def test_unchanged_files_are_read_from_the_cache(tmp_path):
     second = ingest(settings, FRAMEWORK)
     assert dict(zip(second.files["source_file"], second.files["was_parsed"])) == {
         "fiscal_capacity/a.csv": False, "fiscal_capacity/b.csv": True}
+    assert len(list((settings.staging_dir / "cache").iterdir())) == 2     # b.csv's earlier parse is dropped
+    # A damaged entry is parsed again, not an error.
+    next((settings.staging_dir / "cache").glob("*/rows.parquet")).write_bytes(b"not parquet")
+    assert ingest(settings, FRAMEWORK).files["was_parsed"].sum() == 1
     # The cached parse gives the same tables as parsing again.
     shutil.rmtree(settings.staging_dir / "cache")
     fresh = ingest(settings, FRAMEWORK)
@@ -55,7 +59,6 @@ def test_a_changed_contract_invalidates_the_cache(tmp_path):
     assert staged.files["was_parsed"].tolist() == [True]
 
 
-
 def _cache_entries(settings) -> dict[str, int]:
     """Return the validation cache's entries (file name -> modification time in ns)."""
     return {p.name: p.stat().st_mtime_ns for p in (settings.staging_dir / "validation_cache").glob("*.json")}
@@ -71,14 +74,21 @@ def test_a_table_whose_rows_did_not_change_is_not_validated_again(tmp_path):
     settings = _settings(tmp_path)
     shutil.copyfile(CORPUS / "fiscal_ok_indonesian.csv", settings.raw_dir / "fiscal_capacity" / "a.csv")
     (settings.raw_dir / "sustainability").mkdir()
-    shutil.copyfile(CORPUS / "ikb_kabupaten.csv", settings.raw_dir / "sustainability" / "a.csv")
+    # A value over 100 fails a row rule; a file of a year after the run's fails a file rule (its observed year).
+    shutil.copyfile(CORPUS / "ikb_over_100.csv", settings.raw_dir / "sustainability" / "a.csv")
+    shutil.copyfile(CORPUS / "fiscal_year_out_of_range.csv", settings.raw_dir / "fiscal_capacity" / "b.csv")
     first = validate(ingest(settings, FRAMEWORK), settings, FRAMEWORK)
     entries = _cache_entries(settings)
     assert len(entries) == 2                                         # the two tables that received rows
+    rules = set(first.quarantine.loc[first.quarantine["stage"] == "validate", "rule"].str.split(":").str[0])
+    assert {"between", "year_after_run"} <= rules, rules
 
     again = validate(ingest(settings, FRAMEWORK), settings, FRAMEWORK)
     assert _cache_entries(settings) == entries                       # both read back, neither written again
     assert again.suites == first.suites
+    next(iter((settings.staging_dir / "validation_cache").glob("*.json"))).write_text("{}")   # damaged: validated again
+    assert validate(ingest(settings, FRAMEWORK), settings, FRAMEWORK).suites == first.suites
+    entries = _cache_entries(settings)
     pd.testing.assert_frame_equal(again.quarantine, first.quarantine)
 
     # One fiscal value changes: that table is validated again, the other is reused; the replaced entry is dropped.
