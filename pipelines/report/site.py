@@ -145,8 +145,13 @@ def report_tables(warehouse: Path) -> dict[str, pd.DataFrame]:
         skipped = _part_queries(status.loc[status["status"] != "complete", "part"])
         # Rounded once, here: DuckDB's parallel sums differ from run to run in the 15th digit, and a chart value
         # rounded to 2 decimals from the unrounded number (49.574999… or 49.575000…) flipped between runs.
-        return {name: con.sql(sql).df().round(PUBLISHED_DECIMALS) if name not in skipped else pd.DataFrame()
+        return {name: _rounded(con.sql(sql).df()) if name not in skipped else pd.DataFrame()
                 for name, sql in QUERIES.items()}
+
+
+def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return `frame` with its floating-point columns rounded to PUBLISHED_DECIMALS (dates and text as they are)."""
+    return frame.round(dict.fromkeys(frame.select_dtypes("floating").columns, PUBLISHED_DECIMALS))
 
 
 def _fmt(value, decimals: int = 2) -> str:
