@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -408,25 +407,21 @@ def build_report(settings: Settings, out: Path, stage_key: str | None = None) ->
     about = {"generated": str(tables["raw_files"]["received_date"].max()),
              "methodology hash": hashes["methodology_hash"], "inputs hash": hashes["inputs_hash"],
              "code version": __version__, "synthetic data": notice["synthetic_sources"] if notice else "none"}
-    # Every figure of the images is made by now: Chromium renders them while this process writes the region pages
-    # and the downloads (on two cores that hides most of their time; kaleido only waits on the browser).
-    with ThreadPoolExecutor(max_workers=1) as thread:
-        pngs = thread.submit(write_pngs, site.figures, out / "images")
-        _region_pages(site, out)
-        _methodology_page(site, out)
-        _validation_page(site, out)
-        outputs = exports.write_downloads(published, {sheet: name for sheet, name in WORKBOOK.items()
-                                                      if name in published}, downloads, about)
-        try:
-            images = {f"images/{p.name}": {"sha256": _sha256(p)} for p in pngs.result()}
-        except ImageExportError as exc:
-            # The site is complete without the slide images: the overview, the manifest and the run say why they
-            # are missing.
-            logging.getLogger(__name__).warning("PNG images not written: %s", exc)
-            images = {"skipped": str(exc)}
-            missing["images"] = str(exc)
-            site.common["missing_parts"] = dict(missing)
-            _overview(site, out)
+    _region_pages(site, out)
+    _methodology_page(site, out)
+    _validation_page(site, out)
+    outputs = exports.write_downloads(published, {sheet: name for sheet, name in WORKBOOK.items()
+                                                  if name in published}, downloads, about)
+    # Not in a worker thread: kaleido run from one hung once with Chromium idle (in a CI run of the suite).
+    try:
+        images = {f"images/{p.name}": {"sha256": _sha256(p)} for p in write_pngs(site.figures, out / "images")}
+    except ImageExportError as exc:
+        # The site is complete without the slide images: the overview, the manifest and the run say why they are missing.
+        logging.getLogger(__name__).warning("PNG images not written: %s", exc)
+        images = {"skipped": str(exc)}
+        missing["images"] = str(exc)
+        site.common["missing_parts"] = dict(missing)
+        _overview(site, out)
     pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html") if not p.is_relative_to(out / "validation"))
     manifest = {
         "layer": "report", "code_version": __version__, "stage_key": stage_key, **hashes,
