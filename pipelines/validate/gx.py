@@ -104,9 +104,9 @@ def _plain(value: object) -> object:
 
 class ResultCache:
     """Suite results kept between runs in a folder, by everything they depend on: the frame's rows, the suite, the
-    parameters, the validation code and the versions of GX, pandas and NumPy. A table whose rows did not change is not validated again (a
-    nightly run that brings one statistics file re-validates that table only), and its stored GX results go back
-    into the context, so that the Data Docs still show every table."""
+    parameters, the validation code and the versions of GX, pandas and NumPy. A table whose rows did not change is
+    not validated again (a nightly run that brings one statistics file re-validates that table only), and its stored
+    GX results go back into the context, so that the Data Docs still show every table."""
 
     def __init__(self, folder: Path, code: str):
         self.folder, self.code, self.used = folder, code, set()
