@@ -411,6 +411,38 @@ def expectations() -> None:
         console.print(f"wrote {path}")
 
 
+@app.command()
+def boundaries(files: list[Path] = typer.Argument(..., help="GeoJSON files: one of the 38 provinces, one of the 514 "
+                                                              "kabupaten/kota (codes as in the Kemendagri 2025 list)."),
+               attribution: Optional[str] = typer.Option(None, help="Source and licence, shown under every map."),
+               check: bool = typer.Option(False, "--check", help="Only check the files; install nothing."),
+               data_dir: Optional[Path] = DataDir) -> None:
+    """Check boundary files against the region list and install them for the report's maps (the next refresh
+    draws them)."""
+    from pipelines.ingest import boundaries as b
+
+    settings = Settings.default(data_dir)
+    names = b.reference_names(settings.reference_dir)
+    for path in files:
+        try:
+            if check:
+                done = b.check(path, names)
+                record = {"level": done.level, "features": len(done.features), "missing": done.missing}
+            else:
+                record = b.install(path, names, settings.boundaries_dir, attribution)
+        except b.BoundaryError as exc:
+            fail(str(exc), "docs/report.md (\"Maps\") says where to get boundary files and what they must hold")
+        level = b.LEVEL_NAMES[record["level"]]
+        total = len(names[record["level"]])
+        gaps = (f"; {len(record['missing'])} without a boundary, drawn as gaps: {b.listed(record['missing'])}"
+                if record["missing"] else "")
+        where = "checked, not installed" if check else f"installed as {b.installed_path(settings.boundaries_dir, record['level'])}"
+        console.print(f"✓ {path}: {record['features']} of the {total} {level}{gaps}; {where}", soft_wrap=True,
+                      highlight=False)
+    if not check:
+        console.print("The next `readiness refresh` draws the maps.", highlight=False)
+
+
 @app.command("check-methodology")
 def check_methodology(paths: list[Path] = typer.Argument(..., help="Methodology folders or YAML files to check.")) -> None:
     """Check methodology folders or files without running anything: one line per file checked, or the problem."""

@@ -100,6 +100,11 @@ class Settings:
         return self.root / "data" / "reference"
 
     @property
+    def boundaries_dir(self) -> Path:
+        """Where `readiness boundaries` installs the maps' boundary files (docs/report.md, "Maps"); none ships."""
+        return self.data_dir / "boundaries"
+
+    @property
     def crosswalk_path(self) -> Path:
         """Where the user installs BPS's BPS↔Kemendagri crosswalk (docs/inputs.md, "Region codes"); none ships."""
         return self.reference_dir / CROSSWALK

@@ -19,6 +19,8 @@ from pipelines.settings import Settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+# What ../shared/reference/boundaries/README.md asks to keep with maps drawn from its files.
+BOUNDARY_ATTRIBUTION = "cahyadsn/wilayah_boundaries (MIT, (c) 2024 Cahya DSN), simplified"
 
 
 def methodology_copy(folder: Path, **cohort: object) -> Path:
@@ -55,15 +57,21 @@ def small_demo(tmp_path_factory, prefect_api):
     """The refresh flow run once on the seeded `small` demo with the shipped methodology; returns (settings, result).
 
     The shipped cohort of 50 cannot be chosen from the small demo's 12 assessed regions: this run is published with
-    the cohort missing (status PARTIAL), as a user's `readiness demo --size small` is.
+    the cohort missing (status PARTIAL), as a user's `readiness demo --size small` is. The boundaries in ../shared are
+    installed, as a user installs them (`readiness boundaries`), so the site has its maps; README's `make demo` has none.
     """
     from pipelines.demo.generate import DemoSize, generate
+    from pipelines.ingest import boundaries
     from pipelines.score.methodology import load
     from pipelines.flows import refresh
 
     folder = tmp_path_factory.mktemp("small-demo")
     settings = Settings.default(folder / "data")
     generate(DemoSize.named("small", settings), settings, load(settings.methodology_dir).framework)
+    names = boundaries.reference_names(settings.reference_dir)
+    for level in ("provinces", "regencies"):
+        boundaries.install(SHARED / "reference" / "boundaries" / f"{level}.geojson", names, settings.boundaries_dir,
+                           BOUNDARY_ATTRIBUTION)
     return settings, refresh(data_dir=str(settings.data_dir))
 
 

@@ -193,3 +193,125 @@ def province_regions(regions: pd.DataFrame) -> dict:
          "x": values("readiness_index"), "marker": {"color": "#08519c"}},
     ], barmode="group", height=max(300, 34 * len(shown) + 120), xaxis={"range": [0, 100]},
         yaxis={"autorange": "reversed"}, margin={"t": 20, "b": 40, "l": 240, "r": 20}, legend={"orientation": "h"})
+
+
+# Maps: choropleths on the installed boundaries (pipelines/report/maps.py). Each trace names its boundary layer
+# ("provinces" or "regencies") instead of holding it: the page loads each layer once, from maps/<layer>.js, and puts
+# it into the traces before plotting (templates/_base.html.j2). Colours that mean a category have a legend entry.
+NO_VALUE = "#e6e6e6"
+INDONESIA = {"lonaxis": {"range": [94.5, 141.5]}, "lataxis": {"range": [-11.5, 6.5]}}
+# Per measure: the button's label, the colour bar's title, and the scale's ends.
+MAP_LAYERS = {"screening_index": ("Penyaringan / screening", "Indeks penyaringan / screening index (0-100)", 0, 100),
+              "readiness_index": ("Kesiapan / readiness", "Indeks kesiapan / readiness index (0-100)", 0, 100),
+              "evaluation_index": ("Evaluasi / evaluation {year}", "Evaluasi / evaluation ({year}, 0-4)", 0, 4),
+              "in_programme_pct": ("Dalam program / in the programme",
+                                   "Kab/kota dalam program / in the programme (%)", 0, 100),
+              "with_masterplan_pct": ("Masterplan", "Kab/kota dengan masterplan / with a masterplan (%)", 0, 100),
+              "evaluation_median": ("Evaluasi / evaluation {year}", "Median evaluasi / evaluation median ({year}, 0-4)",
+                                    0, 4),
+              "readiness_median": ("Kesiapan / readiness", "Median kesiapan / readiness median (0-100)", 0, 100),
+              "screening_median": ("Penyaringan / screening", "Median penyaringan / screening median (0-100)", 0, 100)}
+PROGRAMME_COLOURS = ["#08306b", "#08519c", "#2171b5", "#4292c6", "#6baed6", "#9ecae1", "#c6dbef"]
+
+
+def _rounded_values(values: pd.Series) -> list:
+    return [None if pd.isna(v) else round(float(v), 2) for v in values]
+
+
+def _base_trace(layer: str, codes: list[str], names: list[str]) -> dict:
+    """Every area in grey, under the coloured ones: an area with no value shows as a gap in the colours, not the sea."""
+    return {"type": "choropleth", "geojson": layer, "featureidkey": "properties.code", "locations": codes,
+            "z": [0] * len(codes), "text": names, "colorscale": [[0, NO_VALUE], [1, NO_VALUE]], "showscale": False,
+            "marker": {"line": {"width": 0.3, "color": "#ffffff"}}, "name": "Tanpa nilai / no value",
+            "showlegend": True, "hovertemplate": "%{text}: tanpa nilai / no value<extra></extra>"}
+
+
+def _value_trace(layer: str, frame: pd.DataFrame, code: str, column: str, title: str, low: float, high: float) -> dict:
+    shown = frame.dropna(subset=[column])
+    return {"type": "choropleth", "geojson": layer, "featureidkey": "properties.code", "locations": list(shown[code]),
+            "z": _rounded_values(shown[column]), "text": list(shown["name"]), "zmin": low, "zmax": high,
+            "colorscale": RED_YELLOW_GREEN, "marker": {"line": {"width": 0.3, "color": "#ffffff"}},
+            "colorbar": {"title": {"text": title.replace(" / ", "<br>")}, "thickness": 14, "len": 0.8},
+            "name": title, "showlegend": False, "hovertemplate": "%{text}: %{z:.2f}<extra></extra>"}
+
+
+def _view(layer: str, frame: pd.DataFrame, code: str, column: str, year: int | None = None) -> tuple[str, list[dict]]:
+    """Return one measure of a switchable map: its button label and its trace."""
+    label, title, low, high = MAP_LAYERS[column]
+    return label.format(year=year), [_value_trace(layer, frame, code, column, title.format(year=year), low, high)]
+
+
+def _category_trace(layer: str, codes: list[str], names: list[str], label: str, colour: str) -> dict:
+    return {"type": "choropleth", "geojson": layer, "featureidkey": "properties.code", "locations": codes,
+            "z": [1] * len(codes), "text": names, "colorscale": [[0, colour], [1, colour]], "showscale": False,
+            "marker": {"line": {"width": 0.3, "color": "#ffffff"}}, "name": label, "showlegend": True,
+            "hovertemplate": f"%{{text}}: {label}<extra></extra>"}
+
+
+def _switchable_map(layer: str, base: dict, views: list[tuple[str, list[dict]]], attribution: str, height: int) -> dict:
+    """Return a map spec showing one view (a list of traces) at a time, chosen with buttons above it."""
+    data = [base] + [trace for _, traces in views for trace in traces]
+    buttons, start = [], 1
+    for label, traces in views:
+        visible = [True] + [False] * (len(data) - 1)
+        visible[start:start + len(traces)] = [True] * len(traces)
+        buttons.append({"label": label, "method": "restyle", "args": [{"visible": visible}]})
+        start += len(traces)
+    for trace, shown in zip(data, buttons[0]["args"][0]["visible"] if buttons else [True]):
+        trace["visible"] = shown
+    return _spec(data, geo={"visible": False, "projection": {"type": "mercator"}, **INDONESIA}, height=height,
+                 margin={"t": 40, "b": 30, "l": 0, "r": 0}, dragmode=False,
+                 legend={"orientation": "h", "y": -0.02, "yanchor": "top"},
+                 updatemenus=[{"type": "buttons", "direction": "right", "x": 0, "y": 1.08, "xanchor": "left",
+                               "yanchor": "bottom", "showactive": True, "buttons": buttons}],
+                 annotations=[{"text": attribution, "showarrow": False, "xref": "paper", "yref": "paper", "x": 1,
+                               "y": 0, "xanchor": "right", "yanchor": "bottom", "font": {"size": 10, "color": "#555"}}])
+
+
+def regions_map(ranking: pd.DataFrame, selection: pd.DataFrame, evaluation: pd.DataFrame, year: int | None,
+                attribution: str) -> dict:
+    """Return the map of the 514 kab/kota: screening, readiness, programme membership, the proposed cohort and the
+    latest evaluation, one at a time."""
+    regions = ranking.assign(name=ranking["region_name"])
+    codes, names = list(regions["region_code"]), list(regions["name"])
+    views = [_view("regencies", regions, "region_code", c) for c in ("screening_index", "readiness_index")]
+    members = regions.dropna(subset=["smart_city_year_joined"])
+    years = sorted(members["smart_city_year_joined"].astype(int).unique())
+    views.append(("Program / programme", [
+        _category_trace("regencies", list(part["region_code"]), list(part["name"]),
+                        f"Bergabung / joined {y}", PROGRAMME_COLOURS[min(i, len(PROGRAMME_COLOURS) - 1)])
+        for i, (y, part) in enumerate((y, members[members["smart_city_year_joined"] == y]) for y in years)]))
+    if not selection.empty:
+        chosen = selection[selection["is_selected"].fillna(False).astype(bool)]
+        ranked = selection[~selection["is_selected"].fillna(False).astype(bool) & selection["selection_rank"].notna()]
+        views.append(("Usulan kohort / proposed cohort", [
+            _category_trace("regencies", list(chosen["region_code"]), list(chosen["region_name"]),
+                            "Terpilih / selected", "#d62728"),
+            _category_trace("regencies", list(ranked["region_code"]), list(ranked["region_name"]),
+                            "Diperingkat, tidak terpilih / ranked, not selected", "#fdae6b")]))
+    if year is not None and not evaluation.empty:
+        views.append(_view("regencies", evaluation.assign(name=evaluation["region_name"]), "region_code",
+                           "evaluation_index", year))
+    return _switchable_map("regencies", _base_trace("regencies", codes, names), views, attribution, height=560)
+
+
+def provinces_map(provinces: pd.DataFrame, rollup: pd.DataFrame, year: int, attribution: str) -> dict:
+    """Return the map of the 38 provinces from the evaluation year's roll-up, one measure at a time."""
+    frame = rollup.assign(name=rollup["province_name"])
+    views = [_view("provinces", frame, "province_code", column, year) for column in
+             ("in_programme_pct", "with_masterplan_pct", "evaluation_median", "readiness_median", "screening_median")]
+    base = _base_trace("provinces", list(provinces["province_code"]), list(provinces["province_name"]))
+    return _switchable_map("provinces", base, views, attribution, height=520)
+
+
+def locator_map(layer: str, codes: list[str], names: list[str], highlight: str, label: str, attribution: str,
+                national: bool) -> dict:
+    """Return a small map of `codes` in grey with `highlight` in red: the whole country (`national`), or zoomed to
+    the areas given (a region among its province's kab/kota)."""
+    at = codes.index(highlight)
+    geo = {"visible": False, "projection": {"type": "mercator"}, **(INDONESIA if national else {"fitbounds": "locations"})}
+    return _spec([_base_trace(layer, codes, names) | {"showlegend": False},
+                  _category_trace(layer, [highlight], [names[at]], label, "#d62728")],
+                 geo=geo, height=260, margin={"t": 0, "b": 0, "l": 0, "r": 0}, showlegend=False, dragmode=False,
+                 annotations=[{"text": attribution, "showarrow": False, "xref": "paper", "yref": "paper", "x": 1, "y": 0,
+                               "xanchor": "right", "yanchor": "bottom", "font": {"size": 9, "color": "#555"}}])

@@ -92,3 +92,19 @@ def synthetic_notice(notice: dict) -> Markup:
     which sources are synthetic, and which are real."""
     real = _both("notice_real", **notice) if notice["real_sources"] else _both("notice_no_real")
     return _both("notice", **notice) + Markup(" ") + real
+
+
+# Why a page shows no map (pipelines/report/maps.py): no boundary file of that level is installed.
+MAPS_OFF = {
+    "provinces": ("batas 38 provinsi", "the boundaries of the 38 provinces"),
+    "regencies": ("batas 514 kabupaten/kota", "the boundaries of the 514 kabupaten/kota"),
+    "off": ("Peta tidak ditampilkan: {layer} belum dipasang di folder data (boundaries/). Pasang berkas GeoJSON dengan "
+            "`readiness boundaries <berkas.geojson>`, lalu jalankan `readiness refresh` (docs/report.md, \"Maps\").",
+            "Maps are off: {layer} are not installed in the data folder (boundaries/). Install a GeoJSON file with "
+            "`readiness boundaries <file.geojson>`, then run `readiness refresh` (docs/report.md, \"Maps\")."),
+}
+
+
+def maps_off(layer: str) -> Markup:
+    """Return, in both languages, why a page has no map of `layer` and how to get one."""
+    return t(*(text.format(layer=name) for text, name in zip(MAPS_OFF["off"], MAPS_OFF[layer])))

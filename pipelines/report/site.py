@@ -17,14 +17,15 @@ from plotly.offline import get_plotlyjs
 
 from pipelines import __version__
 from pipelines.report import exports, figures, publish
+from pipelines.report.maps import EMPTY_WORLD, Maps, write_map_files
 from pipelines.report.images import ImageExportError, write_pngs
-from pipelines.report.i18n import PUBLISHED_DECIMALS, num, part_label, provenance_label, synthetic_notice, t
+from pipelines.report.i18n import PUBLISHED_DECIMALS, maps_off, num, part_label, provenance_label, synthetic_notice, t
 from pipelines.report.validation_docs import write_validation_docs
 from pipelines.settings import Settings
 from pipelines.warehouse import read as read_warehouse
 
 # What the report depends on besides the score tables and this code (Settings attributes, see runs/plan.py).
-READS = ()
+READS = ("boundaries_dir",)
 TEMPLATES = Path(__file__).parent / "templates"
 RANKING_COLUMNS = [
     "region_code", "region_name", "region_type", "province_code", "province_name", "island_group", "is_autonomous",
@@ -106,6 +107,7 @@ class Site:
     tables: dict[str, pd.DataFrame]
     env: Environment
     common: dict
+    maps: Maps
     figures: dict = field(default_factory=dict)
 
     def figure(self, fig, div_id: str) -> str:
@@ -113,6 +115,12 @@ class Site:
         self.figures[div_id.removeprefix("fig-")] = fig
         return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
                            config={"displaylogo": False, "responsive": True})
+
+    def map_context(self, layer: str) -> dict:
+        """Return what a page with a map of `layer` needs: the boundary script to load, or why there is no map."""
+        if self.maps.has(layer):
+            return {"map_layers": [layer], "empty_world": EMPTY_WORLD, "maps_off": None}
+        return {"map_layers": [], "maps_off": maps_off(layer)}
 
     def page(self, template: str, path: Path, root: str = "", **context) -> None:
         """Render one template into `path`; `root` leads from the page back to the site folder."""
@@ -213,9 +221,14 @@ def evaluation_view(tables: dict[str, pd.DataFrame]) -> dict:
     }
 
 
-def _overview(site: Site, out: Path) -> dict:
+def _overview(site: Site, out: Path, evaluation: dict) -> dict:
     tables = site.tables
     ranking, selection = tables["ranking"], tables["cohort_selection"]
+    maps = site.map_context("regencies")
+    if maps["map_layers"]:
+        evaluated = evaluation["regions_frame"] if evaluation["year"] else pd.DataFrame()
+        maps["map_spec"] = figures.regions_map(ranking, selection, evaluated, evaluation["year"],
+                                               site.maps.attribution("regencies"))
     cohort_run = tables["cohort_run"].iloc[0].to_dict() if not tables["cohort_run"].empty else None
     figs = {
         "screening_top": site.figure(figures.top_bar(ranking, "screening_index", "screening_rank",
@@ -245,7 +258,7 @@ def _overview(site: Site, out: Path) -> dict:
     site.page("index.html.j2", out / "index.html", ranking=_records(ranking), selection=_records(selection),
               movers=_records(tables["region_mover"].head(MOVERS_SHOWN)), movers_total=len(tables["region_mover"]),
               cohort_run=cohort_run, cohort_missing=missing_parts(tables).get("cohort"), figs=figs, counts=counts, coverage=_records(coverage), filters=filters,
-              failed_sources=_records(tables["source_status"][tables["source_status"]["status"] == "failed"]))
+              failed_sources=_records(tables["source_status"][tables["source_status"]["status"] == "failed"]), **maps)
     return figs
 
 
@@ -279,8 +292,13 @@ def _province_pages(site: Site, out: Path, evaluation: dict) -> None:
                                                       "fig-province-distribution")}
     provinces = (tables["ranking"][["province_code", "province_name", "island_group"]].drop_duplicates("province_code")
                  .sort_values("province_code"))
+    maps = site.map_context("provinces")
+    if maps["map_layers"] and year:
+        maps["map_spec"] = figures.provinces_map(provinces, latest, year, site.maps.attribution("provinces"))
     site.page("provinces.html.j2", out / "provinces.html", rollup=_records(latest), provinces=_records(provinces),
-              year=year, figs=figs, masterplan_share_pct=share)
+              year=year, figs=figs, masterplan_share_pct=share, **maps)
+    locator = site.map_context("provinces")
+    codes, names = list(provinces["province_code"]), list(provinces["province_name"])
     by_province = latest.set_index("province_code") if year else pd.DataFrame()
     evaluated = tables["evaluation_region"]
     evaluated = (evaluated[evaluated["year"] == year].set_index("region_code")["evaluation_index"] if year
@@ -289,10 +307,14 @@ def _province_pages(site: Site, out: Path, evaluation: dict) -> None:
         members = tables["ranking"][tables["ranking"]["province_code"] == province.province_code].assign(
             is_member=lambda f: f["smart_city_year_joined"].notna(),
             evaluation_index=lambda f: f["region_code"].map(evaluated))
+        if locator["map_layers"]:
+            locator["locator_spec"] = figures.locator_map("provinces", codes, names, province.province_code,
+                                                          province.province_name, site.maps.attribution("provinces"),
+                                                          national=True)
         site.page("province.html.j2", out / "provinces" / f"{province.province_code}.html", root="../",
                   province=province._asdict(), regions=_records(members),
                   rollup=by_province.loc[province.province_code].to_dict() if province.province_code in by_province.index else None,
-                  spec=figures.province_regions(members), year=year)
+                  spec=figures.province_regions(members), year=year, **locator)
 
 
 def _region_pages(site: Site, out: Path) -> None:
@@ -324,9 +346,15 @@ def _region_pages(site: Site, out: Path) -> None:
     records["quarantine"] = _records_by_region(tables["quarantine"].dropna(subset=["region_code"]))
     components = _records(tables["component_label"])
     dimension_order, aspect_order = list(dimension_labels["label_en"]), list(aspect_names)
+    locator = site.map_context("regencies")
+    neighbours = {p: (list(part["region_code"]), list(part["region_name"]))
+                  for p, part in tables["ranking"].sort_values("region_code").groupby("province_code")}
     for r in _records(tables["ranking"]):
         code = r["region_code"]
         specs = {}
+        if locator["map_layers"]:
+            specs["locator"] = figures.locator_map("regencies", *neighbours[r["province_code"]], code, r["region_name"],
+                                                   site.maps.attribution("regencies"), national=False)
         if code in frames["dims"]:
             specs["radar"] = figures.region_radar(frames["dims"][code], r["region_name"])
         if code in frames["cells"]:
@@ -341,7 +369,8 @@ def _region_pages(site: Site, out: Path) -> None:
                   missing=rows["region_missing_answer"], quarantine=rows["quarantine"],
                   submissions=rows["region_submission"], evaluation_rows=rows["evaluation_region"],
                   components=components, evaluation=(rows["evaluation_region"] or [None])[-1],
-                  selection=(rows["cohort_selection"] or [None])[0], shortlist=(rows["cohort_shortlist"] or [None])[0])
+                  selection=(rows["cohort_selection"] or [None])[0], shortlist=(rows["cohort_shortlist"] or [None])[0],
+                  **locator)
 
 
 def _methodology_page(site: Site, out: Path) -> None:
@@ -393,10 +422,10 @@ def build_report(settings: Settings, out: Path, stage_key: str | None = None) ->
     # One row when any source is synthetic: the banner on every page names those sources.
     notice = (_records(tables["synthetic_notice"]) or [None])[0]
     missing = missing_parts(tables)
-    site = Site(tables=tables, env=_environment(),
+    site = Site(tables=tables, env=_environment(), maps=write_map_files(settings.boundaries_dir, out),
                 common={"hashes": hashes, "version": __version__, "notice": notice, "missing_parts": dict(missing)})
     evaluation = evaluation_view(tables)
-    _overview(site, out)
+    _overview(site, out, evaluation)
     _evaluation_page(site, out, evaluation)
     _province_pages(site, out, evaluation)
     skipped = _part_queries(missing)
@@ -421,7 +450,7 @@ def build_report(settings: Settings, out: Path, stage_key: str | None = None) ->
         images = {"skipped": str(exc)}
         missing["images"] = str(exc)
         site.common["missing_parts"] = dict(missing)
-        _overview(site, out)
+        _overview(site, out, evaluation)
     pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html") if not p.is_relative_to(out / "validation"))
     manifest = {
         "layer": "report", "code_version": __version__, "stage_key": stage_key, **hashes,

@@ -2,12 +2,15 @@
 
 import shutil
 
+import pandas as pd
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from tests.conftest import BOUNDARY_ATTRIBUTION
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -50,7 +53,8 @@ def test_report_is_self_contained(small_demo):
 def test_page_renders_every_figure_without_errors(page):
     plots = page.find_elements(By.CSS_SELECTOR, ".js-plotly-plot")
     # The small demo cannot fill the shipped cohort: no rank-interval chart, the reason in its place.
-    assert sorted(p.get_attribute("id") for p in plots) == ["fig-readiness-top", "fig-scatter", "fig-screening-top"]
+    assert sorted(p.get_attribute("id") for p in plots) == ["fig-readiness-top", "fig-regions-map", "fig-scatter",
+                                                            "fig-screening-top"]
     bars = page.execute_script("return document.getElementById('fig-screening-top').data[0].y.length")
     assert bars == 25
     errors = [e for e in page.get_log("browser") if e["level"] == "SEVERE"]
@@ -235,7 +239,8 @@ def test_region_page_renders_its_charts_and_links_back(page, small_demo, tmp_pat
     WebDriverWait(page, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .main-svg")) >= 4)
     assert page.current_url.endswith(f"regions/{code}.html")
     plots = sorted(p.get_attribute("id") for p in page.find_elements(By.CSS_SELECTOR, ".js-plotly-plot"))
-    assert plots == ["fig-region-contributions", "fig-region-heatmap", "fig-region-history", "fig-region-radar"]
+    assert plots == ["fig-locator", "fig-region-contributions", "fig-region-heatmap", "fig-region-history",
+                     "fig-region-radar"]
     radar = page.execute_script("return document.getElementById('fig-region-radar').data.map(t => t.r.length)")
     assert radar == [7, 7, 7]                                                # six dimensions, closed
     assert len(page.find_elements(By.CSS_SELECTOR, "#swot li.strength")) == 2
@@ -260,9 +265,75 @@ def test_language_switch_translates_labels_and_number_format(page, small_demo):
 
 def test_every_page_loads_only_files_of_the_site(page, small_demo):
     settings, _ = small_demo
-    for name in ("evaluation.html", "methodology.html", "validation.html", "provinces.html", "provinces/35.html",
-                 "regions/35.13.html"):
+    for name in ("index.html", "evaluation.html", "methodology.html", "validation.html", "provinces.html",
+                 "provinces/35.html", "regions/35.13.html"):
         page.get((settings.reports_dir / name).as_uri())
         loaded = page.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
         assert [url for url in loaded if not url.startswith("file://")] == [], name
         assert [e for e in page.get_log("browser") if e["level"] == "SEVERE"] == [], name
+
+
+def _map_state(page, div: str) -> dict:
+    """Return what a map shows: the names of its visible traces and how many areas it drew."""
+    return page.execute_script(f"""const d = document.getElementById('{div}');
+        return {{visible: d.data.filter(t => t.visible !== false).map(t => t.name),
+                 areas: d.querySelectorAll('path.choroplethlocation').length,
+                 legend: Array.from(d.querySelectorAll('.legendtext')).map(e => e.textContent)}};""")
+
+
+def test_the_kab_kota_map_draws_every_region_offline_and_switches_measures(page, small_demo):
+    settings, _ = small_demo
+    page.get((settings.reports_dir / "index.html").as_uri())
+    WebDriverWait(page, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#fig-regions-map path.choroplethlocation"))
+    ranking = pd.read_parquet(settings.data_dir / "reports" / "downloads" / "ranking.parquet")
+    screened = int(ranking["screening_index"].notna().sum())
+    first = _map_state(page, "fig-regions-map")
+    # Every kab/kota in grey underneath, each screened one coloured above it.
+    assert first["visible"] == ["Tanpa nilai / no value", "Indeks penyaringan / screening index (0-100)"]
+    assert first["areas"] == 514 + screened and first["legend"] == ["Tanpa nilai / no value"]
+    attribution = page.find_element(By.CSS_SELECTOR, "#fig-regions-map .annotation-text").text
+    assert attribution == f"Batas wilayah / boundaries: {BOUNDARY_ATTRIBUTION}"
+    buttons = page.find_elements(By.CSS_SELECTOR, "#fig-regions-map .updatemenu-button")
+    labels = [b.text for b in buttons]
+    # The small demo's cohort could not be chosen (its part is missing), so the map has no cohort view.
+    assert labels == ["Penyaringan / screening", "Kesiapan / readiness", "Program / programme",
+                      f"Evaluasi / evaluation {int(pd.read_parquet(settings.data_dir / 'reports' / 'downloads' / 'evaluation_region.parquet')['year'].max())}"]
+    buttons[2].click()
+    members = ranking.dropna(subset=["smart_city_year_joined"])
+    years = sorted(members["smart_city_year_joined"].astype(int).unique())
+    after = _map_state(page, "fig-regions-map")
+    assert after["visible"] == ["Tanpa nilai / no value", *(f"Bergabung / joined {y}" for y in years)]
+    assert after["areas"] == 514 + len(members)
+    assert after["legend"] == ["Tanpa nilai / no value", *(f"Bergabung / joined {y}" for y in years)]
+    assert [e for e in page.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+def test_region_and_province_pages_locate_themselves_and_the_provinces_map_has_all_38(page, small_demo):
+    settings, _ = small_demo
+    page.get((settings.reports_dir / "regions" / "35.13.html").as_uri())
+    WebDriverWait(page, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#fig-locator path.choroplethlocation"))
+    located = page.execute_script("return document.getElementById('fig-locator').data.map(t => t.locations)")
+    ranking = pd.read_parquet(settings.data_dir / "reports" / "downloads" / "ranking.parquet")
+    assert located[0] == sorted(ranking.loc[ranking["province_code"] == "35", "region_code"]) and located[1] == ["35.13"]
+    red = page.execute_script("""return Array.from(document.querySelectorAll('#fig-locator path.choroplethlocation'))
+                                  .filter(p => getComputedStyle(p).fill === 'rgb(214, 39, 40)').length""")
+    assert red == 1
+    page.get((settings.reports_dir / "provinces" / "35.html").as_uri())
+    WebDriverWait(page, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#fig-locator path.choroplethlocation"))
+    assert _map_state(page, "fig-locator")["areas"] == 38 + 1
+    page.get((settings.reports_dir / "provinces.html").as_uri())
+    WebDriverWait(page, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#fig-provinces-map path.choroplethlocation"))
+    state = _map_state(page, "fig-provinces-map")
+    assert state["visible"][0] == "Tanpa nilai / no value" and state["areas"] == 38 + 38
+    assert [e for e in page.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+def test_without_boundaries_the_demo_says_maps_are_off_and_how_to_turn_them_on(demo_page, demo_project):
+    root, _ = demo_project
+    off = demo_page.find_element(By.ID, "fig-regions-map-off")
+    assert off.text.startswith("Peta tidak ditampilkan: batas 514 kabupaten/kota belum dipasang di folder data")
+    assert "`readiness boundaries <berkas.geojson>`" in off.text
+    assert demo_page.find_elements(By.ID, "fig-regions-map") == []
+    assert not (root / "data" / "reports" / "maps").exists()
+    demo_page.get((root / "data" / "reports" / "provinces.html").as_uri())
+    assert "belum dipasang" in demo_page.find_element(By.ID, "fig-provinces-map-off").text
