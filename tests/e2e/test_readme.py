@@ -12,9 +12,12 @@ from tests.conftest import ROOT, run_command
 
 pytestmark = pytest.mark.e2e
 README = ROOT / "README.md"
-# Not run here, with where they are covered instead: a command that never returns, one that runs this suite, and one
-# that takes minutes at national scale (CI's `.ci/run` runs `make bench SIZE=demo`).
+# Not run here, with where they are covered instead: a command that never returns, one that runs this suite, one
+# that takes minutes at national scale (CI's `.ci/run` runs `make bench SIZE=demo`), and one that needs files the user
+# supplies (the tests take boundaries from ../shared).
 COVERED_ELSEWHERE = {
+    ".venv/bin/readiness boundaries provinces.geojson regencies.geojson":
+        "tests/unit/test_boundaries.py::test_the_command_checks_installs_and_refuses_in_one_line",
     ".venv/bin/readiness serve": "tests/e2e/test_nightly.py::test_serve_starts_a_prefect_server_whose_scheduler_"
                                  "creates_and_runs_the_refresh",
     "make golden": "tests/e2e/test_refresh.py::test_published_table_matches_the_reviewed_golden_file",
