@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 
 from pipelines import __version__
-from pipelines.report import exports, figures, publish
+from pipelines.report import compare, exports, figures, publish
 from pipelines.report.maps import EMPTY_WORLD, Maps, write_map_files
 from pipelines.report.images import ImageExportError, write_pngs
 from pipelines.report.i18n import PUBLISHED_DECIMALS, maps_off, num, part_label, provenance_label, synthetic_notice, t
@@ -437,6 +437,8 @@ def build_report(settings: Settings, out: Path, stage_key: str | None = None) ->
              "methodology hash": hashes["methodology_hash"], "inputs hash": hashes["inputs_hash"],
              "code version": __version__, "synthetic data": notice["synthetic_sources"] if notice else "none"}
     _region_pages(site, out)
+    compare.write_scripts(tables, evaluation["year"], out)
+    site.page("compare.html.j2", out / "compare.html")
     _methodology_page(site, out)
     _validation_page(site, out)
     outputs = exports.write_downloads(published, {sheet: name for sheet, name in WORKBOOK.items()

@@ -337,3 +337,68 @@ def test_without_boundaries_the_demo_says_maps_are_off_and_how_to_turn_them_on(d
     assert not (root / "data" / "reports" / "maps").exists()
     demo_page.get((root / "data" / "reports" / "provinces.html").as_uri())
     assert "belum dipasang" in demo_page.find_element(By.ID, "fig-provinces-map-off").text
+
+
+def _matches(page, box_id: str, list_id: str, query: str) -> list[str]:
+    box = page.find_element(By.ID, box_id)
+    box.clear()
+    box.send_keys(query)
+    return [item.text for item in page.find_elements(By.CSS_SELECTOR, f"#{list_id} li")]
+
+
+def test_the_search_box_finds_a_region_or_province_from_any_page(page, small_demo):
+    settings, _ = small_demo
+    page.get((settings.reports_dir / "regions" / "35.13.html").as_uri())
+    # The prefix, its dot, case and spacing do not matter; the kind asked for comes first.
+    assert _matches(page, "site-search", "site-search-results", "kab.  PROBOLINGGO")[:2] == [
+        "Kabupaten Probolinggo (35.13) · Jawa Timur", "Kota Probolinggo (35.74) · Jawa Timur"]
+    assert _matches(page, "site-search", "site-search-results", "Kota Probolinggo")[0] == \
+        "Kota Probolinggo (35.74) · Jawa Timur"
+    assert _matches(page, "site-search", "site-search-results", "3574") == ["Kota Probolinggo (35.74) · Jawa Timur"]
+    assert _matches(page, "site-search", "site-search-results", "Atlantis") == ["Tidak ditemukan"]
+    _matches(page, "site-search", "site-search-results", "jawa timur")
+    page.find_element(By.ID, "site-search").send_keys(Keys.ENTER)
+    WebDriverWait(page, 10).until(lambda d: d.current_url.endswith("/provinces/35.html"))
+    _matches(page, "site-search", "site-search-results", "35.13")
+    page.find_element(By.ID, "site-search").send_keys(Keys.ENTER)
+    WebDriverWait(page, 10).until(lambda d: d.current_url.endswith("/regions/35.13.html"))
+    assert page.find_element(By.ID, "region-name").text.startswith("Kabupaten Probolinggo")
+
+
+def test_the_comparison_page_overlays_radars_side_by_side_and_keeps_the_choice_in_its_address(page, small_demo):
+    from pipelines.report.i18n import number_id
+
+    settings, _ = small_demo
+    ranking = pd.read_parquet(settings.data_dir / "reports" / "downloads" / "ranking.parquet")
+    assessed = ranking.dropna(subset=["readiness_index"]).sort_values("region_code")
+    first, second, third, fourth, fifth = assessed["region_code"].head(5)
+    page.get((settings.reports_dir / "regions" / f"{first}.html").as_uri())
+    page.find_element(By.ID, "compare-link").click()
+    WebDriverWait(page, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#compare-table thead th[data-region]"))
+    assert page.current_url.endswith(f"compare.html?r={first}")
+    page.get((settings.reports_dir / "compare.html").as_uri() + f"?r={first},{second},nonsense")
+    WebDriverWait(page, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#fig-compare-radar .main-svg"))
+    heads = [th.get_attribute("data-region") for th in page.find_elements(By.CSS_SELECTOR, "#compare-table thead th[data-region]")]
+    assert heads == [first, second]
+    traces = page.execute_script("return document.getElementById('fig-compare-radar').data.map(t => [t.name, t.r.length])")
+    names = ranking.set_index("region_code")["region_name"]
+    assert traces == [[names[first], 7], [names[second], 7], ["Median nasional / national median", 7]]
+    row = page.find_elements(By.CSS_SELECTOR, "#compare-table tbody tr")[3]
+    by_code = ranking.set_index("region_code")
+    assert [td.text for td in row.find_elements(By.TAG_NAME, "td")][:2] == [
+        f"{number_id(by_code.loc[c, 'screening_index'])} ({by_code.loc[c, 'screening_rank']:.0f})" for c in (first, second)]
+    for code in (third, fourth):
+        _matches(page, "compare-add", "compare-options", code)
+        page.find_element(By.ID, "compare-add").send_keys(Keys.ENTER)
+    assert page.current_url.endswith(f"compare.html?r={first},{second},{third},{fourth}")
+    assert page.find_element(By.ID, "compare-add").get_attribute("disabled") == "true"
+    assert page.find_element(By.ID, "compare-full").is_displayed()
+    page.find_element(By.CSS_SELECTOR, f"#compare-table button.remove[data-region='{first}']").click()
+    assert page.current_url.endswith(f"compare.html?r={second},{third},{fourth}")
+    _matches(page, "compare-add", "compare-options", fifth)
+    page.find_element(By.ID, "compare-add").send_keys(Keys.ENTER)
+    assert page.current_url.endswith(f"compare.html?r={second},{third},{fourth},{fifth}")
+    page.find_element(By.ID, "lang-toggle").click()
+    assert page.find_elements(By.CSS_SELECTOR, "#compare-table thead th")[-1].text == "National median"
+    page.find_element(By.ID, "lang-toggle").click()
+    assert [e for e in page.get_log("browser") if e["level"] == "SEVERE"] == []
