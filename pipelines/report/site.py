@@ -459,6 +459,8 @@ def build_report(settings: Settings, out: Path, stage_key: str | None = None) ->
         "pages": {page: _sha256(out / page) for page in pages},
         "downloads": {f"downloads/{name}": entry for name, entry in outputs.items()},
         "images": images,
+        "scripts": {p.relative_to(out).as_posix(): _sha256(p) for p in sorted([*out.glob("*.js"), *out.glob("maps/*.js")])},
+        "boundaries": site.maps.layers,
         "inputs": tables["raw_files"][["source_file", "sha256"]].to_dict("records"),
         "source_provenance": dict(zip(tables["source_ingest"]["source"], tables["source_ingest"]["provenance"])),
         "missing_parts": missing,

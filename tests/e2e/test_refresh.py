@@ -1,6 +1,7 @@
 """The refresh flow end to end on the seeded `small` demo, with a real Prefect API, GX and DuckDB file."""
 
 import csv
+import hashlib
 import json
 import os
 import shutil
@@ -102,12 +103,21 @@ def test_same_inputs_give_byte_identical_outputs(small_demo, tmp_path):
     again = Settings.default(tmp_path)
     shutil.copytree(settings.raw_dir, again.raw_dir)
     shutil.copyfile(settings.data_dir / ".pii_salt", again.data_dir / ".pii_salt")
+    shutil.copytree(settings.boundaries_dir, again.boundaries_dir)
     refresh(data_dir=str(again.data_dir), methodology_dir=str(settings.methodology_dir))
     pages = sorted(p.relative_to(settings.reports_dir).as_posix() for p in settings.reports_dir.rglob("*.html")
                    if "validation/" not in p.relative_to(settings.reports_dir).as_posix())
-    files = sorted(p.relative_to(settings.reports_dir).as_posix() for folder in ("downloads", "images")
+    files = sorted(p.relative_to(settings.reports_dir).as_posix() for folder in ("downloads", "images", "maps")
                    for p in (settings.reports_dir / folder).iterdir())
-    assert len(pages) == 1 + 4 + 38 + 514 and "downloads/readiness.xlsx" in files and "images/scatter.png" in files
+    assert len(pages) == 1 + 5 + 38 + 514 and "downloads/readiness.xlsx" in files and "images/scatter.png" in files
+    assert {"maps/provinces.js", "maps/regencies.js"} <= set(files)
+    files += ["search.js", "compare.js"]
+    manifest = json.loads((settings.reports_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert sorted(manifest["scripts"]) == ["compare.js", "maps/provinces.js", "maps/regencies.js", "plotly.min.js",
+                                           "search.js"]
+    regencies = (settings.reports_dir / "maps" / "regencies.js").read_bytes()
+    assert manifest["scripts"]["maps/regencies.js"] == hashlib.sha256(regencies).hexdigest()
+    assert manifest["boundaries"]["regencies"]["features"] == 514
     for name in [*pages, *files, "manifest.json"]:
         assert (again.reports_dir / name).read_bytes() == (settings.reports_dir / name).read_bytes(), name
     for name in ("questionnaire_answers.parquet", "government_performance.parquet", "quarantine.parquet"):
