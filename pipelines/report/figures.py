@@ -15,16 +15,23 @@ ISLAND_COLOURS = {
 
 
 def top_bar(ranking: pd.DataFrame, index: str, rank: str, title: str, n: int = 25) -> go.Figure:
-    """Return a horizontal bar chart of the n best-ranked regions on `index`, coloured by island group."""
+    """Return a horizontal bar chart of the n best-ranked regions on `index`, coloured by island group (in the legend)."""
     top = ranking.dropna(subset=[index]).sort_values([rank, "region_code"]).head(n).iloc[::-1]
-    fig = go.Figure(go.Bar(
-        x=top[index], y=[f"{r}. {name}" for r, name in zip(top[rank], top["region_name"])], orientation="h",
-        marker_color=[ISLAND_COLOURS.get(g, "#7f7f7f") for g in top["island_group"]],
-        customdata=top[["province_name", "island_group"]].to_numpy(),
-        hovertemplate="%{y}<br>%{customdata[0]} (%{customdata[1]})<br>%{x:.2f}<extra></extra>",
-    ))
-    fig.update_layout(title=title, xaxis_title="0-100", height=max(400, 22 * len(top) + 120),
-                      margin={"l": 260, "r": 20, "t": 50, "b": 40}, xaxis_range=[0, 100])
+    labels = [f"{r}. {name}" for r, name in zip(top[rank], top["region_name"])]
+    top = top.assign(label=labels)
+    fig = go.Figure()
+    # One trace per island group, so the legend says what a colour means; stacked, each bar keeps its full width.
+    for group in [g for g in ISLAND_COLOURS if g in set(top["island_group"])]:
+        part = top[top["island_group"] == group]
+        fig.add_trace(go.Bar(
+            x=part[index], y=part["label"], orientation="h", name=group, marker_color=ISLAND_COLOURS[group],
+            customdata=part[["province_name", "island_group"]].to_numpy(),
+            hovertemplate="%{y}<br>%{customdata[0]} (%{customdata[1]})<br>%{x:.2f}<extra></extra>"))
+    fig.update_layout(title=title, xaxis_title="0-100", height=max(400, 22 * len(top) + 150), barmode="stack",
+                      margin={"l": 260, "r": 20, "t": 50, "b": 40}, xaxis_range=[0, 100],
+                      yaxis={"categoryorder": "array", "categoryarray": labels},
+                      legend={"title": {"text": "Kelompok pulau / island group"}, "orientation": "h", "y": -0.08,
+                              "yanchor": "top"})
     return fig
 
 
@@ -44,21 +51,48 @@ def scatter(ranking: pd.DataFrame) -> go.Figure:
     return fig
 
 
+# How a shortlisted region came to be in the proposed cohort or not (score.cohort_selection's how_selected, whose
+# phrases pipelines/score/cohort.py and selection.py write), in the order the seats are filled.
+SELECTION_WAYS = [
+    ("reserved seat", "Terpilih: kursi khusus / selected: reserved seat", "#6a3d9a"),
+    ("minimum", "Terpilih: memenuhi minimum / selected: to meet a minimum", "#ff7f0e"),
+    ("open competition", "Terpilih: kompetisi terbuka / selected: open competition", "#d62728"),
+    ("kept out", "Tidak terpilih: batas maksimum tercapai / not selected: a maximum reached", "#333333"),
+    ("below the cut-off", "Tidak terpilih: di bawah batas / not selected: below the cut-off", "#aaaaaa"),
+]
+
+
+def selection_way(how_selected: str) -> int:
+    """Return the position in SELECTION_WAYS of a region's how_selected phrase."""
+    return next(i for i, (prefix, _, _) in enumerate(SELECTION_WAYS) if str(how_selected).startswith(prefix))
+
+
 def rank_intervals(selection: pd.DataFrame, size: int) -> go.Figure:
-    """Return each selectable region's nominal selection rank with its 5-95% Monte Carlo interval, best first."""
+    """Return each selectable region's nominal selection rank with its 5-95% Monte Carlo interval, best first,
+    coloured by how it was selected or kept out (in the legend)."""
     shown = selection.dropna(subset=["selection_rank"]).sort_values(["selection_rank", "region_code"])
-    labels = [f"{r:.0f}. {name}" for r, name in zip(shown["selection_rank"], shown["region_name"])]
-    colours = ["#d62728" if selected else "#7f7f7f" for selected in shown["is_selected"]]
-    fig = go.Figure(go.Scatter(
-        x=shown["selection_rank"], y=labels, mode="markers", marker={"color": colours, "size": 8},
-        error_x={"type": "data", "symmetric": False, "array": shown["q95_rank"] - shown["selection_rank"],
-                 "arrayminus": shown["selection_rank"] - shown["q05_rank"], "color": "#999"},
-        customdata=shown[["q05_rank", "q95_rank", "selection_probability_pct"]].to_numpy(),
-        hovertemplate="%{y}<br>rank %{x} (5-95%: %{customdata[0]}-%{customdata[1]})<br>"
-                      "P(selected) %{customdata[2]:.1f}%<extra></extra>"))
-    fig.add_vline(x=size + 0.5, line_dash="dash", line_color="#d62728")
-    fig.update_layout(xaxis_title="Peringkat seleksi / selection rank (nominal, 5-95%)", height=max(400, 16 * len(shown) + 120),
-                      yaxis={"autorange": "reversed"}, margin={"l": 280, "r": 20, "t": 30, "b": 40})
+    shown = shown.assign(label=[f"{r:.0f}. {name}" for r, name in zip(shown["selection_rank"], shown["region_name"])],
+                         way=[selection_way(h) for h in shown["how_selected"]])
+    fig = go.Figure()
+    for way, (_, name, colour) in enumerate(SELECTION_WAYS):
+        part = shown[shown["way"] == way]
+        if part.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=part["selection_rank"], y=part["label"], mode="markers", name=name, marker={"color": colour, "size": 8},
+            error_x={"type": "data", "symmetric": False, "array": part["q95_rank"] - part["selection_rank"],
+                     "arrayminus": part["selection_rank"] - part["q05_rank"], "color": "#999"},
+            customdata=part[["q05_rank", "q95_rank", "selection_probability_pct", "how_selected"]].to_numpy(),
+            hovertemplate="%{y}<br>rank %{x} (5-95%: %{customdata[0]}-%{customdata[1]})<br>"
+                          "P(selected) %{customdata[2]:.1f}%<br>%{customdata[3]}<extra></extra>"))
+    fig.add_vline(x=size + 0.5, line_dash="dash", line_color="#d62728", annotation_position="bottom right",
+                  annotation_text=f"{size} kursi / seats")
+    fig.update_layout(xaxis_title="Peringkat seleksi / selection rank (nominal, 5-95%)", height=max(400, 16 * len(shown) + 200),
+                      # Best at the top; an explicit range, as autorange pads a category axis split over traces.
+                      yaxis={"categoryorder": "array", "categoryarray": list(shown["label"]),
+                             "range": [len(shown) - 0.5, -0.5]},
+                      margin={"l": 280, "r": 20, "t": 90, "b": 40},
+                      legend={"orientation": "h", "y": 1.01, "yanchor": "bottom", "x": 0, "xanchor": "left"})
     return fig
 
 
@@ -75,19 +109,27 @@ def evaluation_heatmap(regions: pd.DataFrame, columns: list[tuple[str, str]]) ->
     return fig
 
 
-def assessor_severity(assessors: pd.DataFrame) -> go.Figure:
-    """Return each assessor's mean deviation from consensus with its 95% interval; lenient red, severe blue."""
+def assessor_severity(assessors: pd.DataFrame, flag_deviation: float) -> go.Figure:
+    """Return each assessor's mean deviation from consensus with its 95% interval and the ±flag lines; lenient red,
+    severe blue (in the legend)."""
     shown = assessors.sort_values(["mean_deviation", "evaluator"])
-    colours = {"lenient": "#d62728", "severe": "#1f77b4"}
-    fig = go.Figure(go.Bar(
-        x=shown["mean_deviation"], y=shown["evaluator"], orientation="h",
-        marker_color=[colours.get(v, "#7f7f7f") for v in shown["leaning"]],
-        error_x={"type": "data", "array": 1.96 * shown["standard_error"].fillna(0), "color": "#555"},
-        customdata=shown[["cells", "leaning"]].to_numpy(),
-        hovertemplate="%{y}: %{x:+.3f} over %{customdata[0]} cells<br>%{customdata[1]}<extra></extra>"))
+    ways = {"lenient": ("Longgar / lenient", "#d62728"), "severe": ("Ketat / severe", "#1f77b4")}
+    fig = go.Figure()
+    for leaning, part in shown.groupby(shown["leaning"].where(shown["leaning"].isin(list(ways)), "other"), sort=True):
+        name, colour = ways.get(leaning, ("Wajar atau data kurang / in line, or too few cells", "#7f7f7f"))
+        fig.add_trace(go.Bar(
+            x=part["mean_deviation"], y=part["evaluator"], orientation="h", name=name, marker_color=colour,
+            error_x={"type": "data", "array": 1.96 * part["standard_error"].fillna(0), "color": "#555"},
+            customdata=part[["cells", "leaning"]].to_numpy(),
+            hovertemplate="%{y}: %{x:+.3f} over %{customdata[0]} cells<br>%{customdata[1]}<extra></extra>"))
     fig.add_vline(x=0, line_color="#333")
+    for edge in (-flag_deviation, flag_deviation):
+        fig.add_vline(x=edge, line_dash="dot", line_color="#999", annotation_text=f"{edge:+g}",
+                      annotation_position="top")
     fig.update_layout(xaxis_title="Rata-rata selisih dari konsensus / mean deviation from consensus (0-4 scale)",
-                      height=max(300, 22 * len(shown) + 100), margin={"l": 120, "r": 20, "t": 20, "b": 50})
+                      height=max(320, 22 * len(shown) + 140), margin={"l": 120, "r": 20, "t": 30, "b": 50},
+                      barmode="stack", yaxis={"categoryorder": "array", "categoryarray": list(shown["evaluator"])},
+                      legend={"orientation": "h", "y": -0.2, "yanchor": "top"})
     return fig
 
 
@@ -101,8 +143,9 @@ def masterplan_share(rollup: pd.DataFrame, threshold_pct: float) -> go.Figure:
     ])
     fig.add_hline(y=threshold_pct, line_dash="dash", line_color="#d62728",
                   annotation_text=f"{threshold_pct:g}%", annotation_position="top right")
-    fig.update_layout(barmode="group", yaxis_title="% kab/kota", yaxis_range=[0, 100], height=460,
-                      legend={"orientation": "h"}, margin={"t": 30, "b": 160})
+    fig.update_layout(title="Kab/kota dalam program dan dengan masterplan / kab/kota in the programme and with a masterplan",
+                      barmode="group", yaxis_title="% kab/kota", yaxis_range=[0, 100], height=500, xaxis_tickangle=-45,
+                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0}, margin={"t": 80, "b": 170})
     return fig
 
 
@@ -191,8 +234,10 @@ def province_regions(regions: pd.DataFrame) -> dict:
          "x": values("screening_index"), "marker": {"color": "#9ecae1"}},
         {"type": "bar", "orientation": "h", "name": "Indeks kesiapan / readiness index", "y": labels,
          "x": values("readiness_index"), "marker": {"color": "#08519c"}},
-    ], barmode="group", height=max(300, 34 * len(shown) + 120), xaxis={"range": [0, 100]},
-        yaxis={"autorange": "reversed"}, margin={"t": 20, "b": 40, "l": 240, "r": 20}, legend={"orientation": "h"})
+    ], barmode="group", height=max(300, 34 * len(shown) + 120), xaxis={"range": [0, 100], "side": "top"},
+        yaxis={"autorange": "reversed"}, margin={"t": 70, "b": 20, "l": 240, "r": 20},
+        # Above the bars: a province of 38 kab/kota makes a chart taller than the screen.
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0})
 
 
 # Maps: choropleths on the installed boundaries (pipelines/report/maps.py). Each trace names its boundary layer

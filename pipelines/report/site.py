@@ -54,6 +54,7 @@ QUERIES = {
     "source_status": "SELECT * FROM report.source_status ORDER BY \"table\"",
     "ignored_files": "SELECT * FROM report.ignored_files ORDER BY source_file",
     "run": "SELECT * FROM report.run",
+    "index_previous_run": "SELECT * FROM report.index_previous_run ORDER BY index_code",
     "region_mover": """SELECT * FROM report.region_mover
                        ORDER BY abs(places_up) DESC NULLS LAST, index_code, rank_now NULLS LAST, region_code""",
     "cohort_shortlist": "SELECT * FROM report.cohort_shortlist ORDER BY eligible_rank NULLS LAST, region_code",
@@ -61,6 +62,7 @@ QUERIES = {
     "cohort_rank_statistics": "SELECT * FROM report.cohort_rank_statistics ORDER BY stage, region_code",
     "cohort_sensitivity": "SELECT * FROM report.cohort_sensitivity ORDER BY output, total DESC",
     "cohort_run": "SELECT * FROM report.cohort_run",
+    "cohort_seat": "SELECT * FROM report.cohort_seat ORDER BY way_position",
     "region_contribution": "SELECT * FROM report.region_contribution ORDER BY region_code, index_code, child_code",
     "region_indicator": "SELECT * FROM report.region_indicator ORDER BY region_code, indicator_code",
     "region_missing_answer": "SELECT * FROM report.region_missing_answer ORDER BY region_code, question_code",
@@ -84,7 +86,7 @@ QUERIES = {
 }
 # The queries that read a part of the scores that may be missing (score.part_status): empty tables when it is.
 PART_QUERIES = {
-    "cohort": {"cohort_selection", "cohort_rank_statistics", "cohort_sensitivity", "cohort_run"},
+    "cohort": {"cohort_selection", "cohort_rank_statistics", "cohort_sensitivity", "cohort_run", "cohort_seat"},
     "evaluation": {"evaluation_year", "evaluation_region", "evaluation_dimension", "evaluation_cell",
                    "evaluation_agreement", "evaluation_moderation", "evaluation_assessor", "province_rollup"},
 }
@@ -216,6 +218,7 @@ def evaluation_view(tables: dict[str, pd.DataFrame]) -> dict:
         "weights": "/".join(f"{w:g}" for w in method["component_weights"]) + " (" + "/".join(components["component"]) + ")",
         "rule": method["consensus_rule"].replace("_", " "), "decimals": int(method["decimals"]),
         "max_spread": float(method["max_spread"]), "min_cells": int(method["severity_min_cells"]),
+        "flag_deviation": float(method["severity_flag_deviation"]),
         "agreement": _records(of_year("evaluation_agreement")), "moderation": _records(of_year("evaluation_moderation")),
         "assessors": _records(of_year("evaluation_assessor")), "assessors_frame": of_year("evaluation_assessor"),
     }
@@ -257,7 +260,9 @@ def _overview(site: Site, out: Path, evaluation: dict) -> dict:
     }
     site.page("index.html.j2", out / "index.html", ranking=_records(ranking), selection=_records(selection),
               movers=_records(tables["region_mover"].head(MOVERS_SHOWN)), movers_total=len(tables["region_mover"]),
-              cohort_run=cohort_run, cohort_missing=missing_parts(tables).get("cohort"), figs=figs, counts=counts, coverage=_records(coverage), filters=filters,
+              previous_run=(_records(tables["index_previous_run"].dropna(subset=["previous_scored_at"])) or [None])[0],
+              cohort_run=cohort_run, seats={r["way"]: r["regions"] for r in _records(tables["cohort_seat"])},
+              cohort_missing=missing_parts(tables).get("cohort"), figs=figs, counts=counts, coverage=_records(coverage), filters=filters,
               failed_sources=_records(tables["source_status"][tables["source_status"]["status"] == "failed"]), **maps)
     return figs
 
@@ -272,7 +277,8 @@ def _evaluation_page(site: Site, out: Path, evaluation: dict) -> dict:
                                                                   tables["dimension_label"]["label_en"])]
         figs["evaluation_heatmap"] = site.figure(figures.evaluation_heatmap(evaluation["regions_frame"], columns),
                                                   "fig-evaluation-heatmap")
-        figs["assessor_severity"] = site.figure(figures.assessor_severity(evaluation["assessors_frame"]),
+        figs["assessor_severity"] = site.figure(figures.assessor_severity(evaluation["assessors_frame"],
+                                                                           evaluation["flag_deviation"]),
                                                  "fig-assessor-severity")
     site.page("evaluation.html.j2", out / "evaluation.html", evaluation=evaluation, figs=figs,
               dimension_labels=_records(site.tables["dimension_label"]))
@@ -321,7 +327,8 @@ def _region_pages(site: Site, out: Path) -> None:
     tables = site.tables
     dimension_labels = tables["dimension_label"].set_index("dimension")
     aspect_labels = tables["aspect_label"].set_index("aspect")
-    aspect_names = aspect_labels["label_id"] + " / " + aspect_labels["label_en"]
+    # Two lines, not "id / en" on one: the heatmap sits in half the page and its column labels were clipped.
+    aspect_names = aspect_labels["label_id"] + "<br>" + aspect_labels["label_en"]
     # Labels and chart inputs are prepared once for all regions; each page then takes its own rows.
     label_id = pd.concat([dimension_labels["label_id"], aspect_labels["label_id"]])
     label_en = pd.concat([dimension_labels["label_en"], aspect_labels["label_en"]])

@@ -136,6 +136,24 @@ def test_sorting_by_readiness_rank_puts_rank_1_first(page):
     assert first.find_elements(By.TAG_NAME, "td")[9].get_attribute("textContent") == "1"
 
 
+def test_a_score_column_sorts_the_highest_first_and_a_second_click_reverses(page):
+    header = page.find_elements(By.CSS_SELECTOR, "#ranking thead th")[10]
+    column = "#ranking tbody tr td:nth-child(11)"
+
+    def values():
+        return [float(v) if v else None for v in page.execute_script(
+            f"return Array.from(document.querySelectorAll('{column}')).map(td => {{"
+            "const n = td.querySelector('span.n'); return n ? n.dataset.v : ''; })")]
+
+    header.click()
+    first = values()
+    scored = [v for v in first if v is not None]
+    assert len(scored) > 2 and first[:len(scored)] == sorted(scored, reverse=True)     # the unscored come last
+    header.click()
+    again = values()
+    assert again[:len(scored)] == sorted(scored) and again[len(scored):] == [None] * (len(again) - len(scored))
+
+
 def test_coverage_counts_the_regions_each_source_covers(page):
     rows = {r.find_elements(By.TAG_NAME, "td")[0].text: r.find_elements(By.TAG_NAME, "td")
             for r in page.find_elements(By.CSS_SELECTOR, "#coverage-table tbody tr")}
