@@ -78,3 +78,18 @@ def test_the_assessor_chart_draws_the_flag_threshold_and_a_legend():
     assert [t.name for t in fig.data] == ["Longgar / lenient", "Wajar atau data kurang / in line, or too few cells",
                                           "Ketat / severe"]
     assert sorted(s.x0 for s in fig.layout.shapes) == [-0.25, 0, 0.25]
+
+
+def _movers_section(**context) -> str:
+    counts = dict.fromkeys(("regions", "screened", "assessed", "members", "shortlisted", "rows_read", "rows_quarantined"), 0)
+    html = _environment().get_template("index.html.j2").render(
+        root="", hashes={}, counts=counts, figs={}, cohort_missing="x", movers=[], movers_total=0, **context)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[html.index('id="movers"'):html.index('id="cohort"')]))
+
+
+def test_the_movers_section_tells_no_earlier_run_from_no_rank_changed():
+    assert "Belum ada run sebelumnya dengan input atau metodologi lain" in _movers_section(previous_run=None)
+    earlier = {"previous_scored_at": pd.Timestamp("2026-11-30 19:00"), "previous_inputs_hash": "1e890665a67b58f4"}
+    said = _movers_section(previous_run=earlier)
+    assert "Tidak ada peringkat yang berubah dibanding run sebelumnya dengan input atau metodologi lain" in said
+    assert "2026-11-30" in said and "1e890665 " in said and "19:00" not in said
