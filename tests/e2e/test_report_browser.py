@@ -55,7 +55,8 @@ def test_page_renders_every_figure_without_errors(page):
     # The small demo cannot fill the shipped cohort: no rank-interval chart, the reason in its place.
     assert sorted(p.get_attribute("id") for p in plots) == ["fig-readiness-top", "fig-regions-map", "fig-scatter",
                                                             "fig-screening-top"]
-    bars = page.execute_script("return document.getElementById('fig-screening-top').data[0].y.length")
+    # One trace per island group (the legend), 25 bars in all.
+    bars = page.execute_script("return document.getElementById('fig-screening-top').data.reduce((n, t) => n + t.y.length, 0)")
     assert bars == 25
     errors = [e for e in page.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
@@ -102,7 +103,9 @@ def test_the_demo_overview_shows_the_proposed_cohort_with_its_rank_intervals(dem
     WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#fig-rank-intervals .main-svg"))
     assert browser.find_elements(By.ID, "missing-parts") == []
     # One point with its 5-95% whiskers per selectable region, as many as rows of the probability table.
-    points = browser.execute_script("return document.getElementById('fig-rank-intervals').data[0].y.length")
+    # One trace per way of being selected or kept out (the legend).
+    points = browser.execute_script(
+        "return document.getElementById('fig-rank-intervals').data.reduce((n, t) => n + t.y.length, 0)")
     rows = browser.find_elements(By.CSS_SELECTOR, "#selection tbody tr")
     assert points > 0 and len(rows) >= points
     assert len(browser.find_elements(By.CSS_SELECTOR, "#selection tbody tr.selected")) == 50
@@ -216,7 +219,8 @@ def test_evaluation_section_ranks_flags_and_lists_cells_to_moderate(page, small_
     agreement = [r.find_elements(By.TAG_NAME, "td")[0].text
                  for r in page.find_elements(By.CSS_SELECTOR, "#evaluation-agreement tbody tr")]
     assert agreement == ["baseline", "output", "outcome", "impact", "quick_win", "all"]
-    bars = page.execute_script("return document.getElementById('fig-assessor-severity').data[0].y.length")
+    bars = page.execute_script(
+        "return document.getElementById('fig-assessor-severity').data.reduce((n, t) => n + t.y.length, 0)")
     assert bars == 4
 
 
