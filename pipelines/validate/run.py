@@ -43,14 +43,96 @@ class Curated:
     ignored: pd.DataFrame    # files under data/raw/ that were not read, with the reason (curated.ignored_files)
 
 
-def build_validation_docs(context, site_dir: Path) -> None:
-    """Build the GX Data Docs of this run's results into `site_dir` (the report publishes an offline copy)."""
+def build_validation_docs(context, site_dir: Path, params: dict | None = None,
+                          checked: dict[str, tuple[pd.DataFrame, dict]] | None = None) -> None:
+    """Build the GX Data Docs of this run's results into `site_dir` (the report publishes an offline copy).
+
+    A suite's page shows the run's `params` where its rules refer to a parameter (GX would print `$PARAMETER`), and
+    each per-file run is named after the raw file (and year) it checked; `checked` is table -> (frame, suite) as
+    validated.
+    """
     if site_dir.exists():
         shutil.rmtree(site_dir)
+    if params is not None:
+        _suites_with_parameters(context, params)
+    if checked:
+        _name_per_file_runs(context, per_file_run_names(checked))
     context.add_data_docs_site(site_name="validation", site_config={
         "class_name": "SiteBuilder", "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        "show_how_to_buttons": False,
         "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)}})
     context.build_data_docs(site_names=["validation"])
+
+
+def _suites_with_parameters(context, params: dict) -> None:
+    """Put the run's parameter values into the rules of every suite in `context`, for its Data Docs page.
+
+    A suite holds `{"$PARAMETER": name}` where a value is known only at run time; GX's renderers print such a
+    reference as `$PARAMETER`, since only a validation result has the values. The context is the run's own, and
+    validation is over when the docs are built.
+    """
+    import great_expectations as gx
+    from great_expectations.core.suite_parameters import build_suite_parameters
+
+    for suite in sorted(context.suites.all(), key=lambda s: s.name):
+        rules = suite.to_json_dict()["expectations"]
+        context.suites.add_or_update(gx.ExpectationSuite(name=suite.name, expectations=[
+            {"type": r["type"], "kwargs": build_suite_parameters(r["kwargs"], params)[0], "meta": r["meta"]}
+            for r in rules]))
+
+
+def per_file_run_names(checked: dict[str, tuple[pd.DataFrame, dict]]) -> dict[tuple[str, tuple[str, ...]], str]:
+    """Return the name of each per-file GX run by (GX's fingerprint of the rows it checked, the columns its rules
+    group by): the raw file's path inside its source folder, with the year for a rule checked per file and year.
+
+    The rows of a file (and year) are found as gx.validate_frame splits them; the fingerprint ties each to its result.
+    """
+    from great_expectations.execution_engine.pandas_execution_engine import hash_pandas_dataframe
+
+    names = {}
+    for frame, suite in checked.values():
+        file_level = [e for e in suite["expectations"] if e["meta"].get("level") == "file"]
+        for group_by in sorted({tuple(e["meta"]["group_by"]) for e in file_level}) if not frame.empty else []:
+            for key, part in frame.groupby(list(group_by), sort=True, dropna=False):
+                names[(hash_pandas_dataframe(part.reset_index(drop=True)), group_by)] = _run_name(
+                    dict(zip(group_by, key if isinstance(key, tuple) else (key,))))
+    return names
+
+
+def _run_name(group: dict) -> str:
+    """Return a per-file run's name from its group's values: `ipm_2024.csv, whole file` or `ipm_2024.csv, year 2024`.
+
+    A run's name is one folder of the docs' site: it has no "/" (the file's path inside its source folder is kept with
+    "∕"), and it never ends like a data file (a folder `ipm_2024.csv` would be found by a search for CSV files).
+    """
+    name = str(group.pop("source_file", "")).split("/", 1)[-1].replace("/", "\u2215")
+    parts = []
+    for column, value in group.items():
+        if pd.isna(value):
+            value = "missing"
+        elif isinstance(value, float) and value.is_integer():
+            value = int(value)
+        parts.append(f"{column} {value}")
+    return ", ".join([name, *(parts or ["whole file"])])
+
+
+def _name_per_file_runs(context, names: dict[tuple[str, tuple[str, ...]], str]) -> None:
+    """Give each per-file validation result in `context` the run name `names` has for it (the Data Docs put a run's
+    name in its page's path and on the page)."""
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import ValidationResultIdentifier
+
+    store = context.validation_results_store
+    for key in store.list_keys():
+        result = store.get(key)
+        group_by = tuple(result.results[0].expectation_config.meta.get("group_by", ())) if result.results else ()
+        name = names.get((result.meta.get("batch_markers", {}).get("pandas_data_fingerprint"), group_by))
+        if not group_by or name is None:
+            continue
+        run_id = RunIdentifier(run_name=name, run_time=key.run_id.run_time)
+        result.meta["run_id"] = run_id
+        store.remove_key(key)
+        store.set(ValidationResultIdentifier(key.expectation_suite_identifier, run_id, key.batch_identifier), result)
 
 
 def quarantine_rows(frame: pd.DataFrame, failures: list[dict], source: str, scopes: list[str],
@@ -247,7 +329,7 @@ def validate(staged: Staged, settings: Settings, framework: dict, stage_key: str
     context = gx_context()
     cache = ResultCache(settings.staging_dir / "validation_cache", code_hash(["pipelines.validate.run"]))
     params = parameters(settings, framework, [])
-    tables, quarantined, summaries = {}, [staged.quarantine], []
+    tables, quarantined, summaries, checked = {}, [staged.quarantine], [], {}
     for table, spec in specs.items():
         frame = staged.tables[table].reset_index(drop=True)
         if table == "questionnaire_answers":
@@ -255,6 +337,7 @@ def validate(staged: Staged, settings: Settings, framework: dict, stage_key: str
             quarantined.append(orphaned_answer_rows(frame[~kept], staged.tables["questionnaire_submissions"]))
             frame = frame[kept].reset_index(drop=True)
         suite = suite_from_spec(spec)
+        checked[table] = (frame, suite)
         failures, summary = validate_frame(context, table, frame, suite, params, cache)
         scopes = row_scopes(table, frame, tables, suite)
         bad = quarantine_rows(frame, failures, source_of[table], scopes, column_maps)
@@ -281,7 +364,7 @@ def validate(staged: Staged, settings: Settings, framework: dict, stage_key: str
     superseded = staged.superseded.sort_values(["source_file", "source_row"]).reset_index(drop=True)
     log = row_accounting(staged.files, tables, quarantine, superseded, primary)
     tables, status = with_last_good(tables, summaries, settings.curated_dir / "last_good", source_of)
-    build_validation_docs(context, settings.validation_docs_dir)
+    build_validation_docs(context, settings.validation_docs_dir, params, checked)
     cache.prune()
     curated = Curated(tables=tables, quarantine=quarantine, superseded=superseded, ingest_log=log,
                       raw_files=staged.files.drop(columns=["rows_read", "column_map", "notes", "was_parsed"]),

@@ -2,6 +2,7 @@
 out with the reason; the report selects only from it; the Data Docs are published as an offline copy."""
 
 import re
+from urllib.parse import quote
 
 import duckdb
 import pandas as pd
@@ -147,17 +148,27 @@ def test_the_evaluation_headline_is_absent_without_the_evaluation_and_names_the_
                         "leaning": "Asesor 01 lenient, Asesor 02 severe"}
 
 
-def test_data_docs_are_copied_without_anything_loaded_from_the_internet_and_indexed_statically(tmp_path):
+def test_data_docs_are_copied_with_their_cdn_assets_vendored_nothing_loaded_from_the_internet_and_indexed(tmp_path):
     gx_site = tmp_path / "gx"
-    (gx_site / "validations" / "cohorts" / "run-1").mkdir(parents=True)
-    (gx_site / "expectations").mkdir()
-    (gx_site / "static").mkdir()
-    page = ('<html><head><link rel="stylesheet" href="https://cdn.example/x.css"><script src="https://cdn.example/'
-            'j.js"></script><link rel="icon" href="favicon.ico"></head><body><img src="https://t.example/logo.png">'
-            '<table><tr><td>ok</td></tr></table></body></html>')
-    (gx_site / "validations" / "cohorts" / "run-1" / "result.html").write_text(page, encoding="utf-8")
+    run = gx_site / "validations" / "cohorts" / "__none__" / "20260101T000000.000000Z"
+    per_file = gx_site / "validations" / "cohorts per file" / "a.csv, year 2024" / "20260101T000001.000000Z"
+    for folder in (run, per_file, gx_site / "expectations", gx_site / "static" / "styles"):
+        folder.mkdir(parents=True)
+    page = ('<html><head><link rel="stylesheet" href="https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min'
+            '.css"/><link rel="stylesheet" href="https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css">'
+            '<script src="https://code.jquery.com/jquery-3.7.1.min.js"></script><script src="https://cdnjs.cloudflare.'
+            'com/ajax/libs/popper.js/1.12.9/umd/popper.min.js" integrity="sha384-x" crossorigin="anonymous"></script>'
+            '<script src="https://cdn.jsdelivr.net/npm/vega@5"></script><script>$(function () {});</script>'
+            '<link rel="shortcut icon" href="../../../static/images/favicon.ico" type="image/x-icon"/></head><body>'
+            '<img src="https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/logo-long.png?d=1" alt="GX">'
+            '<img src="https://t.example/pixel.png"><table><tr><td>ok</td></tr></table><footer>\n  <p>Stay current on '
+            'everything GX with our newsletter <a href="https://greatexpectations.io/newsletter">Subscribe</a></p>\n'
+            '</footer><a href="https://example.org/x">a link</a></body></html>')
+    for folder in (run, per_file):
+        (folder / "result.html").write_text(page, encoding="utf-8")
     (gx_site / "expectations" / "cohorts.html").write_text(page, encoding="utf-8")
-    (gx_site / "static" / "style.css").write_text("a{background:url('https://cdn.example/bg.png')}", encoding="utf-8")
+    (gx_site / "static" / "styles" / "style.css").write_text("a{background:url('https://cdn.example/bg.png')}",
+                                                              encoding="utf-8")
     (gx_site / "index.html").write_text(page, encoding="utf-8")
     suites = [{"table": "cohorts", "success": False, "rows": 3, "rows_quarantined": 1,
                "failures": [{"rule": "region_code_known", "column": "region_code", "rows": 1}]},
@@ -165,17 +176,29 @@ def test_data_docs_are_copied_without_anything_loaded_from_the_internet_and_inde
     target = tmp_path / "site" / "validation"
     index = write_validation_docs(gx_site, suites, target)
     assert index == target / "index.html"
-    result = (target / "validations" / "cohorts" / "run-1" / "result.html").read_text(encoding="utf-8")
-    assert "http" not in result and "<script" not in result and 'rel="icon"' not in result
-    assert "<td>ok</td>" in result and result.count("<style>") == 1
-    assert (target / "static" / "style.css").read_text(encoding="utf-8") == "a{background:none}"
+    result = (target / run.relative_to(gx_site) / "result.html").read_text(encoding="utf-8")
+    assert "http" not in result and "//" not in result
+    # Bootstrap (its bundle holds Popper) and jQuery from the vendored copies; what is not vendored is left out.
+    assert re.findall(r'(?:href|src)="([^"]*)"', result) == [
+        "../../../../static/vendor/bootstrap/css/bootstrap.min.css", "../../../../static/vendor/jquery/jquery.min.js",
+        "../../../../static/images/favicon.ico", "../../../../static/images/logo-long.png"]
+    assert "<script>$(function () {});</script>" in result and "<td>ok</td>" in result
+    assert "newsletter" not in result and "a link" in result
+    for name in ("bootstrap/css/bootstrap.min.css", "bootstrap/js/bootstrap.bundle.min.js", "jquery/jquery.min.js",
+                 "font-awesome/css/all.min.css", "font-awesome/webfonts/fa-solid-900.woff2"):
+        assert (target / "static" / "vendor" / name).stat().st_size > 1000, name
+    assert 'href="../static/vendor/bootstrap/css/bootstrap.min.css"' in (
+        target / "expectations" / "cohorts.html").read_text(encoding="utf-8")
+    assert (target / "static" / "styles" / "style.css").read_text(encoding="utf-8") == "a{background:none}"
     # The GX site itself is left as built: the report publishes a copy.
-    assert "https://cdn.example/x.css" in (gx_site / "expectations" / "cohorts.html").read_text(encoding="utf-8")
+    assert "https://maxcdn" in (gx_site / "expectations" / "cohorts.html").read_text(encoding="utf-8")
     html = index.read_text(encoding="utf-8")
-    assert 'href="validations/cohorts/run-1/result.html">whole table</a>' in html
+    assert f'href="{quote(run.relative_to(gx_site).as_posix())}/result.html">whole table</a>' in html
+    # A per-file run is listed by the file it checked (its run's name), not by its time.
+    assert f'href="{quote(per_file.relative_to(gx_site).as_posix())}/result.html">a.csv, year 2024</a>' in html
     assert 'href="expectations/cohorts.html">cohorts</a>' in html
     assert "region_code_known (region_code, 1 rows)" in html and "not run: no rows" in html
-    assert "cdn.example" not in html
+    assert "http" not in html
 
 
 def test_quarantine_is_counted_per_source_and_rule_for_the_page_and_per_rule_across_sources_for_the_summary():
