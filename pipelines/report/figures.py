@@ -360,3 +360,22 @@ def locator_map(layer: str, codes: list[str], names: list[str], highlight: str, 
                  geo=geo, height=260, margin={"t": 0, "b": 0, "l": 0, "r": 0}, showlegend=False, dragmode=False,
                  annotations=[{"text": attribution, "showarrow": False, "xref": "paper", "yref": "paper", "x": 1, "y": 0,
                                "xanchor": "right", "yanchor": "bottom", "font": {"size": 9, "color": "#555"}}])
+
+
+def framework_sunburst(nodes: pd.DataFrame) -> dict:
+    """Return a sunburst spec of one index's framework (report.index_node_method): a sector per node inside its
+    parent's, indicators sized by their effective weight; aggregates are labelled, indicators show their code."""
+    labels = [i if i == e else f"{i} / {e}" for i, e in zip(nodes["label_id"], nodes["label_en"])]
+    weights = [round(float(w), 6) for w in nodes["effective_weight"]]
+    return _spec([{
+        "type": "sunburst", "ids": list(nodes["node_code"]),
+        "parents": ["" if pd.isna(p) else p for p in nodes["parent_code"]],
+        "labels": [code if leaf else label
+                   for code, leaf, label in zip(nodes["node_code"], nodes["is_indicator"], labels)],
+        # "remainder": an aggregate's sector is the sum of its indicators' (its own value is 0), so rounding cannot make
+        # the children outgrow their parent.
+        "values": [w if leaf else 0 for w, leaf in zip(weights, nodes["is_indicator"])], "branchvalues": "remainder",
+        "hovertext": labels, "customdata": weights,
+        "hovertemplate": "%{hovertext} (%{id})<br>Bobot efektif / effective weight: %{customdata:.4f}<extra></extra>",
+        "insidetextorientation": "radial"}],
+        height=560, margin={"t": 10, "b": 10, "l": 10, "r": 10}, uniformtext={"minsize": 9, "mode": "hide"})

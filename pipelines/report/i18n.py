@@ -289,3 +289,69 @@ COLUMN_LABELS = {
     "licence": ("Lisensi", "Licence"),
     "is_synthetic": ("Sintetis", "Synthetic"),
 }
+
+
+# The statistical audit's flags (score.index_flag) on the methodology page, in both languages: what each is, when the
+# engine raises it (the thresholds are the methodology's `audit` settings, named here as in the YAML) and what an
+# analyst should do about it.
+AUDIT_FLAGS = {
+    "low_availability": {
+        "label": ("Ketersediaan data rendah", "Low data availability"),
+        "raised": ("Data mentah indikator mencakup kurang dari low_availability_pct % unit berskor yang "
+                   "dikenainya.",
+                   "The indicator's raw data cover less than low_availability_pct % of the scored units it "
+                   "applies to."),
+        "advice": ("Cakupan datanya tipis: imputasi dengan sadar (pilih metodenya dan periksa dampaknya pada "
+                   "peringkat) atau keluarkan indikator ini.",
+                   "The data coverage is thin: impute consciously (choose the method and check its effect on the "
+                   "ranks) or drop the indicator."),
+    },
+    "constant": {
+        "label": ("Nilai konstan", "Constant"),
+        "raised": ("Indikator hanya punya satu nilai mentah yang berbeda.",
+                   "The indicator has one distinct raw value."),
+        "advice": ("Indikator ini tidak membedakan unit mana pun: periksa datanya, atau keluarkan indikator ini.",
+                   "It cannot tell units apart: check its data, or drop the indicator."),
+    },
+    "skew_kurtosis": {
+        "label": ("Kemencengan dan kurtosis tinggi", "High skew and kurtosis"),
+        "raised": ("Setelah penanganan pencilan, |kemencengan| ≥ skew_max dan kurtosis ≥ kurtosis_max.",
+                   "After the outlier treatment, |skew| ≥ skew_max and kurtosis ≥ kurtosis_max."),
+        "advice": ("Beberapa nilai ekstrem mendominasi skornya: periksa penanganan pencilan (winsorisasi dan batasnya) "
+                   "atau pertimbangkan transformasi log.",
+                   "A few extreme values dominate its scores: check the outlier treatment (winsorising and its limits) "
+                   "or consider a log transform."),
+    },
+    "redundant": {
+        "label": ("Redundan", "Redundant"),
+        "raised": ("Dua simpul bersaudara berkorelasi dengan |r| ≥ redundancy_r.",
+                   "Two siblings correlate with |r| ≥ redundancy_r."),
+        "advice": ("Keduanya mungkin mengukur hal yang sama, yang lalu terhitung dua kali: pertimbangkan untuk "
+                   "menggabungkan keduanya atau mengeluarkan salah satunya, atau pertahankan keduanya dengan sadar.",
+                   "They may measure the same thing, which then counts twice: consider merging them or dropping one of "
+                   "the pair, or keep both knowingly."),
+    },
+    "negative_correlation": {
+        "label": ("Korelasi negatif dengan induk", "Negative correlation with the parent"),
+        "raised": ("Simpul berkorelasi negatif dengan induknya.", "A node correlates negatively with its parent."),
+        "advice": ("Simpul ini menarik induknya ke arah sebaliknya: periksa arahnya (direction), lalu apakah ia memang "
+                   "termasuk dalam kelompok itu.",
+                   "It pulls against its parent: check its direction, then whether it belongs in that group."),
+    },
+    "low_cronbach_alpha": {
+        "label": ("Alpha Cronbach rendah", "Low Cronbach's alpha"),
+        "raised": ("Alpha Cronbach anak-anak suatu agregat < cronbach_min.",
+                   "Cronbach's alpha of an aggregate's children is below cronbach_min."),
+        "advice": ("Anak-anaknya mungkin tidak mengukur satu konsep: tinjau pengelompokannya.",
+                   "The children may not measure one concept: review the grouping."),
+    },
+}
+
+
+def exact_num(value: object) -> Markup:
+    """Return num() of a methodology parameter with the decimals it was written with (3,5; 100; 0,1), at most
+    PUBLISHED_DECIMALS."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return Markup("")
+    written = f"{round(float(value), PUBLISHED_DECIMALS):.{PUBLISHED_DECIMALS}f}".rstrip("0")
+    return num(value, len(written.split(".")[1]))

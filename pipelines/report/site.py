@@ -68,7 +68,18 @@ QUERIES = {
     "region_missing_answer": "SELECT * FROM report.region_missing_answer ORDER BY region_code, question_code",
     "region_submission": "SELECT * FROM report.region_submission ORDER BY region_code, opd_name, period",
     "region_history": "SELECT * FROM report.region_history ORDER BY region_code, index_code, scored_at",
-    "index_weight": "SELECT * FROM report.index_weight ORDER BY index_code, height DESC, position",
+    "index_node_method": "SELECT * EXCLUDE (tree_path) FROM report.index_node_method ORDER BY index_code, tree_path",
+    "index_audit_indicator": """SELECT * EXCLUDE (tree_path) FROM report.index_audit_indicator
+                                ORDER BY index_code, tree_path""",
+    "index_audit_aggregate": """SELECT * EXCLUDE (tree_path) FROM report.index_audit_aggregate
+                                ORDER BY index_code, tree_path""",
+    "index_audit_correlation": """SELECT * EXCLUDE (tree_path) FROM report.index_audit_correlation
+                                  ORDER BY index_code, tree_path""",
+    "index_audit_setting": "SELECT * FROM report.index_audit_setting ORDER BY index_code, setting",
+    "index_flag": "SELECT * EXCLUDE (tree_path) FROM report.index_flag ORDER BY index_code, tree_path, flag, other_code",
+    "index_flag_count": "SELECT * FROM report.index_flag_count ORDER BY index_code, flag",
+    "monte_carlo_design": "SELECT * FROM report.monte_carlo_design",
+    "monte_carlo_factor": "SELECT * FROM report.monte_carlo_factor ORDER BY position",
     "methodology_parameter": "SELECT * FROM report.methodology_parameter ORDER BY name",
     "evaluation_year": "SELECT * FROM report.evaluation_year ORDER BY year",
     "evaluation_region": "SELECT * FROM report.evaluation_region ORDER BY year, national_rank NULLS LAST, region_code",
@@ -381,8 +392,20 @@ def _region_pages(site: Site, out: Path) -> None:
 
 
 def _methodology_page(site: Site, out: Path) -> None:
+    from pipelines.report.i18n import AUDIT_FLAGS, exact_num
+
     tables = site.tables
-    site.page("methodology.html.j2", out / "methodology.html", weights=_records(tables["index_weight"]),
+    frameworks = [{"index_code": code, "nodes": _records(nodes), "sunburst": figures.framework_sunburst(nodes)}
+                  for code, nodes in tables["index_node_method"].groupby("index_code", sort=False)]
+    site.page("methodology.html.j2", out / "methodology.html", frameworks=frameworks,
+              monte_carlo=_records(tables["monte_carlo_design"])[0],
+              monte_carlo_factors=_records(tables["monte_carlo_factor"]),
+              cohort_run=(_records(tables["cohort_run"]) or [None])[0],
+              audit_settings=_records(tables["index_audit_setting"]), flag_counts=_records(tables["index_flag_count"]),
+              flags=_records(tables["index_flag"]), audit_indicators=_records(tables["index_audit_indicator"]),
+              audit_aggregates=_records(tables["index_audit_aggregate"]),
+              audit_correlations=_records(tables["index_audit_correlation"]), audit_flags=AUDIT_FLAGS,
+              exact_num=exact_num,
               parameters=_records(tables["methodology_parameter"]),
               evaluation_weights=_records(tables["evaluation_weight"]),
               evaluation_years=_records(tables["evaluation_methodology"].drop(columns="component_weights")),

@@ -20,6 +20,42 @@ from pipelines.score.index_method import METHODS, IndexMethodology, parameter_co
 STAGES_DIR = Path(__file__).parent / "stages"
 # Enough winsorisation steps for any limit: each step moves at least one point of at least one indicator.
 MAX_WINSORISE_STEPS = 10_000
+
+
+def _parameter_list_sql(stage: str) -> str:
+    """Return SQL giving the parameters of a node's `stage` method as a list of {parameter, number_value, text_value,
+    flag_value} in the order METHODS declares them (an empty list for a method without any)."""
+    dtypes = parameter_dtypes()
+    cases = []
+    for method, spec in METHODS[stage].items():
+        items = []
+        for name in spec:
+            column, dtype = f"{stage}_{name}", dtypes[f"{stage}_{name}"]
+            items.append(f"{{'parameter': '{name}', "
+                         f"'number_value': {column if dtype == 'float64' else 'NULL'}::DOUBLE, "
+                         f"'text_value': {column if dtype == 'object' else 'NULL'}::VARCHAR, "
+                         f"'flag_value': {column if dtype == 'boolean' else 'NULL'}::BOOLEAN}}")
+        cases.append(f"WHEN '{method}' THEN [{', '.join(items)}]")
+    return f"CASE {stage}_method {' '.join(cases)} END"
+
+
+def _node_method_sql() -> str:
+    """Return the SQL of score.index_node_method: one row per node with the settings the engine applied to it, as
+    resolved (defaults, levels and the node's own keys; the indicators of an input table from the table)."""
+    # Typed, so that a column no node uses (all NULL) still has its type in score.index_node_method.
+    indicator = {"direction": "direction", "denominator": "CAST(denominator AS VARCHAR)",
+                 "applies_attribute": "CAST(applies_attribute AS VARCHAR)",
+                 "applies_values": "CAST(applies_values AS VARCHAR[])"}
+    columns = [f"CASE WHEN is_indicator THEN {sql} END AS {name}" for name, sql in indicator.items()]
+    # A parent's minimum availability and mean combine its children; the other stages act on indicators.
+    columns.append("CASE WHEN NOT is_indicator THEN min_availability_pct END AS min_availability_pct")
+    for stage in METHODS:
+        applies = "NOT is_indicator" if stage == "aggregation" else "is_indicator"
+        columns += [f"CASE WHEN {applies} THEN {stage}_method END AS {stage}_method",
+                    f"CASE WHEN {applies} THEN {_parameter_list_sql(stage)} END AS {stage}_parameters"]
+    return "SELECT node_code, is_indicator, " + ", ".join(columns) + " FROM eng_node"
+
+
 # What `publish` writes: score.<table> ← engine result, one SQL file or table each.
 RESULTS = {
     "index_unit": "SELECT unit_code, unit_name, data_availability_pct, is_scored, scope_reason FROM eng_scope",
@@ -33,6 +69,7 @@ RESULTS = {
     "index_correlation": "SELECT * FROM eng_correlation",
     "index_cronbach": "SELECT * FROM eng_cronbach",
     "index_flag": "SELECT * FROM eng_flag",
+    "index_node_method": _node_method_sql(),
 }
 INDICATOR_COLUMNS = {"indicator_code", "parent_code", "weight", "direction"}
 

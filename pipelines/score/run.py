@@ -90,6 +90,8 @@ def load_inputs(con: duckdb.DuckDBPyConnection, settings: Settings, methodology:
         "methodology.evaluation_year": methodology.evaluation.year_table(),
         "methodology.evaluation_weight": methodology.evaluation.weight_table(),
         "methodology.evaluation_component": methodology.evaluation.component_label_table(),
+        "methodology.monte_carlo": selection.monte_carlo_design(methodology, settings.monte_carlo),
+        "methodology.monte_carlo_factor": selection.monte_carlo_factors(methodology),
         "methodology.index_source": pd.DataFrame([(m.code, s) for m in methodology.indices
                                                   for s in contracts.feeding(m.code)],
                                                  columns=["index_code", "source"], dtype=object),

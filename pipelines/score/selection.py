@@ -24,6 +24,8 @@ from pipelines.score.uncertainty import Factor, IndexModel
 
 # Replications per chunk handed to the mapper.
 CHUNK_ROWS = 2048
+# The cohort's own uncertain input, drawn last in the design.
+COMPONENT_WEIGHTS = "cohort.component_weights"
 Mapper = Callable[[Callable, list], list]
 LOGGER = logging.getLogger(__name__)
 
@@ -108,8 +110,53 @@ def _component_weights(rules: cohort.CohortRules, used: list[str], rng: np.rando
     noise = rules.uncertainty["component_noise_pct"] / 100
     draws = np.tile(nominal, (rules.uncertainty["component_draws"], 1))
     draws *= 1 + rng.uniform(-noise, noise, draws.shape)
-    factor = Factor("cohort.component_weights", "weights", tuple(f"draw {i + 1}" for i in range(len(draws))), weights=draws)
+    factor = Factor(COMPONENT_WEIGHTS, "weights", tuple(f"draw {i + 1}" for i in range(len(draws))), weights=draws)
     return factor, nominal
+
+
+def monte_carlo_factors(methodology: Methodology) -> pd.DataFrame:
+    """Return methodology.monte_carlo_factor: one row per uncertain input of the cohort Monte Carlo × alternative it
+    draws from, inputs in the design's order (`position`); a weight noise is one row with its ±% and what it varies.
+    """
+    rows = []
+
+    def add(index_code: str, factor: str, kind: str, choices: list, noise_pct: float | None = None,
+            varied: str | None = None, alternatives: int | None = None) -> None:
+        position = len({r["factor"] for r in rows}) + 1
+        for i, choice in enumerate(choices, start=1):
+            rows.append({"position": position, "index_code": index_code, "factor": factor, "kind": kind,
+                         "alternatives": alternatives or len(choices), "alternative_position": i if choice else None,
+                         "alternative": choice, "noise_pct": noise_pct, "noise_varies": varied})
+
+    for method in methodology.indices:
+        for factor in uncertainty.stage_factors(method):
+            add(method.code, factor.name, factor.kind, list(factor.labels))
+        weights = method.uncertainty.get("weights")
+        if weights and "sets" in weights:
+            add(method.code, f"{method.code}.weights", "weights", list(weights["sets"]))
+        elif weights:
+            add(method.code, f"{method.code}.weights", "weights", [None], weights["noise_pct"],
+                ", ".join(method.doc["uncertainty"]["weights"]["levels"]), weights["draws"])
+    rules = methodology.cohort
+    add("cohort", COMPONENT_WEIGHTS, "weights", [None], float(rules.uncertainty["component_noise_pct"]),
+        ", ".join(_components(rules)), int(rules.uncertainty["component_draws"]))
+    return pd.DataFrame(rows).astype({"alternative_position": "Int64", "alternative": "object", "noise_pct": "float64",
+                                      "noise_varies": "object"})
+
+
+def monte_carlo_design(methodology: Methodology, run_settings: dict) -> pd.DataFrame:
+    """Return methodology.monte_carlo: one row with the cohort Monte Carlo's design (cohort.yaml `uncertainty`: seed,
+    Sobol base samples, the replications they give, the flag band) and where it runs (config/run.yaml `monte_carlo`).
+    """
+    settings = methodology.cohort.uncertainty
+    factors = monte_carlo_factors(methodology)["factor"].nunique()
+    low, high = settings["flag_probability_pct"]
+    return pd.DataFrame([{
+        "seed": int(settings["seed"]), "base_samples": int(settings["base_samples"]), "factors": int(factors),
+        "replications": uncertainty.design_size(int(factors), int(settings["base_samples"])),
+        "flag_probability_low_pct": float(low), "flag_probability_high_pct": float(high),
+        "executor": run_settings.get("executor"), "dask_workers": run_settings.get("dask_workers")}]).astype(
+        {"executor": "object", "dask_workers": "Int64"})
 
 
 def simulation(con: duckdb.DuckDBPyConnection, methodology: Methodology, frame: pd.DataFrame,

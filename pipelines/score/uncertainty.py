@@ -107,6 +107,14 @@ def _weight_factor(method: IndexMethodology, nodes: pd.DataFrame, rng: np.random
     return Factor(name, "weights", tuple(f"draw {i + 1}" for i in range(spec["draws"])), weights=draws)
 
 
+def stage_factors(method: IndexMethodology) -> list[Factor]:
+    """Return the factors of the methods an index's Monte Carlo draws (imputation, outliers, normalisation,
+    aggregation), in the design's order; its weights, when they vary, come after them."""
+    return [Factor(f"{method.code}.{stage}", stage, tuple(_label(m) for m in method.uncertainty[stage]),
+                   tuple(method.uncertainty[stage]))
+            for stage in (*ENGINE_STAGES, "aggregation") if stage in method.uncertainty]
+
+
 def index_model(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units: str, values: str,
                 indicators: str | None = None, seed: int = 0) -> IndexModel:
     """Run the engine once per drawn combination of imputation, outlier and normalisation methods."""
@@ -139,11 +147,7 @@ def index_model(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units:
             incidence[i, column[position[nodes["parent_code"].iloc[child]]]] = 1.0
         levels.append(Level(parents, children, incidence))
     rng = np.random.default_rng(seed)
-    factors = []
-    for stage in (*ENGINE_STAGES, "aggregation"):
-        if stage in method.uncertainty:
-            drawn = method.uncertainty[stage]
-            factors.append(Factor(f"{method.code}.{stage}", stage, tuple(_label(m) for m in drawn), tuple(drawn)))
+    factors = stage_factors(method)
     if "weights" in method.uncertainty:
         factors.append(_weight_factor(method, nodes, rng))
     decimals = method.setting("ranking", "decimals")
@@ -267,6 +271,12 @@ def ranks(scores: np.ndarray, decimals: int | None = None) -> np.ndarray:
     if decimals is not None:
         scores = np.round(scores, decimals)
     return rankdata(-scores, method="min", axis=-1, nan_policy="omit")
+
+
+def design_size(factors: int, base_samples: int) -> int:
+    """Return the number of replications of the design over `factors` uncertain inputs (see design)."""
+    # Saltelli's scheme without second-order indices: matrices A and B, and one A with B's column per factor.
+    return base_samples * (factors + 2)
 
 
 def design(factors: list[Factor], base_samples: int, seed: int) -> np.ndarray:

@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.score import engine
+from pipelines.score import engine, selection
 from pipelines.score.methodology import load
 from pipelines.score.run import load_inputs, model_phases, run_models, score
 from pipelines.settings import Settings, load_yaml
@@ -237,3 +237,31 @@ def test_a_number_question_every_region_answers_alike_scores_50_and_is_flagged_c
     assert _question(con) == pytest.approx({KAB_A: 50.0, KOTA_B: 50.0, KOTA_D: 50.0})
     flags = engine.result(con, "index_flag")
     assert flags.loc[flags["node_code"] == "QN", "flag"].tolist() == ["constant"]
+
+
+def test_the_methods_published_for_the_methodology_page_are_those_each_question_was_scored_with(tmp_path):
+    con = _number_question(tmp_path, SPREAD)
+    methods = engine.result(con, "index_node_method").set_index("node_code")
+
+    def parameters(node: str) -> dict:
+        return {p["parameter"]: p["number_value"] for p in methods.loc[node, "normalisation_parameters"]
+                if p["number_value"] is not None}
+
+    # A 1-5 question: its answer type's goalposts; QN without goalposts: the min-max the engine fell back to.
+    assert (methods.loc["Q00", "normalisation_method"], parameters("Q00")) == (
+        "goalposts", {"low": 1.0, "high": 5.0, "scale": 100.0})
+    assert (methods.loc["QN", "normalisation_method"], parameters("QN")) == ("minmax", {"low": 0.0, "high": 100.0})
+    assert methods.loc[["Q00", "QN"], "direction"].tolist() == [1, 1]
+    # readiness.yaml's levels: an element needs half its question weight answered, the index all six dimensions.
+    assert methods.loc[["public_service", "governance", "readiness"], "min_availability_pct"].tolist() == [50, 0, 100]
+
+
+def test_the_cohort_monte_carlo_ran_the_design_the_methodology_page_shows(scored, tmp_path):
+    _, t = scored
+    methodology = load(methodology_copy(tmp_path, **{**SMALL_COHORT, "size": 1, "quotas": []}))
+    design = selection.monte_carlo_design(methodology, Settings.default(tmp_path).monte_carlo).iloc[0]
+    factors = selection.monte_carlo_factors(methodology).drop_duplicates("factor")
+    run = t["cohort_run"].iloc[0]
+    assert (run["replications"], run["base_samples"], run["seed"]) == (
+        design["replications"], SMALL_COHORT["uncertainty"]["base_samples"], SMALL_COHORT["uncertainty"]["seed"])
+    assert run["factors"] == ", ".join(f"{f} ({n})" for f, n in zip(factors["factor"], factors["alternatives"]))
