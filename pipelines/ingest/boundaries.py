@@ -106,11 +106,15 @@ def check(path: Path, names: dict[str, dict[str, str]]) -> Checked:
     """Return the file at `path` checked against the region list `names` (level → code → name)."""
     features = read_collection(path)
     codes = [_code(f) for f in features]
-    levels = {level for code in codes for level, pattern in LEVELS.items() if pattern.match(code)}
-    if len(levels) != 1:
+    if not codes:
+        raise BoundaryError(f"{path}: the FeatureCollection has no features")
+    by_level = {level: [c for c in codes if pattern.match(c)] for level, pattern in LEVELS.items()}
+    level = max(by_level, key=lambda name: len(by_level[name]))
+    stray = sorted({c for c in codes if not LEVELS[level].match(c)})
+    if stray:
         raise BoundaryError(f"{path}: its features' codes must all be province codes (`11`) or all kab/kota codes "
-                            f"(`11.01`), in properties.code or the feature id; found {listed(sorted(set(codes)))}")
-    level = levels.pop()
+                            f"(`11.01`), in properties.code or the feature id; most are {LEVEL_NAMES[level]}, but not "
+                            f"{listed(stray)}")
     known = names[level]
     unknown = sorted({c for c in codes if c not in known})
     if unknown:

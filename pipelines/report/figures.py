@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.colors import get_colorscale
+from plotly.colors import get_colorscale, sample_colorscale
 
 # Made once: plotly validates the scale's name against every named scale on each call.
 RED_YELLOW_GREEN = get_colorscale("RdYlGn")
@@ -21,10 +21,11 @@ def top_bar(ranking: pd.DataFrame, index: str, rank: str, title: str, n: int = 2
     top = top.assign(label=labels)
     fig = go.Figure()
     # One trace per island group, so the legend says what a colour means; stacked, each bar keeps its full width.
-    for group in [g for g in ISLAND_COLOURS if g in set(top["island_group"])]:
-        part = top[top["island_group"] == group]
+    groups = top["island_group"].where(top["island_group"].isin(list(ISLAND_COLOURS)), "Lainnya / other")
+    for group in [g for g in [*ISLAND_COLOURS, "Lainnya / other"] if g in set(groups)]:
+        part = top[groups == group]
         fig.add_trace(go.Bar(
-            x=part[index], y=part["label"], orientation="h", name=group, marker_color=ISLAND_COLOURS[group],
+            x=part[index], y=part["label"], orientation="h", name=group, marker_color=ISLAND_COLOURS.get(group, "#7f7f7f"),
             customdata=part[["province_name", "island_group"]].to_numpy(),
             hovertemplate="%{y}<br>%{customdata[0]} (%{customdata[1]})<br>%{x:.2f}<extra></extra>"))
     fig.update_layout(title=title, xaxis_title="0-100", height=max(400, 22 * len(top) + 150), barmode="stack",
@@ -51,31 +52,26 @@ def scatter(ranking: pd.DataFrame) -> go.Figure:
     return fig
 
 
-# How a shortlisted region came to be in the proposed cohort or not (score.cohort_selection's how_selected, whose
-# phrases pipelines/score/cohort.py and selection.py write), in the order the seats are filled.
-SELECTION_WAYS = [
-    ("reserved seat", "Terpilih: kursi khusus / selected: reserved seat", "#6a3d9a"),
-    ("minimum", "Terpilih: memenuhi minimum / selected: to meet a minimum", "#ff7f0e"),
-    ("open competition", "Terpilih: kompetisi terbuka / selected: open competition", "#d62728"),
-    ("kept out", "Tidak terpilih: batas maksimum tercapai / not selected: a maximum reached", "#333333"),
-    ("below the cut-off", "Tidak terpilih: di bawah batas / not selected: below the cut-off", "#aaaaaa"),
-]
-
-
-def selection_way(how_selected: str) -> int:
-    """Return the position in SELECTION_WAYS of a region's how_selected phrase."""
-    return next(i for i, (prefix, _, _) in enumerate(SELECTION_WAYS) if str(how_selected).startswith(prefix))
+# How a ranked shortlisted region was selected or kept out (report.cohort_selection's selection_way), in the order
+# seats are filled: the legend's label and colour of each way.
+SELECTION_WAYS = {
+    "reserved_seat": ("Terpilih: kursi khusus / selected: reserved seat", "#6a3d9a"),
+    "minimum": ("Terpilih: memenuhi minimum / selected: to meet a minimum", "#ff7f0e"),
+    "open_competition": ("Terpilih: kompetisi terbuka / selected: open competition", "#d62728"),
+    "kept_out": ("Tidak terpilih: batas maksimum tercapai / not selected: a maximum reached", "#333333"),
+    "below_cutoff": ("Tidak terpilih: di bawah batas / not selected: below the cut-off", "#aaaaaa"),
+    "other": ("Lainnya / other", "#8c564b"),
+}
 
 
 def rank_intervals(selection: pd.DataFrame, size: int) -> go.Figure:
     """Return each selectable region's nominal selection rank with its 5-95% Monte Carlo interval, best first,
     coloured by how it was selected or kept out (in the legend)."""
     shown = selection.dropna(subset=["selection_rank"]).sort_values(["selection_rank", "region_code"])
-    shown = shown.assign(label=[f"{r:.0f}. {name}" for r, name in zip(shown["selection_rank"], shown["region_name"])],
-                         way=[selection_way(h) for h in shown["how_selected"]])
+    shown = shown.assign(label=[f"{r:.0f}. {name}" for r, name in zip(shown["selection_rank"], shown["region_name"])])
     fig = go.Figure()
-    for way, (_, name, colour) in enumerate(SELECTION_WAYS):
-        part = shown[shown["way"] == way]
+    for way, (name, colour) in SELECTION_WAYS.items():
+        part = shown[shown["selection_way"] == way]
         if part.empty:
             continue
         fig.add_trace(go.Scatter(
@@ -256,7 +252,6 @@ MAP_LAYERS = {"screening_index": ("Penyaringan / screening", "Indeks penyaringan
                                     0, 4),
               "readiness_median": ("Kesiapan / readiness", "Median kesiapan / readiness median (0-100)", 0, 100),
               "screening_median": ("Penyaringan / screening", "Median penyaringan / screening median (0-100)", 0, 100)}
-PROGRAMME_COLOURS = ["#08306b", "#08519c", "#2171b5", "#4292c6", "#6baed6", "#9ecae1", "#c6dbef"]
 
 
 def _rounded_values(values: pd.Series) -> list:
@@ -322,10 +317,12 @@ def regions_map(ranking: pd.DataFrame, selection: pd.DataFrame, evaluation: pd.D
     views = [_view("regencies", regions, "region_code", c) for c in ("screening_index", "readiness_index")]
     members = regions.dropna(subset=["smart_city_year_joined"])
     years = sorted(members["smart_city_year_joined"].astype(int).unique())
+    # One shade per cohort year, darkest for the earliest, however many years there are.
+    shades = sample_colorscale("Blues", [1 - 0.7 * i / max(len(years) - 1, 1) for i in range(len(years))])
     views.append(("Program / programme", [
-        _category_trace("regencies", list(part["region_code"]), list(part["name"]),
-                        f"Bergabung / joined {y}", PROGRAMME_COLOURS[min(i, len(PROGRAMME_COLOURS) - 1)])
-        for i, (y, part) in enumerate((y, members[members["smart_city_year_joined"] == y]) for y in years)]))
+        _category_trace("regencies", list(part["region_code"]), list(part["name"]), f"Bergabung / joined {y}", shade)
+        for y, shade, part in ((y, shade, members[members["smart_city_year_joined"] == y])
+                               for y, shade in zip(years, shades))]))
     if not selection.empty:
         chosen = selection[selection["is_selected"].fillna(False).astype(bool)]
         ranked = selection[~selection["is_selected"].fillna(False).astype(bool) & selection["selection_rank"].notna()]

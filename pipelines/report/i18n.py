@@ -154,6 +154,7 @@ COLUMN_LABELS = {
     "selection_rank": ("Peringkat seleksi", "Selection rank"),
     "is_selected": ("Terpilih", "Selected"),
     "how_selected": ("Cara terpilih", "How selected"),
+    "selection_way": ("Jalur seleksi", "Selection way"),
     "binding_rule": ("Aturan yang mengikat", "Binding rule"),
     "tags": ("Tag prioritas", "Priority tags"),
     "cutoff_score": ("Skor batas", "Cut-off score"),

@@ -288,8 +288,9 @@ def test_language_switch_translates_labels_and_number_format(page, small_demo):
 def test_every_page_loads_only_files_of_the_site(page, small_demo):
     settings, _ = small_demo
     for name in ("index.html", "evaluation.html", "methodology.html", "validation.html", "provinces.html",
-                 "provinces/35.html", "regions/35.13.html"):
-        page.get((settings.reports_dir / name).as_uri())
+                 "provinces/35.html", "regions/35.13.html", "compare.html?r=35.13,35.74"):
+        path, _, query = name.partition("?")
+        page.get((settings.reports_dir / path).as_uri() + (f"?{query}" if query else ""))
         loaded = page.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
         assert [url for url in loaded if not url.startswith("file://")] == [], name
         assert [e for e in page.get_log("browser") if e["level"] == "SEVERE"] == [], name
@@ -398,7 +399,7 @@ def test_the_comparison_page_overlays_radars_side_by_side_and_keeps_the_choice_i
     page.find_element(By.ID, "compare-link").click()
     WebDriverWait(page, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#compare-table thead th[data-region]"))
     assert page.current_url.endswith(f"compare.html?r={first}")
-    page.get((settings.reports_dir / "compare.html").as_uri() + f"?r={first},{second},nonsense")
+    page.get((settings.reports_dir / "compare.html").as_uri() + f"?r={first},constructor,{second},__proto__,nonsense")
     WebDriverWait(page, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#fig-compare-radar .main-svg"))
     heads = [th.get_attribute("data-region") for th in page.find_elements(By.CSS_SELECTOR, "#compare-table thead th[data-region]")]
     assert heads == [first, second]

@@ -64,9 +64,14 @@ def test_rings_wound_the_rfc_7946_way_are_turned_for_plotly_and_codes_without_a_
     # Turned back, the rings are the shared file's own (a ring's first point is kept as its last: closed rings).
     turned = _collection(b.installed_path(tmp_path / "a", "provinces"))["features"]
     straight = _collection(b.installed_path(tmp_path / "b", "provinces"))["features"]
-    assert [len(p) for f in turned for p in f["geometry"]["coordinates"]] == \
-           [len(p) for f in straight for p in f["geometry"]["coordinates"]]
+    assert [f["geometry"] for f in turned] == [f["geometry"] for f in straight]
     assert all(b._signed_area(p[0]) < 0 for f in turned for p in f["geometry"]["coordinates"])
+    # A hole is wound the other way: anticlockwise inside a clockwise outer ring, whichever way it came.
+    square = [[100, 0], [110, 0], [110, 10], [100, 10], [100, 0]]          # anticlockwise, as RFC 7946 has it
+    hole = [[102, 2], [102, 4], [104, 4], [104, 2], [102, 2]]              # clockwise
+    holed = [{"type": "Feature", "properties": {"code": "11"}, "geometry": {"type": "Polygon", "coordinates": [square, hole]}}]
+    outer, inner = b.check(_write(tmp_path / "hole.geojson", holed), names).features[0]["geometry"]["coordinates"][0]
+    assert b._signed_area(outer) == -100 and b._signed_area(inner) == 4 and outer == square[::-1] and inner == hole[::-1]
 
     regency = _collection(BOUNDARIES / "regencies.geojson")["features"][:3]
     for feature in regency:
@@ -83,9 +88,12 @@ def test_a_file_that_does_not_fit_the_region_list_is_refused_with_the_codes_name
         b.check(_write(tmp_path / "unknown.geojson", unknown), names)
     with pytest.raises(b.BoundaryError, match=r"outline more than one feature: 11;"):
         b.check(_write(tmp_path / "twice.geojson", [features[0], features[0]]), names)
-    mixed = [features[0], _collection(BOUNDARIES / "regencies.geojson")["features"][0]]
-    with pytest.raises(b.BoundaryError, match=r"all be province codes .* found 11, 11.01$"):
+    # The stray code is named, however many codes of the other level come first.
+    mixed = [*_collection(BOUNDARIES / "regencies.geojson")["features"][:20], features[-1]]
+    with pytest.raises(b.BoundaryError, match=r"all be province codes .* most are kabupaten/kota, but not 96$"):
         b.check(_write(tmp_path / "mixed.geojson", mixed), names)
+    with pytest.raises(b.BoundaryError, match=r"has no features$"):
+        b.check(_write(tmp_path / "empty.geojson", []), names)
     point = [{**features[0], "geometry": {"type": "Point", "coordinates": [95, 5]}}]
     with pytest.raises(b.BoundaryError, match=r"the feature of 11 cannot be drawn: a Point geometry"):
         b.check(_write(tmp_path / "point.geojson", point), names)

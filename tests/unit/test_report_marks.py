@@ -52,7 +52,13 @@ def test_top_bars_say_which_colour_is_which_island_group():
                             "province_name": ["Aceh", "DKI", "Jatim"], "island_group": ["Sumatera", "Jawa", "Jawa"]})
     fig = figures.top_bar(ranking, "screening_index", "screening_rank", "t")
     assert [(t.name, list(t.y)) for t in fig.data] == [("Sumatera", ["1. A"]), ("Jawa", ["3. C", "2. B"])]
-    assert list(fig.layout.yaxis.categoryarray) == ["3. C", "2. B", "1. A"] and fig.layout.showlegend is not False
+    assert list(fig.layout.yaxis.categoryarray) == ["3. C", "2. B", "1. A"]
+    assert fig.layout.legend.title.text == "Kelompok pulau / island group"
+    unknown = figures.top_bar(ranking.assign(island_group=["Sumatera", None, "Jawa"]), "screening_index",
+                              "screening_rank", "t")
+    # A region without a known island group stays in the chart, in grey.
+    assert [(t.name, list(t.y)) for t in unknown.data] == [("Sumatera", ["1. A"]), ("Jawa", ["3. C"]),
+                                                          ("Lainnya / other", ["2. B"])]
 
 
 def test_the_rank_chart_names_each_way_a_region_was_selected_or_kept_out():
@@ -61,6 +67,7 @@ def test_the_rank_chart_names_each_way_a_region_was_selected_or_kept_out():
         "q05_rank": [1, 1, 2, 3, 4], "q95_rank": [2, 3, 4, 5, 5], "selection_probability_pct": [100, 90, 50, 40, 1],
         "how_selected": ["open competition", "kept out: maximum 1 per province_code: 35 reached",
                          "minimum 1 per island_group: Jawa", "reserved seat: ikn_buffer", "below the cut-off"],
+        "selection_way": ["open_competition", "kept_out", "minimum", "reserved_seat", "below_cutoff"],
         "is_selected": [True, False, True, True, False]})
     fig = figures.rank_intervals(selection, 3)
     assert [(t.name.split(" / ")[1], list(t.y)) for t in fig.data] == [
