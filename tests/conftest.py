@@ -43,6 +43,34 @@ SMALL_COHORT = {"size": 2, "tags": {}, "quotas": [{"group": "province_code", "ma
                 "uncertainty": {"seed": 7, "base_samples": 16, "component_noise_pct": 25}}
 
 
+# Headless Chromium as the browser tests drive it: offline (no background networking), one fixed window size.
+CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage", "--window-size=1400,1000"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium through chromedriver, with the browser's console log kept; one per test module."""
+    import shutil
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
+    if not chromium or not driver_path:
+        pytest.fail("Chromium and chromedriver are required for the report tests: run `make browser` "
+                    "(apt-get install chromium chromium-driver)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    yield driver
+    driver.quit()
+
+
 @pytest.fixture(scope="session")
 def prefect_api():
     """A temporary Prefect API (SQLite) for the whole session; only flow tests start it."""

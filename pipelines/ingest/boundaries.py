@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -120,7 +121,7 @@ def check(path: Path, names: dict[str, dict[str, str]]) -> Checked:
     if unknown:
         raise BoundaryError(f"{path}: {len(unknown)} code(s) not in the Kemendagri 2025 list of {LEVEL_NAMES[level]}: "
                             f"{listed(unknown)}")
-    repeated = sorted({c for c in codes if codes.count(c) > 1})
+    repeated = sorted(c for c, n in Counter(codes).items() if n > 1)
     if repeated:
         raise BoundaryError(f"{path}: {len(repeated)} code(s) outline more than one feature: {listed(repeated)}; "
                             "merge each region's parts into one MultiPolygon")

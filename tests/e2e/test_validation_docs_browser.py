@@ -2,43 +2,21 @@
 offline, with the run's parameters shown and the per-file runs named after their raw files."""
 
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import unquote
 
 import pandas as pd
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage", "--window-size=1400,1000"]
 # An address out of the site: a URL with a scheme or a protocol-relative one (data: URIs stay inside the page).
 OUTSIDE = re.compile(r"""\b(?:src|href)\s*=\s*["']?\s*(?:[a-z][a-z0-9+.-]*:)?//|url\(\s*["']?\s*(?:https?:)?//""", re.I)
 LOCAL = re.compile(r'\b(?:src|href)="(?![a-z]+:)([^"#?]+)[^"]*"')
 PLACEHOLDER = re.compile(r"\$[A-Za-z_{]")
 # Bootstrap 4's .badge-secondary and .btn-primary (not active); unstyled, both are transparent.
 SECONDARY_GREY, PRIMARY_BLUE = "rgb(108, 117, 125)", "rgb(0, 123, 255)"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
-    if not chromium or not driver_path:
-        pytest.fail("Chromium and chromedriver are required for the report tests: run `make browser` "
-                    "(apt-get install chromium chromium-driver)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    yield driver
-    driver.quit()
 
 
 @pytest.fixture(scope="module")
