@@ -443,6 +443,40 @@ def boundaries(files: list[Path] = typer.Argument(..., help="GeoJSON files: one 
         console.print("The next `readiness refresh` draws the maps.", highlight=False)
 
 
+@app.command()
+def pdf(region: str = typer.Argument(..., help="A kabupaten/kota: its code (35.13 or 3513) or its name."),
+        data_dir: Optional[Path] = DataDir,
+        out: Optional[Path] = typer.Option(None, "--out", help="The PDF file, or a folder for <code>.pdf "
+                                                               "(default: <code>.pdf in the current folder)."),
+        lang: str = typer.Option("id", "--lang", help="The page's language: id (Indonesian) or en (English).")) -> None:
+    """Print a region's page of the published report (data/reports/regions/<code>.html) as an A4 PDF."""
+    from pipelines.report.pdf import PdfExportError, PrintJob, find_region, page_count, write_pdfs
+
+    if data_dir is not None and not data_dir.is_dir():
+        fail(f"--data-dir {data_dir}: no such folder", "give the folder that holds reports/ (default: ./data)")
+    if lang not in ("id", "en"):
+        fail(f"--lang {lang}: not id or en")
+    settings = Settings.default(data_dir)
+    try:
+        code, name = find_region(region, settings.reference_dir)
+    except LookupError as exc:
+        fail(str(exc))
+    page = settings.reports_dir / "regions" / f"{code}.html"
+    if not page.is_file():
+        fail(f"no published report in {settings.reports_dir} yet (no regions/{code}.html): run `readiness refresh"
+             + (f" --data-dir {data_dir}" if data_dir else "") + "` first")
+    target = (out / f"{code}.pdf" if out.is_dir() else out) if out is not None else Path.cwd() / f"{code}.pdf"
+    if not target.parent.is_dir():
+        fail(f"--out {out}: no folder {target.parent}")
+    try:
+        write_pdfs([PrintJob(page, target)], lang=lang, tabs=1)
+    except PdfExportError as exc:
+        fail(str(exc), code=FAILED_EXIT)
+    pages = page_count(target.read_bytes())
+    console.print(f"Wrote {target.resolve()}: {name} ({code}), {pages} page{'s' if pages != 1 else ''}",
+                  soft_wrap=True, highlight=False)
+
+
 @app.command("check-methodology")
 def check_methodology(paths: list[Path] = typer.Argument(..., help="Methodology folders or YAML files to check.")) -> None:
     """Check methodology folders or files without running anything: one line per file checked, or the problem."""

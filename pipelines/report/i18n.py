@@ -53,6 +53,7 @@ def t(indonesian: object, english: object | None = None) -> Markup:
 PARTS = {"screening": ("Indeks penyaringan", "Screening index"), "readiness": ("Indeks kesiapan", "Readiness index"),
          "cohort": ("Usulan kohort", "Proposed cohort"), "evaluation": ("Evaluasi", "Evaluation"),
          "images": ("Gambar PNG untuk slide", "PNG images for slides")}
+PARTS["pdfs"] = ("PDF provinsi dan daerah kohort (unduhan)", "PDFs of the provinces and cohort regions (downloads)")
 
 
 def part_label(part: str) -> Markup:

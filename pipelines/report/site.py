@@ -19,6 +19,7 @@ from pipelines import __version__
 from pipelines.report import compare, exports, figures, publish
 from pipelines.report.maps import EMPTY_WORLD, Maps, write_map_files
 from pipelines.report.images import ImageExportError, write_pngs
+from pipelines.report.pdf import PdfExportError, write_site_pdfs
 from pipelines.report.i18n import PUBLISHED_DECIMALS, maps_off, num, part_label, provenance_label, synthetic_notice, t
 from pipelines.report.validation_docs import write_validation_docs
 from pipelines.settings import Settings
@@ -483,12 +484,24 @@ def build_report(settings: Settings, out: Path, stage_key: str | None = None) ->
         missing["images"] = str(exc)
         site.common["missing_parts"] = dict(missing)
         _overview(site, out, evaluation)
+    # The downloads' PDFs: every province page and the cohort's region pages, printed as written above.
+    try:
+        pdfs = {p.relative_to(out).as_posix(): {"sha256": _sha256(p)}
+                for p in write_site_pdfs(out, tables["cohort_selection"], about["generated"])}
+    except PdfExportError as exc:
+        # As for the images: the rest of the site is published, and the overview, the manifest and the run say why.
+        logging.getLogger(__name__).warning("PDFs not written: %s", exc)
+        pdfs = {"skipped": str(exc)}
+        missing["pdfs"] = str(exc)
+        site.common["missing_parts"] = dict(missing)
+        _overview(site, out, evaluation)
     pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html") if not p.is_relative_to(out / "validation"))
     manifest = {
         "layer": "report", "code_version": __version__, "stage_key": stage_key, **hashes,
         "pages": {page: _sha256(out / page) for page in pages},
         "downloads": {f"downloads/{name}": entry for name, entry in outputs.items()},
         "images": images,
+        "pdfs": pdfs,
         "scripts": {p.relative_to(out).as_posix(): _sha256(p) for p in sorted([*out.glob("*.js"), *out.glob("maps/*.js")])},
         "boundaries": site.maps.layers,
         "inputs": tables["raw_files"][["source_file", "sha256"]].to_dict("records"),
