@@ -8,9 +8,10 @@ Protocol). Each page is printed once its load event has fired and its charts are
 promise the page resolves), never after a fixed sleep.
 
 The same page gives the same bytes: Chromium writes the time of printing into the PDF (/CreationDate, /ModDate),
-which is replaced by a date the caller gives (the report's: its newest input file); the links are taken off
-before printing, as their absolute file:// addresses would name the folder the site was built in. Chromium's
-PDFs carry no /ID.
+which is replaced by a date the caller gives (the report's: its newest input file); the structure elements of
+its tagged (accessible) PDF carry the renderer's DOM node numbers (/ID (node00006389)), which grow with every page
+a tab has shown before, and are renumbered 1, 2, ... in their order; the links are taken off before printing, as
+their absolute file:// addresses would name the folder the site was built in. Chromium's PDFs carry no file /ID.
 
 Nothing heavy is imported here: `readiness pdf` checks its arguments with this module before Chromium starts.
 """
@@ -58,6 +59,7 @@ PREPARE = """(async function (lang) {
   return document.querySelectorAll(".js-plotly-plot").length;
 })(%s)"""
 PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}")
+NODE_ID = re.compile(rb"\(node(\d{8})\)")
 # Region names as the search box reads them (templates/_base.html.j2): the kind's prefix, case, accents and
 # punctuation do not matter.
 PREFIX = re.compile(r"^(kabupaten|kab|kota|kot)( |$)")
@@ -106,6 +108,13 @@ def fixed_dates(pdf: bytes, when: date) -> bytes:
     if count != 2:
         raise PdfExportError(f"Chromium wrote {count} PDF dates, not a creation and a modification date")
     return fixed
+
+
+def fixed_ids(pdf: bytes) -> bytes:
+    """Return a tagged PDF with its structure elements' node numbers renumbered 1, 2, ... in their order (the same
+    width, so the byte offsets stay right, and the same order, so the /IDTree stays sorted)."""
+    numbers = {old: b"%08d" % new for new, old in enumerate(sorted(set(NODE_ID.findall(pdf))), start=1)}
+    return NODE_ID.sub(lambda m: b"(node%s)" % numbers[m.group(1)], pdf)
 
 
 def page_count(pdf: bytes) -> int:
@@ -176,6 +185,7 @@ async def _printer(tab, queue: asyncio.Queue, when: date | None, lang: str) -> N
             pdf = await asyncio.wait_for(_print_page(tab, job.page, lang), PAGE_TIMEOUT)
         except asyncio.TimeoutError:
             raise PdfExportError(f"{job.page.name} was not printed within {PAGE_TIMEOUT} s") from None
+        pdf = fixed_ids(pdf)
         job.pdf.write_bytes(fixed_dates(pdf, when) if when else pdf)
 
 

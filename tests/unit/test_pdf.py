@@ -12,18 +12,18 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
-from pipelines.report.pdf import (PdfExportError, PrintJob, cohort_regions, find_region, fixed_dates, page_count,
-                                  site_jobs, write_pdfs)
+from pipelines.report.pdf import (PdfExportError, PrintJob, cohort_regions, find_region, fixed_dates, fixed_ids,
+                                  page_count, site_jobs, write_pdfs)
 from pipelines.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "data" / "reference"
-# A4 in PDF points (1/72 in), as Chromium writes it: 210 × 297 mm.
-A4 = (595.92, 842.88)
+# A4 in PDF points (1/72 in): 210 × 297 mm (Chromium writes 594.96 × 841.92, whole CSS pixels).
+A4 = (595.28, 841.89)
 # A page as small as a site's: its own @page size, a link to another page, and enough text for two A4 pages.
 PAGE = """<!DOCTYPE html><html lang="id"><head><meta charset="utf-8"><title>Uji</title>
 <style>@media print { @page { size: A4; margin: 12mm; } .tall { height: 1500px; } }</style></head>
-<body><h1>Kabupaten Uji</h1><p><a href="other.html">Halaman lain</a></p><div class="tall">isi</div><p>akhir</p></body></html>"""
+<body><h1>Kabupaten Uji</h1><table><tr><th>Kode</th><th>Nama</th></tr><tr><td>35.13</td><td>Uji</td></tr></table><p><a href="other.html">Halaman lain</a></p><div class="tall">isi</div><p>akhir</p></body></html>"""
 
 
 def media_boxes(pdf: bytes) -> list[tuple[float, float]]:
@@ -42,6 +42,9 @@ def test_a_page_prints_on_a4_with_the_given_date_and_the_same_bytes_wherever_it_
     jobs = [PrintJob(first, tmp_path / "a.pdf"), PrintJob(first, tmp_path / "b.pdf"), PrintJob(moved, tmp_path / "c.pdf")]
     assert write_pdfs(jobs, date(2026, 12, 2)) == [job.pdf for job in jobs]
     a, b, c = (job.pdf.read_bytes() for job in jobs)
+    # A tab that has shown pages before numbers its DOM nodes further on: the same bytes all the same.
+    write_pdfs([PrintJob(moved, tmp_path / f"{n}.pdf") for n in range(3)], date(2026, 12, 2), tabs=1)
+    assert (tmp_path / "2.pdf").read_bytes() == a and b"(node00000001)" in a
     assert a.startswith(b"%PDF-") and page_count(a) == 2
     assert all(abs(w - A4[0]) < 1 and abs(h - A4[1]) < 1 for w, h in media_boxes(a)) and len(media_boxes(a)) == 2
     assert re.findall(rb"/(?:CreationDate|ModDate) \(D:(\d{14})", a) == [b"20261202000000"] * 2
@@ -84,6 +87,13 @@ def test_the_dates_are_fixed_in_place_and_anything_else_is_refused():
     assert fixed == pdf.replace(b"20261202030948", b"20250131000000").replace(b"20261202030949", b"20250131000000")
     with pytest.raises(PdfExportError, match="1 PDF dates"):
         fixed_dates(pdf.replace(b"/ModDate", b"/Other"), date(2025, 1, 31))
+
+
+def test_the_node_numbers_of_a_tagged_pdf_are_renumbered_in_their_order():
+    pdf = (b"<</Type /StructElem /ID (node00006389)>> <</ID (node00000625)>> <</Names [(node00000625) 5 0 R "
+           b"(node00006389) 7 0 R]>> <</ID (node00006389)>> (nodes 12345678)")
+    assert fixed_ids(pdf) == (b"<</Type /StructElem /ID (node00000002)>> <</ID (node00000001)>> <</Names "
+                              b"[(node00000001) 5 0 R (node00000002) 7 0 R]>> <</ID (node00000002)>> (nodes 12345678)")
 
 
 def test_page_count_counts_page_objects_not_the_page_tree():
