@@ -44,9 +44,10 @@ PAGE_TIMEOUT = 90
 # no header or footer of Chromium's (they would show the file:// address and the time). Tagged (accessible) PDF is
 # Chromium's default.
 PRINT_OPTIONS = {"preferCSSPageSize": True, "printBackground": True, "displayHeaderFooter": False}
-# Run in the page once it has loaded: the language asked for (the button the reader uses), no links, the charts at
-# their print size (a site published before the print layout has none: its charts print at the screen's size); it
-# resolves once they are drawn and two frames have passed, with the number of charts.
+# Run in the page once it has loaded: the language asked for (the button the reader uses; the #print fragment has
+# already chosen it), no links, the charts at their print size (drawn so from the start under #print; a site
+# published before the print layout has none, and its charts print at the screen's size); it resolves once they
+# are drawn and two frames have passed, with the number of charts.
 PREPARE = """(async function (lang) {
   const toggle = document.getElementById("lang-toggle");
   if (document.documentElement.classList.contains("en") !== (lang === "en")) {
@@ -179,23 +180,31 @@ async def _print_all(jobs: list[PrintJob], when: date | None, lang: str, tabs: i
 
 async def _printer(tab, queue: asyncio.Queue, when: date | None, lang: str) -> None:
     await _command(tab, "Page.enable")
+    shown = [None]   # the tab's address, as the same address again is reloaded, not navigated to
     while not queue.empty():
         job = queue.get_nowait()
         try:
-            pdf = await asyncio.wait_for(_print_page(tab, job.page, lang), PAGE_TIMEOUT)
+            pdf = await asyncio.wait_for(_print_page(tab, job.page, lang, shown), PAGE_TIMEOUT)
         except asyncio.TimeoutError:
             raise PdfExportError(f"{job.page.name} was not printed within {PAGE_TIMEOUT} s") from None
         pdf = fixed_ids(pdf)
         job.pdf.write_bytes(fixed_dates(pdf, when) if when else pdf)
 
 
-async def _print_page(tab, page: Path, lang: str) -> bytes:
+async def _print_page(tab, page: Path, lang: str, shown: list) -> bytes:
     if not page.is_file():
         raise PdfExportError(f"{page}: no such page")
     loaded = tab.subscribe_once("Page.loadEventFired")
-    navigated = await _command(tab, "Page.navigate", {"url": page.resolve().as_uri()})
-    if navigated.get("errorText"):
-        raise PdfExportError(f"{page.name}: {navigated['errorText']}")
+    # The fragment has the page draw its charts at their print size and in `lang` from the start (_base.html.j2).
+    # Navigating to the address the tab shows would only move to the fragment, without loading the page again.
+    url = page.resolve().as_uri() + ("#print-en" if lang == "en" else "#print")
+    if url == shown[0]:
+        await _command(tab, "Page.reload")
+    else:
+        navigated = await _command(tab, "Page.navigate", {"url": url})
+        if navigated.get("errorText"):
+            raise PdfExportError(f"{page.name}: {navigated['errorText']}")
+        shown[0] = url
     await loaded
     drawn = await _command(tab, "Runtime.evaluate", {"expression": PREPARE % ('"en"' if lang == "en" else '"id"'),
                                                      "awaitPromise": True, "returnByValue": True})

@@ -136,8 +136,8 @@ def stored_keys(settings: Settings) -> dict[str, str | None]:
                 score = con.execute("SELECT any_value(stage_key) FROM methodology.run").fetchone()[0]
         except duckdb.Error:
             score = None
-    # A site published without its images is rebuilt by the next refresh: the browser may be installed by now.
-    report = (None if "images" in missing_parts(settings.reports_dir)
+    # A site published without its images or PDFs is rebuilt by the next refresh: the browser may be installed by now.
+    report = (None if {"images", "pdfs"} & missing_parts(settings.reports_dir).keys()
               else _json(settings.reports_dir / "manifest.json").get("stage_key"))
     return {"validate": curated_manifest(settings).get("stage_key"), "score": score, "report": report}
 

@@ -84,7 +84,8 @@ def test_the_same_pages_print_to_the_same_bytes_from_another_folder_and_browser(
     assert undated != jobs[0].pdf.read_bytes() and fixed_dates(undated, when) == jobs[0].pdf.read_bytes()
 
 
-def test_without_chromium_the_site_is_published_without_the_pdfs_and_says_why(small_demo, tmp_path, monkeypatch):
+def test_without_chromium_the_site_is_published_without_images_and_pdfs_and_says_why(small_demo, tmp_path,
+                                                                                     monkeypatch):
     from pipelines.report.site import build_report
 
     settings, _ = small_demo
@@ -94,10 +95,13 @@ def test_without_chromium_the_site_is_published_without_the_pdfs_and_says_why(sm
     built = manifest(tmp_path / "site")
     assert set(built["missing_parts"]) == {"cohort", "images", "pdfs"}
     assert f"BROWSER_PATH={str(missing)!r} is not a file" in built["missing_parts"]["pdfs"]
+    assert f"BROWSER_PATH={str(missing)!r} is not a file" in built["missing_parts"]["images"]
     assert built["pdfs"] == {"skipped": built["missing_parts"]["pdfs"]}
+    assert built["images"] == {"skipped": built["missing_parts"]["images"]}
     assert not list((tmp_path / "site" / "downloads").rglob("*.pdf"))
     index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert "PDFs of the provinces and cohort regions (downloads)" in index and "PDF printing needs Chromium" in index
+    assert "PNG images for slides" in index
     assert len(list((tmp_path / "site" / "regions").glob("*.html"))) == 514
 
 

@@ -141,6 +141,17 @@ def test_the_plan_redoes_every_stage_from_the_first_whose_inputs_changed(tmp_pat
     assert raw_changes(settings, changed.scan)["changed"] == ["fiscal_capacity/kapasitas_fiskal_2024.csv"]
 
 
+@pytest.mark.parametrize("part, redone", [("cohort", []), ("images", ["report"]), ("pdfs", ["report"])])
+def test_a_site_published_without_its_images_or_pdfs_is_built_again(tmp_path, part, redone):
+    # Chromium may have been installed since; a cohort the rules cannot fill stays unfilled with the same inputs.
+    settings = _settings(tmp_path)
+    fresh = refresh_plan(settings, "methodology-1", settle_seconds=0)
+    _pretend_built(settings, fresh.keys, fresh.scan.files)
+    manifest = settings.reports_dir / "manifest.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "missing_parts": {part: "why"}}))
+    assert refresh_plan(settings, "methodology-1", settle_seconds=0).stages == redone
+
+
 def test_the_stage_keys_follow_the_validation_settings_and_the_monte_carlo(tmp_path):
     settings = _settings(tmp_path)
     scan = scan_raw(settings.raw_dir, 0, SOURCES)
