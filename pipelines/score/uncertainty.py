@@ -70,6 +70,7 @@ class IndexModel:
     p: np.ndarray
     min_availability_pct: np.ndarray
     decimals: int | None
+    significant_digits: int | None
     factors: list[Factor]
     variants: dict[tuple, tuple[np.ndarray, np.ndarray]]  # key → (scores, applicable), both (units, leaves)
 
@@ -150,12 +151,13 @@ def index_model(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units:
     factors = stage_factors(method)
     if "weights" in method.uncertainty:
         factors.append(_weight_factor(method, nodes, rng))
-    decimals = method.setting("ranking", "decimals")
     return IndexModel(code=method.code, units=unit_codes, nodes=nodes["node_code"].tolist(),
                       leaves=np.flatnonzero(nodes["is_indicator"].to_numpy()), levels=levels,
                       weights=nodes["weight"].to_numpy(dtype=float), methods=nodes["aggregation_method"].to_numpy(dtype=object),
                       p=nodes["aggregation_p"].to_numpy(dtype=float),
-                      min_availability_pct=nodes["min_availability_pct"].to_numpy(dtype=float), decimals=decimals,
+                      min_availability_pct=nodes["min_availability_pct"].to_numpy(dtype=float),
+                      decimals=method.setting("ranking", "decimals"),
+                      significant_digits=method.setting("ranking", "significant_digits"),
                       factors=factors, variants=variants)
 
 
@@ -266,10 +268,16 @@ def simulate(model: IndexModel, choices: np.ndarray) -> np.ndarray:
     return out
 
 
-def ranks(scores: np.ndarray, decimals: int | None = None) -> np.ndarray:
-    """Return ranks per row (1 = highest score, ties share the best rank, missing scores have none)."""
+def ranks(scores: np.ndarray, decimals: int | None = None, significant_digits: int | None = None) -> np.ndarray:
+    """Return ranks per row (1 = highest score, ties share the best rank, missing scores have none), of the scores
+    rounded as the engine ranks them (ranking.decimals or ranking.significant_digits)."""
     if decimals is not None:
         scores = np.round(scores, decimals)
+    elif significant_digits is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # The engine's round_significant: 10^(digits - 1 - floor(log10 |x|)) steps per unit; 0 stays 0.
+            step = 10.0 ** (significant_digits - 1 - np.floor(np.log10(np.abs(scores))))
+            scores = np.where(scores == 0, scores, np.round(scores * step) / step)
     return rankdata(-scores, method="min", axis=-1, nan_policy="omit")
 
 

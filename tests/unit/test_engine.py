@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from pipelines.score import engine
+from pipelines.score import engine, uncertainty
 from pipelines.score.engine import EngineError
 from pipelines.score.index_method import load_index
 
@@ -270,6 +270,18 @@ def test_weight_choice_equal_or_a_named_set_overrides_the_nominal_weights(tmp_pa
     con = run(tmp_path, nodes, {"a": {"A": 10}, "b": {"A": 30}}, defaults=NONE, weights=choice,
               weight_sets={"alt": {"a": 1, "b": 3}})
     assert score(con) == pytest.approx({"A": expected})  # (3·10 + 30)/4, (10 + 30)/2, (10 + 3·30)/4
+
+
+# Significant digits tie alike on any scale: 0.64381 and 0.64379 are both 0.6438 at 4 digits, as 64.381 and 64.379 are
+# 64.38; 0.6438 and 0.6432 stay apart, where 2 decimals would make both 0.64 (checked on load: test_methodology).
+@pytest.mark.parametrize("scale", [1, 100])
+@pytest.mark.parametrize("values, expected", [({"A": 0.6438, "B": 0.6432, "C": 0.5}, {"A": 1, "B": 2, "C": 3}),
+                                              ({"A": 0.64381, "B": 0.64379, "C": 0.5}, {"A": 1, "B": 1, "C": 3})])
+def test_ranks_of_scores_rounded_to_significant_digits_tie_the_same_way_at_any_scale(tmp_path, scale, values, expected):
+    scaled = {unit: value * scale for unit, value in values.items()}
+    con = run(tmp_path, tree("x"), {"x": scaled}, defaults=NONE, ranking={"significant_digits": 4})
+    assert score(con, column="node_rank") == expected
+    assert uncertainty.ranks(pd.DataFrame([scaled]).to_numpy(), significant_digits=4)[0].tolist() == list(expected.values())
 
 
 def test_effective_weights_multiply_the_shares_down_the_tree(tmp_path):
