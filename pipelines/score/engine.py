@@ -59,7 +59,7 @@ def _node_method_sql() -> str:
 # What `publish` writes: score.<table> ← engine result, one SQL file or table each.
 RESULTS = {
     "index_unit": "SELECT unit_code, unit_name, data_availability_pct, is_scored, scope_reason FROM eng_scope",
-    "index_indicator": "indicator_stages",
+    "index_indicator": "SELECT * FROM eng_indicator_stages",
     "index_indicator_statistics": "indicator_statistics_treated",
     "index_node": "node_scores",
     "index_group_rank": "SELECT unit_code, node_code, group_attribute, group_value, group_rank FROM eng_rank "
@@ -284,7 +284,9 @@ def explain(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def audit(con: duckdb.DuckDBPyConnection) -> None:
-    """Build eng_correlation, eng_cronbach and eng_flag: the statistical audit of the index."""
+    """Build eng_correlation, eng_cronbach and eng_flag: the statistical audit of the index, on every data set."""
+    _create(con, "indicator_stages")
+    _create(con, "stage_value")
     _create(con, "correlation")
     _create(con, "cronbach")
     _create(con, "flag")

@@ -54,10 +54,10 @@ def v06():
 
 @pytest.fixture(scope="module")
 def idata():
-    """The engine run on COINr 1.1's iData (rounded slightly differently); returns (stages, node scores)."""
+    """The engine run on COINr 1.1's iData (rounded slightly differently); returns (stages, node scores, alphas)."""
     con = duckdb.connect()
     engine.build_frames(con, METHODOLOGY, *_idata_inputs())
-    return engine.result(con, "index_indicator"), engine.result(con, "index_node")
+    return engine.result(con, "index_indicator"), engine.result(con, "index_node"), engine.result(con, "index_cronbach")
 
 
 def _compare_stage(stages: pd.DataFrame, column: str, expected_file: str) -> pd.Series:
@@ -88,13 +88,22 @@ def test_every_aggregate_matches_coinr_from_v06_raw_to_1e_9(v06):
 
 @pytest.mark.parametrize("column, expected_file", STAGES)
 def test_every_indicator_stage_matches_coinr_from_idata_to_1e_6(idata, column, expected_file):
-    stages, _ = idata
+    stages, _, _ = idata
     assert _compare_stage(stages, column, expected_file).max() < 1e-6
 
 
 def test_every_aggregate_matches_coinr_from_idata_to_1e_6(idata):
-    _, nodes = idata
+    _, nodes, _ = idata
     assert _compare_aggregates(nodes).max() < 1e-6
+
+
+def test_cronbach_alpha_of_the_raw_p2p_indicators_matches_coinr_from_pairwise_covariances(idata):
+    # COINr's analysis vignette: get_cronbach(coin, dset = "Raw", iCodes = "P2P", Level = 1) is 0.05126659, with 9 of
+    # the 51 units missing some P2P indicator (complete units only would give about 0.049).
+    _, _, alphas = idata
+    p2p = alphas[alphas["node_code"] == "P2P"].set_index("stage")
+    assert p2p.loc["raw", "cronbach_alpha"] == pytest.approx(0.05126659, abs=5e-9)
+    assert p2p.loc["raw", ["children", "complete_units"]].tolist() == [8, 42]
 
 
 def test_imputation_filled_the_63_missing_cells_and_2_missing_denominators_with_the_group_mean(v06):

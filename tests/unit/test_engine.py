@@ -301,9 +301,27 @@ def test_cronbach_alpha_of_three_children(tmp_path):
     con = run(tmp_path, tree("a", "b", "c"), values, defaults=NONE)
     # item variances 5/3 + 19/12 + 11/12 = 25/6; totals 5, 8, 10, 13 have variance 34/3
     # alpha = 3/2·(1 − (25/6)/(34/3)) = 129/136
-    alpha = engine.result(con, "index_cronbach").set_index("node_code")
-    assert alpha.loc["I", ["children", "complete_units"]].tolist() == [3, 4]
-    assert alpha.loc["I", "cronbach_alpha"] == pytest.approx(129 / 136)
+    alpha = engine.result(con, "index_cronbach").set_index(["node_code", "stage"])
+    assert alpha.loc[("I", "aggregated"), ["children", "complete_units"]].tolist() == [3, 4]
+    assert alpha.loc[("I", "aggregated"), "cronbach_alpha"] == pytest.approx(129 / 136)
+
+
+def test_cronbach_alpha_uses_pairwise_covariances_in_every_data_set_and_counts_a_constant_child(tmp_path):
+    """COINr's get_cronbach: covariances over the units that have both children, alpha = k/(k-1)·(1 - Σvar / Σcov)."""
+    values = {"a": {"A": 1, "B": 2, "C": 3, "D": 4}, "b": {"A": 2, "B": 3, "C": 8}, "k": {u: 7 for u in "ABCD"}}
+    con = run(tmp_path, tree("a", "b", "k"), values)
+    alpha = engine.result(con, "index_cronbach").set_index("stage")
+    # Raw: var a = 5/3 (A-D), var b = 31/3 (A-C), cov(a, b) = 3 (A-C), k constant: 0. Σcov = 5/3 + 31/3 + 2·3 = 18.
+    assert alpha.loc["raw", "cronbach_alpha"] == pytest.approx(3 / 2 * (1 - 12 / 18))
+    # Min-max multiplies a by 100/3 and b by 100/6 (k becomes 50 everywhere): in units of (100/6)², var a = 20/3,
+    # var b = 31/3, cov = 6, so Σcov = 29 and Σvar = 17.
+    for stage in ("normalised", "aggregated"):
+        assert alpha.loc[stage, "cronbach_alpha"] == pytest.approx(3 / 2 * (1 - 17 / 29))
+    assert set(alpha.index) == {"raw", "denominated", "imputed", "treated", "normalised", "aggregated"}
+    assert (alpha["children"] == 3).all() and (alpha["complete_units"] == 3).all()   # D has no b
+    siblings = engine.result(con, "index_correlation").query("relation == 'sibling' and node_code == 'a'")
+    assert siblings.set_index(["other_code", "stage"]).loc[("b", "raw"), "pearson_r"] == pytest.approx(3 / (31 / 3) ** 0.5)
+    assert siblings.set_index(["other_code", "stage"])["pearson_r"].loc["k"].isna().all()   # constant: no correlation
 
 
 def test_a_redundant_sibling_pair_and_a_constant_indicator_are_flagged(tmp_path):
