@@ -48,6 +48,12 @@ METHODS: dict[str, dict[str, dict]] = {
         "none": {},
         "winsorise": {"skew_max": 2.0, "kurtosis_max": 3.5, "max_share": 0.1, "max_points": 0.0, "log_fallback": True},
     },
+    # How an aggregate weighs its children: as declared, or from the data (docs/methodology.md 4.5).
+    "weighting": {
+        "nominal": {},
+        "pca": {},
+        "optimised": {},
+    },
 }
 # The stages whose method the Monte Carlo may draw (weights are drawn too, see _check_uncertainty).
 UNCERTAIN_STAGES = ("imputation", "outliers", "normalisation", "aggregation")
@@ -63,7 +69,7 @@ UNIT_KEYS = {"include", "minimum", "min_data_availability_pct", "force_in", "for
 AUDIT_DEFAULTS = {"redundancy_r": 0.92, "low_availability_pct": 65.0, "skew_max": 2.0, "kurtosis_max": 3.5,
                   "cronbach_min": 0.7}
 BUILT_IN_DEFAULTS = {"direction": 1, "weight": 1.0, "min_availability_pct": 0.0, "normalisation": "minmax",
-                     "aggregation": "arithmetic", "imputation": "none", "outliers": "none"}
+                     "aggregation": "arithmetic", "imputation": "none", "outliers": "none", "weighting": "nominal"}
 # How scores are rounded before ranking: fixed decimals (as published tables on 0-100), or significant digits.
 RANKING_KEYS = ("decimals", "significant_digits")
 # A scale ranked with ranking.decimals needs this many rounding steps across it (2 decimals on 0-100 give 10,000),

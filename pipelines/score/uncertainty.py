@@ -118,7 +118,10 @@ def stage_factors(method: IndexMethodology) -> list[Factor]:
 
 def index_model(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units: str, values: str,
                 indicators: str | None = None, seed: int = 0) -> IndexModel:
-    """Run the engine once per drawn combination of imputation, outlier and normalisation methods."""
+    """Run the engine once per drawn combination of imputation, outlier and normalisation methods.
+
+    Weights derived from the data (weighting pca or optimised) are derived once, on the nominal methods, and then
+    drawn like declared weights."""
     stages = [s for s in ENGINE_STAGES if s in method.uncertainty]
     variants: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
     unit_codes: list[str] | None = None
@@ -126,12 +129,15 @@ def index_model(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units:
         overrides = {s: method.uncertainty[s][i] for s, i in zip(stages, key)}
         engine.build_indicators(con, method, units, values, indicators, overrides, prepared=unit_codes is not None)
         if unit_codes is None:
+            if (method.nodes["weighting_method"] != "nominal").any():
+                # Weights derived from the data are those of the nominal run: aggregating derives them in eng_node.
+                engine.aggregate(con)
             nodes = con.sql("""SELECT node_code, parent_code, height, weight, min_availability_pct, aggregation_method,
                                       coalesce(aggregation_p, 1) AS aggregation_p, is_indicator
                                FROM eng_node ORDER BY is_indicator DESC, height, position""").df()
             unit_codes = [r[0] for r in con.execute("SELECT unit_code FROM eng_scope WHERE is_scored ORDER BY unit_code").fetchall()]
             leaf_codes = nodes.loc[nodes["is_indicator"], "node_code"].tolist()
-        leaf = con.sql("SELECT unit_code, node_code, score, NOT is_absent AS applicable FROM eng_score").df()
+        leaf = con.sql("SELECT unit_code, node_code, score, NOT is_absent AS applicable FROM eng_score WHERE height = 1").df()
         grid = leaf.pivot(index="unit_code", columns="node_code").reindex(index=unit_codes)
         variants[key] = (grid["score"].reindex(columns=leaf_codes).to_numpy(dtype=float),
                          grid["applicable"].reindex(columns=leaf_codes).fillna(False).to_numpy(dtype=bool))

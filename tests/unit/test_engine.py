@@ -295,6 +295,51 @@ def test_effective_weights_multiply_the_shares_down_the_tree(tmp_path):
     assert weights.loc["c", "weight_in_parent"] == pytest.approx(0.4)
 
 
+# a and b = 2a move together, c = (1, -1, -1, 1) is uncorrelated with them, k is constant: the correlation matrix
+# of a, b, c has the first eigenvector (1, 1, 0)/√2, whose squared loadings are 1/2, 1/2 and 0.
+PCA_VALUES = {"a": {"A": 1, "B": 2, "C": 3, "D": 4}, "b": {"A": 2, "B": 4, "C": 6, "D": 8},
+              "c": {"A": 1, "B": -1, "C": -1, "D": 1}, "k": {u: 7 for u in "ABCD"}}
+
+
+def test_pca_weights_are_the_squared_loadings_of_the_first_component(tmp_path):
+    con = run(tmp_path, tree("a", "b", "c", "k", root={"weighting": "pca"}), PCA_VALUES, defaults=NONE)
+    weights = engine.result(con, "index_weight").set_index("node_code")["weight_in_parent"]
+    assert weights[["a", "b", "c", "k"]].tolist() == pytest.approx([0.5, 0.5, 0.0, 0.0], abs=1e-12)
+    assert score(con) == pytest.approx({"A": 1.5, "B": 3.0, "C": 4.5, "D": 6.0})   # (a + b)/2
+    methods = engine.result(con, "index_node_method").set_index("node_code")
+    assert methods.loc["I", "weighting_method"] == "pca" and pd.isna(methods.loc["a", "weighting_method"])
+
+
+def test_optimised_weights_give_each_child_the_same_correlation_with_its_parent(tmp_path):
+    # Two children under an arithmetic mean correlate equally with w·x + (1 - w)·y when w·sd(x) = (1 - w)·sd(y), so
+    # w = sd(y) / (sd(x) + sd(y)): y = 3 × (1, 4, 2, 3) has three times the spread of x = (1, 2, 3, 4), so w = 3/4.
+    values = {"x": {"A": 1, "B": 2, "C": 3, "D": 4}, "y": {"A": 3, "B": 12, "C": 6, "D": 9}, "k": {u: 7 for u in "ABCD"}}
+    con = run(tmp_path, tree("x", "y", "k", root={"weighting": "optimised"}), values, defaults=NONE)
+    weights = engine.result(con, "index_weight").set_index("node_code")["weight_in_parent"]
+    assert weights[["x", "y", "k"]].tolist() == pytest.approx([0.75, 0.25, 0.0], abs=1e-6)
+    r = engine.result(con, "index_correlation").query("relation == 'parent'").set_index("node_code")["pearson_r"]
+    assert r["x"] == pytest.approx(r["y"], abs=1e-9) and pd.isna(r["k"])   # the constant child: weight 0, no r
+
+
+def test_derived_weights_need_two_units_with_every_child(tmp_path):
+    with pytest.raises(EngineError, match="node I: pca weights need at least 2 scored units with every child scored, "
+                                          "found 1"):
+        run(tmp_path, tree("a", "b", root={"weighting": "pca"}), {"a": {"A": 1, "B": 2}, "b": {"A": 3}}, defaults=NONE)
+
+
+def test_the_monte_carlo_aggregates_with_the_weights_the_engine_derived(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text(yaml.safe_dump({"index": "t", "defaults": NONE,
+                                    "nodes": tree("a", "b", "c", "k", root={"weighting": "pca"})}))
+    method = load_index(path)
+    con = duckdb.connect()
+    units, values, _ = engine.load_frames(con, pd.DataFrame({"unit_code": list("ABCD")}), pd.DataFrame(
+        [(u, i, YEAR, float(v)) for i, by_unit in PCA_VALUES.items() for u, v in by_unit.items()],
+        columns=["unit_code", "indicator_code", "year", "value"]))
+    model = uncertainty.index_model(con, method, units, values)
+    assert uncertainty.nominal_scores(model).tolist() == pytest.approx([1.5, 3.0, 4.5, 6.0])
+
+
 def test_cronbach_alpha_of_three_children(tmp_path):
     values = {"a": {"A": 1, "B": 2, "C": 3, "D": 4}, "b": {"A": 2, "B": 3, "C": 3, "D": 5},
               "c": {"A": 2, "B": 3, "C": 4, "D": 4}}

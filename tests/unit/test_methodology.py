@@ -85,6 +85,8 @@ SCREENING_CASES = [
      "use ranking.significant_digits"),
     (lambda d: d.update(ranking={"decimals": 2, "significant_digits": 4}), "ranking.significant_digits",
      "give ranking.decimals or ranking.significant_digits, not both"),
+    (lambda d: d["nodes"]["screening"].update(weighting="pcaa"), "nodes.screening.weighting",
+     "unknown weighting method 'pcaa'; known: nominal, optimised, pca"),
     (lambda d: d.update(ranking={"significant_digits": 0}), "ranking.significant_digits",
      "expected a whole number ≥ 1, found 0"),
 ]
