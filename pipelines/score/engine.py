@@ -13,11 +13,15 @@ import json
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from pipelines.score.index_method import METHODS, IndexMethodology, parameter_columns, parameter_dtypes
+from pipelines.score.weighting import balanced_weights, pca_weights
 
 STAGES_DIR = Path(__file__).parent / "stages"
+# The method stages that act on an aggregate (its children); the others act on indicators.
+AGGREGATE_STAGES = ("aggregation", "weighting")
 # Enough winsorisation steps for any limit: each step moves at least one point of at least one indicator.
 MAX_WINSORISE_STEPS = 10_000
 
@@ -47,10 +51,10 @@ def _node_method_sql() -> str:
                  "applies_attribute": "CAST(applies_attribute AS VARCHAR)",
                  "applies_values": "CAST(applies_values AS VARCHAR[])"}
     columns = [f"CASE WHEN is_indicator THEN {sql} END AS {name}" for name, sql in indicator.items()]
-    # A parent's minimum availability and mean combine its children; the other stages act on indicators.
+    # A parent's minimum availability, mean and weighting combine its children; the other stages act on indicators.
     columns.append("CASE WHEN NOT is_indicator THEN min_availability_pct END AS min_availability_pct")
     for stage in METHODS:
-        applies = "NOT is_indicator" if stage == "aggregation" else "is_indicator"
+        applies = "NOT is_indicator" if stage in AGGREGATE_STAGES else "is_indicator"
         columns += [f"CASE WHEN {applies} THEN {stage}_method END AS {stage}_method",
                     f"CASE WHEN {applies} THEN {_parameter_list_sql(stage)} END AS {stage}_parameters"]
     return "SELECT node_code, is_indicator, " + ", ".join(columns) + " FROM eng_node"
@@ -59,7 +63,7 @@ def _node_method_sql() -> str:
 # What `publish` writes: score.<table> ← engine result, one SQL file or table each.
 RESULTS = {
     "index_unit": "SELECT unit_code, unit_name, data_availability_pct, is_scored, scope_reason FROM eng_scope",
-    "index_indicator": "indicator_stages",
+    "index_indicator": "SELECT * FROM eng_indicator_stages",
     "index_indicator_statistics": "indicator_statistics_treated",
     "index_node": "node_scores",
     "index_group_rank": "SELECT unit_code, node_code, group_attribute, group_value, group_rank FROM eng_rank "
@@ -269,7 +273,56 @@ def aggregate(con: duckdb.DuckDBPyConnection) -> None:
                 f"node {node}: the {how} mean cannot take {child} = {value:g} for unit {unit} "
                 f"({len(problems)} value{'s' if len(problems) > 1 else ''} in all); normalise to a strictly positive range such as minmax "
                 "{low: 1, high: 100}, or choose another aggregation")
+        _derive_weights(con)
         con.execute(f"INSERT INTO eng_score BY NAME {stage_sql('score_level')}")
+
+
+def _set_weights(con: duckdb.DuckDBPyConnection, children: list[str], weights) -> None:
+    con.execute("UPDATE eng_node SET weight = w.weight FROM (SELECT unnest(?::VARCHAR[]) AS node_code, "
+                "unnest(?::DOUBLE[]) AS weight) w WHERE eng_node.node_code = w.node_code",
+                [children, [float(w) for w in weights]])
+
+
+def _derive_weights(con: duckdb.DuckDBPyConnection) -> None:
+    """Replace in eng_node the weights of the children of every aggregate at this height whose weighting is pca or
+    optimised, from its children's scores (eng_score, lower heights); refuse an aggregate without the data for it."""
+    nodes = con.execute("SELECT node_code, weighting_method FROM eng_node WHERE height = getvariable('height') "
+                        "AND weighting_method <> 'nominal' ORDER BY position").fetchall()
+    for node, how in nodes:
+        children = [r[0] for r in con.execute("SELECT node_code FROM eng_node WHERE parent_code = ? ORDER BY position",
+                                              [node]).fetchall()]
+        scores = con.execute("SELECT unit_code, node_code, score FROM eng_score WHERE node_code IN (SELECT unnest(?))",
+                             [children]).df().pivot(index="unit_code", columns="node_code", values="score")
+        # A child no scored unit has (absent for all, or without data) takes no part: weight 0.
+        used = [c for c in children if c in scores.columns and scores[c].notna().any()]
+        complete = scores[used].dropna()
+        if len(complete) < 2:
+            raise EngineError(f"node {node}: {how} weights need at least 2 scored units with every child scored, "
+                              f"found {len(complete)}")
+        weights = pd.Series(0.0, index=children)
+        if how == "pca":
+            weights[used] = pca_weights(complete.to_numpy())
+        else:
+            # A constant child cannot correlate with its parent: weight 0, and the others are balanced.
+            moving = [c for c in used if complete[c].std(ddof=1) > 0]
+            _set_weights(con, children, weights)
+            if moving:
+                weights[moving] = balanced_weights(lambda w: _child_correlations(con, node, moving, w), len(moving))
+        if not weights.any():
+            raise EngineError(f"node {node}: {how} weights need a child whose score varies among the scored units")
+        _set_weights(con, children, weights.to_numpy())
+
+
+def _child_correlations(con: duckdb.DuckDBPyConnection, node: str, children: list[str], weights: np.ndarray) -> np.ndarray:
+    """Return each child's Pearson correlation with `node` aggregated (score_level, this height) with `weights`."""
+    _set_weights(con, children, weights)
+    found = dict(con.execute(f"""WITH level AS ({stage_sql('score_level')})
+                                 SELECT c.node_code, corr(c.score, p.score)
+                                 FROM level p
+                                 JOIN eng_score c ON c.unit_code = p.unit_code AND c.node_code IN (SELECT unnest(?))
+                                 WHERE p.node_code = ? AND p.score IS NOT NULL AND c.score IS NOT NULL
+                                 GROUP BY c.node_code""", [children, node]).fetchall())
+    return np.array([found[c] for c in children], dtype=float)
 
 
 def rank(con: duckdb.DuckDBPyConnection) -> None:
@@ -284,7 +337,9 @@ def explain(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def audit(con: duckdb.DuckDBPyConnection) -> None:
-    """Build eng_correlation, eng_cronbach and eng_flag: the statistical audit of the index."""
+    """Build eng_correlation, eng_cronbach and eng_flag: the statistical audit of the index, on every data set."""
+    _create(con, "indicator_stages")
+    _create(con, "stage_value")
     _create(con, "correlation")
     _create(con, "cronbach")
     _create(con, "flag")

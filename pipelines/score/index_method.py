@@ -48,6 +48,12 @@ METHODS: dict[str, dict[str, dict]] = {
         "none": {},
         "winsorise": {"skew_max": 2.0, "kurtosis_max": 3.5, "max_share": 0.1, "max_points": 0.0, "log_fallback": True},
     },
+    # How an aggregate weighs its children: as declared, or from the data (docs/methodology.md 4.5).
+    "weighting": {
+        "nominal": {},
+        "pca": {},
+        "optimised": {},
+    },
 }
 # The stages whose method the Monte Carlo may draw (weights are drawn too, see _check_uncertainty).
 UNCERTAIN_STAGES = ("imputation", "outliers", "normalisation", "aggregation")
@@ -63,7 +69,12 @@ UNIT_KEYS = {"include", "minimum", "min_data_availability_pct", "force_in", "for
 AUDIT_DEFAULTS = {"redundancy_r": 0.92, "low_availability_pct": 65.0, "skew_max": 2.0, "kurtosis_max": 3.5,
                   "cronbach_min": 0.7}
 BUILT_IN_DEFAULTS = {"direction": 1, "weight": 1.0, "min_availability_pct": 0.0, "normalisation": "minmax",
-                     "aggregation": "arithmetic", "imputation": "none", "outliers": "none"}
+                     "aggregation": "arithmetic", "imputation": "none", "outliers": "none", "weighting": "nominal"}
+# How scores are rounded before ranking: fixed decimals (as published tables on 0-100), or significant digits.
+RANKING_KEYS = ("decimals", "significant_digits")
+# A scale ranked with ranking.decimals needs this many rounding steps across it (2 decimals on 0-100 give 10,000),
+# or rounding ties units that differ: a 0-1 scale at 2 decimals has 101 values.
+MIN_RANKING_STEPS = 10_000
 TABLE_NAME = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
 
 
@@ -135,8 +146,9 @@ class IndexMethodology:
         rows = {"index": self.code, "year": str(self.doc.get("year", "latest")),
                 "min_data_availability_pct": str(float(units.get("min_data_availability_pct", 0)))}
         rows.update({f"audit.{k}": str(float(v)) for k, v in audit.items()})
-        decimals = self.setting("ranking", "decimals")
-        rows["ranking.decimals"] = "" if decimals is None else str(int(decimals))
+        for key in RANKING_KEYS:
+            value = self.setting("ranking", key)
+            rows[f"ranking.{key}"] = "" if value is None else str(int(value))
         return pd.DataFrame(sorted(rows.items()), columns=["name", "value"])
 
     def unit_rules_table(self) -> pd.DataFrame:
@@ -369,13 +381,32 @@ def _check_top(c: Checker, doc: dict) -> None:
         xs = [p[0] for p in points]
         if len(set(xs)) != len(xs):
             c.fail(key, "each `from` value may appear once")
-    ranking = c.known(("ranking",), doc.get("ranking") or {}, {"decimals"})
+    ranking = c.known(("ranking",), doc.get("ranking") or {}, set(RANKING_KEYS))
     decimals = ranking.get("decimals")
     if decimals is not None and (isinstance(decimals, bool) or not isinstance(decimals, int) or decimals < 0):
         c.fail(("ranking", "decimals"), f"expected a whole number of decimals ≥ 0, found {decimals!r}")
+    if "significant_digits" in ranking:
+        c.whole(("ranking", "significant_digits"), ranking["significant_digits"], low=1)
+        if decimals is not None:
+            c.fail(("ranking", "significant_digits"), "give ranking.decimals or ranking.significant_digits, not both")
     audit = c.known(("audit",), doc.get("audit") or {}, set(AUDIT_DEFAULTS))
     for key, value in audit.items():
         c.number(("audit", key), value)
+
+
+def _check_ranking_scale(c: Checker, doc: dict, rows: list[dict]) -> None:
+    """Fail when ranking.decimals leaves too few values on an indicator's normalised scale (0-1 at 2 decimals)."""
+    decimals = (doc.get("ranking") or {}).get("decimals")
+    if decimals is None:
+        return
+    for row in rows:
+        # The methods with a known span: min-max from low to high, the others from 0 to `scale`.
+        span = (row["normalisation_high"] - row["normalisation_low"] if row["normalisation_method"] == "minmax"
+                else row["normalisation_scale"])
+        if row["is_indicator"] and span is not None and span * 10 ** decimals < MIN_RANKING_STEPS:
+            c.fail(("ranking", "decimals"), f"{decimals} decimals leave {span * 10 ** decimals + 1:g} values on the "
+                                            f"{span:g}-wide scale of {row['node_code']} ({row['normalisation_method']}), "
+                                            "which ties units that differ: use ranking.significant_digits")
 
 
 def _check_uncertainty(c: Checker, doc: dict) -> dict:
@@ -428,6 +459,7 @@ def load_index(path: Path) -> IndexMethodology:
     _check_top(c, doc)
     nodes = _check_nodes(c, doc)
     rows = _resolve(c, doc, nodes)
+    _check_ranking_scale(c, doc, rows)
     for row in rows:
         if row["denominator"] in nodes and not next(r for r in rows if r["node_code"] == row["denominator"])["is_indicator"]:
             c.fail(("nodes", row["node_code"], "denominator"), f"{row['denominator']!r} is an aggregate, not an indicator")

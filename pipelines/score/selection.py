@@ -50,7 +50,8 @@ class CohortSimulation:
         n_s, n_r = len(self.screening.factors), len(self.readiness.factors)
         screening = uncertainty.simulate(self.screening, choices[:, :n_s])
         readiness = uncertainty.simulate(self.readiness, choices[:, n_s:n_s + n_r])
-        eligible_rank = uncertainty.ranks(screening[:, self.eligible], self.screening.decimals)
+        eligible_rank = uncertainty.ranks(screening[:, self.eligible], self.screening.decimals,
+                                          self.screening.significant_digits)
         components = np.repeat(self.fixed[None], len(choices), axis=0)
         components[..., 0] = screening[:, self.screening_of]
         components[..., 1] = readiness[:, self.readiness_of]

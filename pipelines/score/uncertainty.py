@@ -70,6 +70,7 @@ class IndexModel:
     p: np.ndarray
     min_availability_pct: np.ndarray
     decimals: int | None
+    significant_digits: int | None
     factors: list[Factor]
     variants: dict[tuple, tuple[np.ndarray, np.ndarray]]  # key → (scores, applicable), both (units, leaves)
 
@@ -117,7 +118,10 @@ def stage_factors(method: IndexMethodology) -> list[Factor]:
 
 def index_model(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units: str, values: str,
                 indicators: str | None = None, seed: int = 0) -> IndexModel:
-    """Run the engine once per drawn combination of imputation, outlier and normalisation methods."""
+    """Run the engine once per drawn combination of imputation, outlier and normalisation methods.
+
+    Weights derived from the data (weighting pca or optimised) are derived once, on the nominal methods, and then
+    drawn like declared weights."""
     stages = [s for s in ENGINE_STAGES if s in method.uncertainty]
     variants: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
     unit_codes: list[str] | None = None
@@ -125,12 +129,15 @@ def index_model(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units:
         overrides = {s: method.uncertainty[s][i] for s, i in zip(stages, key)}
         engine.build_indicators(con, method, units, values, indicators, overrides, prepared=unit_codes is not None)
         if unit_codes is None:
+            if (method.nodes["weighting_method"] != "nominal").any():
+                # Weights derived from the data are those of the nominal run: aggregating derives them in eng_node.
+                engine.aggregate(con)
             nodes = con.sql("""SELECT node_code, parent_code, height, weight, min_availability_pct, aggregation_method,
                                       coalesce(aggregation_p, 1) AS aggregation_p, is_indicator
                                FROM eng_node ORDER BY is_indicator DESC, height, position""").df()
             unit_codes = [r[0] for r in con.execute("SELECT unit_code FROM eng_scope WHERE is_scored ORDER BY unit_code").fetchall()]
             leaf_codes = nodes.loc[nodes["is_indicator"], "node_code"].tolist()
-        leaf = con.sql("SELECT unit_code, node_code, score, NOT is_absent AS applicable FROM eng_score").df()
+        leaf = con.sql("SELECT unit_code, node_code, score, NOT is_absent AS applicable FROM eng_score WHERE height = 1").df()
         grid = leaf.pivot(index="unit_code", columns="node_code").reindex(index=unit_codes)
         variants[key] = (grid["score"].reindex(columns=leaf_codes).to_numpy(dtype=float),
                          grid["applicable"].reindex(columns=leaf_codes).fillna(False).to_numpy(dtype=bool))
@@ -150,12 +157,13 @@ def index_model(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units:
     factors = stage_factors(method)
     if "weights" in method.uncertainty:
         factors.append(_weight_factor(method, nodes, rng))
-    decimals = method.setting("ranking", "decimals")
     return IndexModel(code=method.code, units=unit_codes, nodes=nodes["node_code"].tolist(),
                       leaves=np.flatnonzero(nodes["is_indicator"].to_numpy()), levels=levels,
                       weights=nodes["weight"].to_numpy(dtype=float), methods=nodes["aggregation_method"].to_numpy(dtype=object),
                       p=nodes["aggregation_p"].to_numpy(dtype=float),
-                      min_availability_pct=nodes["min_availability_pct"].to_numpy(dtype=float), decimals=decimals,
+                      min_availability_pct=nodes["min_availability_pct"].to_numpy(dtype=float),
+                      decimals=method.setting("ranking", "decimals"),
+                      significant_digits=method.setting("ranking", "significant_digits"),
                       factors=factors, variants=variants)
 
 
@@ -266,10 +274,16 @@ def simulate(model: IndexModel, choices: np.ndarray) -> np.ndarray:
     return out
 
 
-def ranks(scores: np.ndarray, decimals: int | None = None) -> np.ndarray:
-    """Return ranks per row (1 = highest score, ties share the best rank, missing scores have none)."""
+def ranks(scores: np.ndarray, decimals: int | None = None, significant_digits: int | None = None) -> np.ndarray:
+    """Return ranks per row (1 = highest score, ties share the best rank, missing scores have none), of the scores
+    rounded as the engine ranks them (ranking.decimals or ranking.significant_digits)."""
     if decimals is not None:
         scores = np.round(scores, decimals)
+    elif significant_digits is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # The engine's round_significant: 10^(digits - 1 - floor(log10 |x|)) steps per unit; 0 stays 0.
+            step = 10.0 ** (significant_digits - 1 - np.floor(np.log10(np.abs(scores))))
+            scores = np.where(scores == 0, scores, np.round(scores * step) / step)
     return rankdata(-scores, method="min", axis=-1, nan_policy="omit")
 
 

@@ -54,10 +54,10 @@ def v06():
 
 @pytest.fixture(scope="module")
 def idata():
-    """The engine run on COINr 1.1's iData (rounded slightly differently); returns (stages, node scores)."""
+    """The engine run on COINr 1.1's iData (rounded slightly differently); returns (stages, node scores, alphas)."""
     con = duckdb.connect()
     engine.build_frames(con, METHODOLOGY, *_idata_inputs())
-    return engine.result(con, "index_indicator"), engine.result(con, "index_node")
+    return engine.result(con, "index_indicator"), engine.result(con, "index_node"), engine.result(con, "index_cronbach")
 
 
 def _compare_stage(stages: pd.DataFrame, column: str, expected_file: str) -> pd.Series:
@@ -88,13 +88,22 @@ def test_every_aggregate_matches_coinr_from_v06_raw_to_1e_9(v06):
 
 @pytest.mark.parametrize("column, expected_file", STAGES)
 def test_every_indicator_stage_matches_coinr_from_idata_to_1e_6(idata, column, expected_file):
-    stages, _ = idata
+    stages, _, _ = idata
     assert _compare_stage(stages, column, expected_file).max() < 1e-6
 
 
 def test_every_aggregate_matches_coinr_from_idata_to_1e_6(idata):
-    _, nodes = idata
+    _, nodes, _ = idata
     assert _compare_aggregates(nodes).max() < 1e-6
+
+
+def test_cronbach_alpha_of_the_raw_p2p_indicators_matches_coinr_from_pairwise_covariances(idata):
+    # COINr's analysis vignette: get_cronbach(coin, dset = "Raw", iCodes = "P2P", Level = 1) is 0.05126659, with 9 of
+    # the 51 units missing some P2P indicator (complete units only would give about 0.049).
+    _, _, alphas = idata
+    p2p = alphas[alphas["node_code"] == "P2P"].set_index("stage")
+    assert p2p.loc["raw", "cronbach_alpha"] == pytest.approx(0.05126659, abs=5e-9)
+    assert p2p.loc["raw", ["children", "complete_units"]].tolist() == [8, 42]
 
 
 def test_imputation_filled_the_63_missing_cells_and_2_missing_denominators_with_the_group_mean(v06):
@@ -179,3 +188,47 @@ def test_latest_earlier_year_imputation_on_the_five_year_panel(tmp_path):
     notes = stages.loc[list(blanked.itertuples(index=False, name=None)), "imputation"]
     assert notes.str.fullmatch(r"value of 20(18|19|20|21)").all()
     assert (stages.loc[stages["raw_value"].isna(), "imputation"] == "missing").sum() == 63
+
+
+def _asem_with(tmp_path, **top) -> IndexMethodology:
+    """Return the ASEM example with node keys ({node: {key: value}} under `nodes`) and top-level keys changed."""
+    doc = yaml.safe_load((ROOT / "methodology" / "examples" / "coinr_asem.yaml").read_text())
+    for code, keys in top.pop("nodes", {}).items():
+        doc["nodes"][code].update(keys)
+    doc.update(top)
+    path = tmp_path / "asem.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return load_index(path)
+
+
+def _parent_r(method: IndexMethodology) -> tuple[pd.Series, pd.Series]:
+    """Return the weights within their parents and the correlations of each node with its parent, from iData."""
+    con = duckdb.connect()
+    engine.build_frames(con, method, *_idata_inputs())
+    weights = engine.result(con, "index_weight").set_index("node_code")["weight_in_parent"]
+    r = engine.result(con, "index_correlation").query("relation == 'parent'").set_index("node_code")["pearson_r"]
+    return weights, r
+
+
+def test_pca_weights_are_the_squares_of_coinrs_first_component_loadings(tmp_path):
+    # COINr's weights vignette: get_PCA(coin, dset = "Aggregated", Level = 2) gives the pillars these loadings (signed;
+    # a unit vector per group). Squared, they are non-negative and sum to 1 in each group.
+    loadings = {"Physical": 0.5117970, "ConEcFin": 0.3049926, "Political": 0.3547671, "Instit": 0.5081540,
+                "P2P": 0.5108455, "Environ": 0.6513188, "Social": -0.7443677, "SusEcFin": 0.1473108}
+    weights, _ = _parent_r(_asem_with(tmp_path, nodes={"Conn": {"weighting": "pca"}, "Sust": {"weighting": "pca"}}))
+    for pillar, loading in loadings.items():
+        assert weights[pillar] == pytest.approx(loading ** 2, abs=2e-7), pillar
+
+
+def test_optimised_weights_balance_the_sub_indexes_correlations_with_the_index_where_coinr_stops_near(tmp_path):
+    # COINr's weights vignette: with equal weights Conn and Sust correlate 0.9397805 and 0.8382873 with the index;
+    # get_opt_weights(itarg = "equal", Level = 3) stops (reltol 0.1) at Conn 0.3902439, Sust 0.6097561, which give
+    # 0.8971336 and 0.8925119.
+    _, nominal = _parent_r(METHODOLOGY)
+    assert nominal[["Conn", "Sust"]].tolist() == pytest.approx([0.9397805, 0.8382873], abs=1e-7)
+    coinr = {"Conn": 0.3902439, "Sust": 0.6097561}
+    _, with_coinr = _parent_r(_asem_with(tmp_path, weights="coinr", weight_sets={"coinr": coinr}))
+    assert with_coinr[["Conn", "Sust"]].tolist() == pytest.approx([0.8971336, 0.8925119], abs=1e-7)
+    weights, optimised = _parent_r(_asem_with(tmp_path, nodes={"Index": {"weighting": "optimised"}}))
+    assert optimised["Conn"] == pytest.approx(optimised["Sust"], abs=1e-9)
+    assert weights["Conn"] == pytest.approx(coinr["Conn"], abs=0.01) and weights["Conn"] + weights["Sust"] == pytest.approx(1)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from pipelines.score import engine
+from pipelines.score import engine, uncertainty
 from pipelines.score.engine import EngineError
 from pipelines.score.index_method import load_index
 
@@ -272,6 +272,18 @@ def test_weight_choice_equal_or_a_named_set_overrides_the_nominal_weights(tmp_pa
     assert score(con) == pytest.approx({"A": expected})  # (3·10 + 30)/4, (10 + 30)/2, (10 + 3·30)/4
 
 
+# Significant digits tie alike on any scale: 0.64381 and 0.64379 are both 0.6438 at 4 digits, as 64.381 and 64.379 are
+# 64.38; 0.6438 and 0.6432 stay apart, where 2 decimals would make both 0.64 (checked on load: test_methodology).
+@pytest.mark.parametrize("scale", [1, 100])
+@pytest.mark.parametrize("values, expected", [({"A": 0.6438, "B": 0.6432, "C": 0.5}, {"A": 1, "B": 2, "C": 3}),
+                                              ({"A": 0.64381, "B": 0.64379, "C": 0.5}, {"A": 1, "B": 1, "C": 3})])
+def test_ranks_of_scores_rounded_to_significant_digits_tie_the_same_way_at_any_scale(tmp_path, scale, values, expected):
+    scaled = {unit: value * scale for unit, value in values.items()}
+    con = run(tmp_path, tree("x"), {"x": scaled}, defaults=NONE, ranking={"significant_digits": 4})
+    assert score(con, column="node_rank") == expected
+    assert uncertainty.ranks(pd.DataFrame([scaled]).to_numpy(), significant_digits=4)[0].tolist() == list(expected.values())
+
+
 def test_effective_weights_multiply_the_shares_down_the_tree(tmp_path):
     nodes = {"I": {}, "P": {"parent": "I", "weight": 3}, "Q": {"parent": "I", "weight": 1}, "a": {"parent": "P"},
              "b": {"parent": "P"}, "c": {"parent": "Q", "weight": 2}, "d": {"parent": "Q", "weight": 3}}
@@ -283,15 +295,78 @@ def test_effective_weights_multiply_the_shares_down_the_tree(tmp_path):
     assert weights.loc["c", "weight_in_parent"] == pytest.approx(0.4)
 
 
+# a and b = 2a move together, c = (1, -1, -1, 1) is uncorrelated with them, k is constant: the correlation matrix
+# of a, b, c has the first eigenvector (1, 1, 0)/√2, whose squared loadings are 1/2, 1/2 and 0.
+PCA_VALUES = {"a": {"A": 1, "B": 2, "C": 3, "D": 4}, "b": {"A": 2, "B": 4, "C": 6, "D": 8},
+              "c": {"A": 1, "B": -1, "C": -1, "D": 1}, "k": {u: 7 for u in "ABCD"}}
+
+
+def test_pca_weights_are_the_squared_loadings_of_the_first_component(tmp_path):
+    con = run(tmp_path, tree("a", "b", "c", "k", root={"weighting": "pca"}), PCA_VALUES, defaults=NONE)
+    weights = engine.result(con, "index_weight").set_index("node_code")["weight_in_parent"]
+    assert weights[["a", "b", "c", "k"]].tolist() == pytest.approx([0.5, 0.5, 0.0, 0.0], abs=1e-12)
+    assert score(con) == pytest.approx({"A": 1.5, "B": 3.0, "C": 4.5, "D": 6.0})   # (a + b)/2
+    methods = engine.result(con, "index_node_method").set_index("node_code")
+    assert methods.loc["I", "weighting_method"] == "pca" and pd.isna(methods.loc["a", "weighting_method"])
+
+
+def test_optimised_weights_give_each_child_the_same_correlation_with_its_parent(tmp_path):
+    # Two children under an arithmetic mean correlate equally with w·x + (1 - w)·y when w·sd(x) = (1 - w)·sd(y), so
+    # w = sd(y) / (sd(x) + sd(y)): y = 3 × (1, 4, 2, 3) has three times the spread of x = (1, 2, 3, 4), so w = 3/4.
+    values = {"x": {"A": 1, "B": 2, "C": 3, "D": 4}, "y": {"A": 3, "B": 12, "C": 6, "D": 9}, "k": {u: 7 for u in "ABCD"}}
+    con = run(tmp_path, tree("x", "y", "k", root={"weighting": "optimised"}), values, defaults=NONE)
+    weights = engine.result(con, "index_weight").set_index("node_code")["weight_in_parent"]
+    assert weights[["x", "y", "k"]].tolist() == pytest.approx([0.75, 0.25, 0.0], abs=1e-6)
+    r = engine.result(con, "index_correlation").query("relation == 'parent'").set_index("node_code")["pearson_r"]
+    assert r["x"] == pytest.approx(r["y"], abs=1e-9) and pd.isna(r["k"])   # the constant child: weight 0, no r
+
+
+def test_derived_weights_need_two_units_with_every_child(tmp_path):
+    with pytest.raises(EngineError, match="node I: pca weights need at least 2 scored units with every child scored, "
+                                          "found 1"):
+        run(tmp_path, tree("a", "b", root={"weighting": "pca"}), {"a": {"A": 1, "B": 2}, "b": {"A": 3}}, defaults=NONE)
+
+
+def test_the_monte_carlo_aggregates_with_the_weights_the_engine_derived(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text(yaml.safe_dump({"index": "t", "defaults": NONE,
+                                    "nodes": tree("a", "b", "c", "k", root={"weighting": "pca"})}))
+    method = load_index(path)
+    con = duckdb.connect()
+    units, values, _ = engine.load_frames(con, pd.DataFrame({"unit_code": list("ABCD")}), pd.DataFrame(
+        [(u, i, YEAR, float(v)) for i, by_unit in PCA_VALUES.items() for u, v in by_unit.items()],
+        columns=["unit_code", "indicator_code", "year", "value"]))
+    model = uncertainty.index_model(con, method, units, values)
+    assert uncertainty.nominal_scores(model).tolist() == pytest.approx([1.5, 3.0, 4.5, 6.0])
+
+
 def test_cronbach_alpha_of_three_children(tmp_path):
     values = {"a": {"A": 1, "B": 2, "C": 3, "D": 4}, "b": {"A": 2, "B": 3, "C": 3, "D": 5},
               "c": {"A": 2, "B": 3, "C": 4, "D": 4}}
     con = run(tmp_path, tree("a", "b", "c"), values, defaults=NONE)
     # item variances 5/3 + 19/12 + 11/12 = 25/6; totals 5, 8, 10, 13 have variance 34/3
     # alpha = 3/2·(1 − (25/6)/(34/3)) = 129/136
-    alpha = engine.result(con, "index_cronbach").set_index("node_code")
-    assert alpha.loc["I", ["children", "complete_units"]].tolist() == [3, 4]
-    assert alpha.loc["I", "cronbach_alpha"] == pytest.approx(129 / 136)
+    alpha = engine.result(con, "index_cronbach").set_index(["node_code", "stage"])
+    assert alpha.loc[("I", "aggregated"), ["children", "complete_units"]].tolist() == [3, 4]
+    assert alpha.loc[("I", "aggregated"), "cronbach_alpha"] == pytest.approx(129 / 136)
+
+
+def test_cronbach_alpha_uses_pairwise_covariances_in_every_data_set_and_counts_a_constant_child(tmp_path):
+    """COINr's get_cronbach: covariances over the units that have both children, alpha = k/(k-1)·(1 - Σvar / Σcov)."""
+    values = {"a": {"A": 1, "B": 2, "C": 3, "D": 4}, "b": {"A": 2, "B": 3, "C": 8}, "k": {u: 7 for u in "ABCD"}}
+    con = run(tmp_path, tree("a", "b", "k"), values)
+    alpha = engine.result(con, "index_cronbach").set_index("stage")
+    # Raw: var a = 5/3 (A-D), var b = 31/3 (A-C), cov(a, b) = 3 (A-C), k constant: 0. Σcov = 5/3 + 31/3 + 2·3 = 18.
+    assert alpha.loc["raw", "cronbach_alpha"] == pytest.approx(3 / 2 * (1 - 12 / 18))
+    # Min-max multiplies a by 100/3 and b by 100/6 (k becomes 50 everywhere): in units of (100/6)², var a = 20/3,
+    # var b = 31/3, cov = 6, so Σcov = 29 and Σvar = 17.
+    for stage in ("normalised", "aggregated"):
+        assert alpha.loc[stage, "cronbach_alpha"] == pytest.approx(3 / 2 * (1 - 17 / 29))
+    assert set(alpha.index) == {"raw", "denominated", "imputed", "treated", "normalised", "aggregated"}
+    assert (alpha["children"] == 3).all() and (alpha["complete_units"] == 3).all()   # D has no b
+    siblings = engine.result(con, "index_correlation").query("relation == 'sibling' and node_code == 'a'")
+    assert siblings.set_index(["other_code", "stage"]).loc[("b", "raw"), "pearson_r"] == pytest.approx(3 / (31 / 3) ** 0.5)
+    assert siblings.set_index(["other_code", "stage"])["pearson_r"].loc["k"].isna().all()   # constant: no correlation
 
 
 def test_a_redundant_sibling_pair_and_a_constant_indicator_are_flagged(tmp_path):

@@ -78,6 +78,17 @@ SCREENING_CASES = [
     (lambda d: d["levels"][1].update(min_availability_pct=150), "levels.1.min_availability_pct",
      "expected a number from 0 to 100"),
     (lambda d: d["units"].update(force_out=["35.13"], force_in=["35.13"]), "units.force_out", "35.13 also forced in"),
+    # 2 decimals on a 0-1 scale: 0.00, 0.01, ..., 1.00 (101 values) where 0-100 gets 10,001.
+    (lambda d: (d["defaults"].update(normalisation={"method": "minmax", "low": 0, "high": 1}),
+                d.update(ranking={"decimals": 2})), "ranking.decimals",
+     "2 decimals leave 101 values on the 1-wide scale of fiscal_capacity (minmax), which ties units that differ: "
+     "use ranking.significant_digits"),
+    (lambda d: d.update(ranking={"decimals": 2, "significant_digits": 4}), "ranking.significant_digits",
+     "give ranking.decimals or ranking.significant_digits, not both"),
+    (lambda d: d["nodes"]["screening"].update(weighting="pcaa"), "nodes.screening.weighting",
+     "unknown weighting method 'pcaa'; known: nominal, optimised, pca"),
+    (lambda d: d.update(ranking={"significant_digits": 0}), "ranking.significant_digits",
+     "expected a whole number ≥ 1, found 0"),
 ]
 
 

@@ -48,21 +48,20 @@ PAGE_TABLES = ["index_node_method", "index_audit_indicator", "index_audit_aggreg
                "methodology_parameter"]
 
 
-@pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    """A warehouse holding the tiny index as the score step publishes it, the shipped Monte Carlo design, and the
-    report views over them."""
-    path = tmp_path_factory.mktemp("method") / "t.yaml"
-    path.write_text(yaml.safe_dump(METHODOLOGY, sort_keys=False), encoding="utf-8")
+def _published(folder, doc: dict, values: dict, units: list[str]) -> tuple[duckdb.DuckDBPyConnection, object]:
+    """Return a warehouse holding an index as the score step publishes it, the shipped Monte Carlo design, and the
+    report views over them; values are {indicator: {unit: value}}."""
+    path = folder / f"{doc['index']}.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     method = load_index(path)
     shipped = load(ROOT / "methodology")
     con = duckdb.connect()
-    values = pd.DataFrame([(u, i, YEAR, v) for i, by_unit in VALUES.items() for u, v in by_unit.items()],
+    values = pd.DataFrame([(u, i, YEAR, v) for i, by_unit in values.items() for u, v in by_unit.items()],
                           columns=["unit_code", "indicator_code", "year", "value"])
-    engine.build_frames(con, method, pd.DataFrame({"unit_code": UNITS}), values)
+    engine.build_frames(con, method, pd.DataFrame({"unit_code": units}), values)
     con.execute("CREATE SCHEMA score; CREATE SCHEMA methodology")
     engine.publish(con, method, "inputs-1")
-    tables = {"parameter": method.settings_table().assign(name=lambda f: "t." + f["name"]),
+    tables = {"parameter": method.settings_table().assign(name=lambda f: method.code + "." + f["name"]),
               "monte_carlo": selection.monte_carlo_design(shipped, {"executor": "local", "dask_workers": 2}),
               "monte_carlo_factor": selection.monte_carlo_factors(shipped)}
     for name, frame in tables.items():
@@ -71,7 +70,13 @@ def warehouse(tmp_path_factory):
         con.unregister("incoming")
     skipped = create_report_views(con)
     assert not {name for name in PAGE_TABLES if name in skipped}, skipped
-    yield con, method
+    return con, method
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    """The tiny index above, published."""
+    yield _published(tmp_path_factory.mktemp("method"), METHODOLOGY, VALUES, UNITS)
 
 
 def _view(con, name: str) -> pd.DataFrame:
@@ -228,3 +233,18 @@ def test_the_page_shows_a_row_per_node_with_its_methods_the_sunburst_flags_advic
 def test_the_page_is_byte_identical_for_equal_inputs(warehouse, tmp_path):
     con, _ = warehouse
     assert _page(con, tmp_path / "one") == _page(con, tmp_path / "two")
+
+
+def test_the_page_lists_the_weights_derived_from_the_data(warehouse, tmp_path):
+    # a and b = 2a move together and c is uncorrelated with them: PCA weighs them 1/2, 1/2 and 0.
+    doc = {"index": "p", "defaults": {"normalisation": "none"},
+           "nodes": {"I": {"weighting": "pca"}, "a": {"parent": "I"}, "b": {"parent": "I"}, "c": {"parent": "I"}}}
+    values = {"a": dict(zip("ABCD", [1, 2, 3, 4])), "b": dict(zip("ABCD", [2, 4, 6, 8])),
+              "c": dict(zip("ABCD", [1, -1, -1, 1]))}
+    con, _ = _published(tmp_path, doc, values, list("ABCD"))
+    html = _page(con, tmp_path)
+    block = html[html.index('<table id="derived-weights-table-p"'):]
+    block = block[:block.index("</table>")]
+    assert re.findall(r'<tr data-node="(\w)"><td><code>I</code></td><td><code>pca</code></td>', block) == ["a", "b", "c"]
+    assert re.findall(r'data-d="4">([0-9.,]+)</span>', block) == ["0,5000", "0,5000", "0,0000"]
+    assert "derived-weights-table" not in _page(warehouse[0], tmp_path / "nominal")   # declared weights only

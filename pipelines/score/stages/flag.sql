@@ -1,6 +1,7 @@
 -- eng_flag: what an analyst should look at before trusting the index, one row per node and problem, with the other
 -- node of a pair (other_code: the redundant sibling, or the parent), the statistic measured (value) and the audit
--- setting it was held against (threshold; for skew_kurtosis the skew's, the kurtosis is in the detail).
+-- setting it was held against (threshold; for skew_kurtosis the skew's, the kurtosis is in the detail). Correlations
+-- and alphas are those of the scores (data set `aggregated`), the ones the index is built from.
 WITH thresholds AS (
     SELECT CAST(setting('audit.redundancy_r') AS DOUBLE) AS redundancy_r,
            CAST(setting('audit.low_availability_pct') AS DOUBLE) AS low_availability_pct,
@@ -29,7 +30,7 @@ SELECT c.node_code, 'redundant',
        'r = ' || CAST(round(c.pearson_r, 3) AS VARCHAR) || ' with sibling ' || c.other_code,
        c.other_code, c.pearson_r, t.redundancy_r
 FROM eng_correlation c, thresholds t
-WHERE c.relation = 'sibling' AND abs(c.pearson_r) >= t.redundancy_r
+WHERE c.relation = 'sibling' AND c.stage = 'aggregated' AND abs(c.pearson_r) >= t.redundancy_r
 UNION ALL
 SELECT c.node_code, 'negative_correlation',
        'r = ' || CAST(round(c.pearson_r, 3) AS VARCHAR) || ' with its parent ' || c.other_code,
@@ -38,8 +39,8 @@ FROM eng_correlation c
 WHERE c.relation = 'parent' AND c.pearson_r < 0
 UNION ALL
 SELECT a.node_code, 'low_cronbach_alpha',
-       'alpha = ' || CAST(round(a.cronbach_alpha, 3) AS VARCHAR) || ' over ' || CAST(a.complete_units AS VARCHAR)
-       || ' units',
+       'alpha = ' || CAST(round(a.cronbach_alpha, 3) AS VARCHAR) || ' (pairwise; ' || CAST(a.complete_units AS VARCHAR)
+       || ' units have every child)',
        NULL, a.cronbach_alpha, t.cronbach_min
 FROM eng_cronbach a, thresholds t
-WHERE a.cronbach_alpha < t.cronbach_min
+WHERE a.stage = 'aggregated' AND a.cronbach_alpha < t.cronbach_min

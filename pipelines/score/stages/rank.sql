@@ -1,10 +1,13 @@
 -- eng_rank: one row per scored unit × node with a score: its rank among all scored units (1 = best,
 -- ties share the lowest rank) and, for aggregates, within each group attribute of the methodology (province, ...).
--- With ranking.decimals set, ranks are of the scores rounded as published, so published ties stay ties.
+-- With ranking.decimals set, ranks are of the scores rounded as published, so published ties stay ties; with
+-- ranking.significant_digits, of each score rounded to that many significant digits, which ties alike on any scale.
 WITH ranked_score AS (
     SELECT unit_code, node_code,
-           CASE WHEN setting('ranking.decimals') = '' THEN score
-                ELSE round(score, CAST(setting('ranking.decimals') AS INTEGER)) END AS score
+           CASE WHEN setting('ranking.decimals') <> '' THEN round(score, CAST(setting('ranking.decimals') AS INTEGER))
+                WHEN setting('ranking.significant_digits') <> ''
+                THEN round_significant(score, CAST(setting('ranking.significant_digits') AS INTEGER))
+                ELSE score END AS score
     FROM eng_score
     WHERE score IS NOT NULL
 ),

@@ -1,5 +1,5 @@
 -- report.index_audit_aggregate: one row per index × aggregate (score.index_cronbach, score.index_flag): Cronbach's
--- alpha of its children over the units that have them all, the number of its children's sibling pairs flagged
+-- alpha of its children's scores (pairwise; complete_units have them all), the number of its children's sibling pairs flagged
 -- redundant and of children correlated negatively with it, and the flags raised on the aggregate itself.
 WITH own_flags AS (
     SELECT index_code, node_code, list(DISTINCT flag ORDER BY flag) AS flags
@@ -21,3 +21,4 @@ FROM score.index_cronbach a
 JOIN report.index_node_method n USING (index_code, node_code)
 LEFT JOIN child_flags c USING (index_code, node_code)
 LEFT JOIN own_flags o USING (index_code, node_code)
+WHERE a.stage = 'aggregated'
