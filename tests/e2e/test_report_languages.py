@@ -161,3 +161,26 @@ def test_every_chart_text_is_in_both_languages_unless_it_is_a_name_or_a_code(sit
         if same:
             found[page.relative_to(folder).as_posix()] = same
     assert found == {}
+
+
+@pytest.mark.browser
+def test_the_language_switch_swaps_the_charts_texts_and_the_placeholders(browser, small_demo):
+    settings, _ = small_demo
+    browser.get((settings.reports_dir / "evaluation.html").as_uri())
+    WebDriverWait(browser, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .main-svg")) >= 2)
+
+    def shown() -> tuple:
+        return browser.execute_script(
+            "const h = document.getElementById('fig-evaluation-heatmap'), a = document.getElementById('fig-assessor-severity');"
+            "return [h.layout.title.text, a.data.map(t => t.name), a.layout.xaxis.title.text,"
+            " document.querySelector('input[data-filter]').placeholder];")
+
+    title, names, axis, placeholder = shown()
+    assert (title, placeholder) == ("Komponen dan dimensi", "Cari daerah") and "Longgar" in names
+    browser.find_element(By.ID, "lang-toggle").click()
+    title, names, axis, placeholder = shown()
+    assert (title, placeholder) == ("Components and dimensions", "Filter regions") and "Lenient" in names
+    assert axis.startswith("Mean deviation from consensus")
+    browser.find_element(By.ID, "lang-toggle").click()
+    assert shown()[0] == "Komponen dan dimensi"
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
