@@ -5,6 +5,7 @@ shows one (a class on <html>); numbers are written the Indonesian way and re-for
 from __future__ import annotations
 
 import math
+import re
 
 from markupsafe import Markup, escape
 
@@ -48,6 +49,140 @@ def t(indonesian: object, english: object | None = None) -> Markup:
         return escape(indonesian)
     return Markup(f'<span class="l-id">{escape(indonesian)}</span><span class="l-en">{escape(english)}</span>')
 
+
+
+def t_attrs(indonesian: str, english: str) -> Markup:
+    """Return the attributes that let the language switch swap an element's own text (an <option>, an input's
+    placeholder), which cannot hold the language spans."""
+    return Markup(f' data-l-id="{escape(indonesian)}" data-l-en="{escape(english)}"')
+
+
+# The statuses and reasons the score step writes in English into its tables (score.region_ranking's statuses,
+# score.cohort_shortlist's reasons, the cohort's ways of selection, score.province_rollup's status, the evaluation's
+# verdicts, leanings and flags): one entry per sentence form, English -> Indonesian. A {field} is a value; a field that
+# is itself one of these sentences is translated too. The downloads keep the English, which programs filter on.
+STATUS = {
+    "ranked": "diperingkat",
+    "not ranked: data for {used} of {applicable} indicators": "tidak diperingkat: data untuk {used} dari {applicable} indikator",
+    "not ranked: {dimensions} of 6 dimensions scored": "tidak diperingkat: {dimensions} dari 6 dimensi berskor",
+    "not ranked: {components} of 5 components scored": "tidak diperingkat: {components} dari 5 komponen berskor",
+    "not ranked: {reason}": "tidak diperingkat: {reason}",
+    "no questionnaire": "tidak ada kuesioner",
+    "member": "anggota",
+    "missing": "hilang",
+    "row": "baris",
+    "cell": "sel",
+    "r = {r} with sibling {node}": "r = {r} dengan saudara {node}",
+    "skew {skew}, kurtosis {kurtosis} after treatment ({treatment})":
+        "kemencengan {skew}, kurtosis {kurtosis} setelah penanganan ({treatment})",
+    "published weights {weights} ({components})": "bobot yang diterbitkan {weights} ({components})",
+    "none": "tidak ada",
+    "not a member": "bukan anggota",
+    "forced in": "dipaksa masuk",
+    "forced out": "dipaksa keluar",
+    "data for {pct}% of its indicators, below {minimum}%": "data untuk {pct}% indikatornya, di bawah {minimum}%",
+    "not an autonomous region: {attribute} is {value}": "bukan daerah otonom: {attribute} = {value}",
+    "not an autonomous region": "bukan daerah otonom",
+    "not eligible: {reason}": "tidak memenuhi syarat: {reason}",
+    "in the programme since {year}": "dalam program sejak {year}",
+    "no screening index ({status})": "tanpa indeks penyaringan ({status})",
+    "invited: rank {rank} of {eligible} eligible": "diundang: peringkat {rank} dari {eligible} yang memenuhi syarat",
+    "not invited: rank {rank} of {eligible}, {points} points below the cut-off":
+        "tidak diundang: peringkat {rank} dari {eligible}, {points} poin di bawah batas",
+    "selected: {how}": "terpilih: {how}",
+    "open competition": "kompetisi terbuka",
+    "below the cut-off": "di bawah batas",
+    "reserved seat: {tag}": "kursi khusus: {tag}",
+    "minimum {n} per {group}: {value}": "minimum {n} per {group}: {value}",
+    "maximum {n} per {group}: {value}": "maksimum {n} per {group}: {value}",
+    "kept out: {rule} reached": "tidak terpilih: {rule} tercapai",
+    "not selectable: no {component} ({reason})": "tidak dapat dipilih: tanpa {component} ({reason})",
+    "screening index": "indeks penyaringan",
+    "readiness index": "indeks kesiapan",
+    "interview score": "skor wawancara",
+    "none received": "belum diterima",
+    "+{points} on {dimension} ({now} → {then})": "+{points} pada {dimension} ({now} → {then})",
+    "out of reach through one dimension": "tidak terjangkau lewat satu dimensi",
+    "in the Smart Province programme since {year}": "dalam program Smart Province sejak {year}",
+    "ready: {with_masterplan} of {kabkota} kab/kota have a masterplan":
+        "siap: {with_masterplan} dari {kabkota} kab/kota memiliki masterplan",
+    "not yet: {with_masterplan} of {kabkota} kab/kota have a masterplan ({share}% needed)":
+        "belum: {with_masterplan} dari {kabkota} kab/kota memiliki masterplan (perlu {share}%)",
+    "lenient": "longgar",
+    "severe": "ketat",
+    "in line": "wajar",
+    "too few cells to judge ({cells} of {minimum})": "sel terlalu sedikit untuk dinilai ({cells} dari {minimum})",
+    "reliable (alpha ≥ 0.800)": "andal (alpha ≥ 0,800)",
+    "tentative (0.667 ≤ alpha < 0.800)": "sementara (0,667 ≤ alpha < 0,800)",
+    "unreliable (alpha < 0.667): moderate before publishing": "tidak andal (alpha < 0,667): moderasi sebelum diterbitkan",
+    "not computable: fewer than two cells scored by two assessors, or a single value throughout":
+        "tidak dapat dihitung: kurang dari dua sel dinilai dua asesor, atau hanya satu nilai",
+    "only {assessors} assessor(s); the methodology asks for {minimum}":
+        "hanya {assessors} asesor; metodologi meminta {minimum}",
+    "{components} scored both as a whole and per dimension: the dimension cells count":
+        "{components} dinilai secara utuh dan per dimensi: sel dimensi yang dihitung",
+    "scored with the {year} methodology": "dinilai dengan metodologi {year}",
+    "not known: the previous run kept no input fingerprints": "tidak diketahui: run sebelumnya tidak menyimpan sidik masukan",
+    "its own data changed ({sources})": "datanya sendiri berubah ({sources})",
+    "the methodology changed": "metodologi berubah",
+    "other regions' data changed ({sources}); ranks are relative":
+        "data daerah lain berubah ({sources}); peringkat bersifat relatif",
+    "no input or methodology of this index changed (code or settings did)":
+        "tidak ada masukan atau metodologi indeks ini yang berubah (kode atau pengaturan yang berubah)",
+}
+# A list of statuses (score.evaluation_region's flags, region_mover's causes) is joined with "; ".
+_STATUS_SEPARATOR = "; "
+
+
+def _status_pattern(english: str) -> re.Pattern:
+    parts = re.split(r"\{(\w+)\}", english)
+    # A field never spans the separator of a list of statuses.
+    return re.compile("".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>(?:(?!; ).)+?)" for i, p in enumerate(parts))
+                      + r"\Z")
+
+
+_STATUS_PATTERNS = [(_status_pattern(en), idn) for en, idn in STATUS.items()]
+
+
+def _one_status(text: str) -> str | None:
+    """Return one status in Indonesian, or None when it is none of STATUS's forms (the first form that fits wins:
+    "not ranked: data for ..." is listed before "not ranked: {reason}")."""
+    for pattern, indonesian in _STATUS_PATTERNS:
+        found = pattern.match(text)
+        if found:
+            return indonesian.format(**{k: number_text(status_text(v, "id")) for k, v in found.groupdict().items()})
+    return None
+
+
+def status_text(english: object, lang: str) -> str:
+    """Return a status the score step wrote in English (STATUS), or a list of them joined with "; ", in `lang` ('id'
+    or 'en'); a part that is no known status stays as it is (a name, a code, or a sentence STATUS lacks, which the
+    report's language test finds)."""
+    text = "" if english is None else str(english)
+    if lang == "en" or not text:
+        return text
+    # The longest run of parts that is one status: a status can hold the separator itself.
+    parts, shown, start = text.split(_STATUS_SEPARATOR), [], 0
+    while start < len(parts):
+        for end in range(len(parts), start, -1):
+            indonesian = _one_status(_STATUS_SEPARATOR.join(parts[start:end]))
+            if indonesian is not None:
+                break
+        else:
+            indonesian, end = parts[start], start + 1
+        shown.append(indonesian)
+        start = end
+    return _STATUS_SEPARATOR.join(shown)
+
+
+def number_text(value: str) -> str:
+    """Return a decimal number written in English (45.6, +1.25) with the Indonesian decimal comma; other text as it is."""
+    return value.replace(".", ",") if re.fullmatch(r"[+-]?\d+\.\d+", value) else value
+
+
+def status(english: object) -> Markup:
+    """Return a status the score step wrote in English (STATUS) in both languages."""
+    return t(status_text(english, "id"), "" if english is None else str(english))
 
 # The parts of a publication that can be missing (score.part_status, the report's images), in both languages.
 PARTS = {"screening": ("Indeks penyaringan", "Screening index"), "readiness": ("Indeks kesiapan", "Readiness index"),

@@ -32,9 +32,9 @@ class Maps:
         return layer in self.layers
 
     def attribution(self, layer: str) -> str:
-        """Return the line shown under a map of `layer`: where its boundaries come from."""
+        """Return where the boundaries of `layer` come from, for the line under its maps."""
         record = self.layers[layer]
-        return f"Batas wilayah / boundaries: {record.get('attribution') or record['source_file']}"
+        return record.get("attribution") or record["source_file"]
 
 
 def write_map_files(boundaries_dir: Path, out: Path) -> Maps:

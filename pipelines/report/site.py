@@ -20,7 +20,8 @@ from pipelines.report import compare, exports, figures, publish
 from pipelines.report.maps import EMPTY_WORLD, Maps, write_map_files
 from pipelines.report.images import ImageExportError, write_pngs
 from pipelines.report.pdf import PdfExportError, write_site_pdfs
-from pipelines.report.i18n import PUBLISHED_DECIMALS, maps_off, num, part_label, provenance_label, synthetic_notice, t
+from pipelines.report.i18n import (PUBLISHED_DECIMALS, maps_off, num, part_label, provenance_label, status, status_text,
+                                   synthetic_notice, t, t_attrs)
 from pipelines.report.validation_docs import write_validation_docs
 from pipelines.settings import Settings
 from pipelines.warehouse import read as read_warehouse
@@ -198,8 +199,8 @@ def _by_region(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
     env.filters["fmt"] = _fmt
-    env.globals.update(num=num, t=t, part_label=part_label, provenance_label=provenance_label,
-                       synthetic_notice=synthetic_notice)
+    env.globals.update(num=num, t=t, t_attrs=t_attrs, status=status, status_text=status_text, part_label=part_label,
+                       provenance_label=provenance_label, synthetic_notice=synthetic_notice)
     return env
 
 
@@ -247,9 +248,11 @@ def _overview(site: Site, out: Path, evaluation: dict) -> dict:
     cohort_run = tables["cohort_run"].iloc[0].to_dict() if not tables["cohort_run"].empty else None
     figs = {
         "screening_top": site.figure(figures.top_bar(ranking, "screening_index", "screening_rank",
-                                                      "Top 25: indeks penyaringan / screening index"), "fig-screening-top"),
+                                                      ("Top 25: indeks penyaringan", "Top 25: screening index")),
+                                     "fig-screening-top"),
         "readiness_top": site.figure(figures.top_bar(ranking, "readiness_index", "readiness_rank",
-                                                      "Top 25: indeks kesiapan / readiness index"), "fig-readiness-top"),
+                                                      ("Top 25: indeks kesiapan", "Top 25: readiness index")),
+                                     "fig-readiness-top"),
         "scatter": site.figure(figures.scatter(ranking), "fig-scatter"),
     }
     if cohort_run is not None:
@@ -283,10 +286,10 @@ def _evaluation_page(site: Site, out: Path, evaluation: dict) -> dict:
     figs = {}
     if evaluation["year"]:
         tables = site.tables
-        columns = [(f"{c}_score", label) for c, label in zip(tables["component_label"]["component"],
-                                                              tables["component_label"]["label_en"])]
-        columns += [(f"dimension_{d}", label) for d, label in zip(tables["dimension_label"]["dimension"],
-                                                                  tables["dimension_label"]["label_en"])]
+        columns = [(f"{row.component}_score", (row.label_id, row.label_en))
+                   for row in tables["component_label"].itertuples()]
+        columns += [(f"dimension_{row.dimension}", (row.label_id, row.label_en))
+                    for row in tables["dimension_label"].itertuples()]
         figs["evaluation_heatmap"] = site.figure(figures.evaluation_heatmap(evaluation["regions_frame"], columns),
                                                   "fig-evaluation-heatmap")
         figs["assessor_severity"] = site.figure(figures.assessor_severity(evaluation["assessors_frame"],
@@ -339,32 +342,24 @@ def _region_pages(site: Site, out: Path) -> None:
     tables = site.tables
     dimension_labels = tables["dimension_label"].set_index("dimension")
     aspect_labels = tables["aspect_label"].set_index("aspect")
-    # Two lines, not "id / en" on one: the heatmap sits in half the page and its column labels were clipped.
-    aspect_names = aspect_labels["label_id"] + "<br>" + aspect_labels["label_en"]
     # Labels and chart inputs are prepared once for all regions; each page then takes its own rows.
     label_id = pd.concat([dimension_labels["label_id"], aspect_labels["label_id"]])
     label_en = pd.concat([dimension_labels["label_en"], aspect_labels["label_en"]])
     profile = tables["region_profile"].assign(label_id=lambda f: f["item"].map(label_id),
                                               label_en=lambda f: f["item"].map(label_en))
     dims = (profile[profile["kind"] == "dimension"]
-            .assign(position=lambda f: f["item"].map(dimension_labels["position"]), label=lambda f: f["label_en"])
+            .assign(position=lambda f: f["item"].map(dimension_labels["position"]))
             .sort_values(["region_code", "position"]))
-    cells = tables["region_dimension_aspect"].assign(
-        dimension_label=lambda f: f["dimension"].map(dimension_labels["label_en"]),
-        aspect_label=lambda f: f["aspect"].map(aspect_names))
-    index_labels = {"screening": "Penyaringan / screening", "readiness": "Kesiapan / readiness"}
-    contributions = tables["region_contribution"].assign(index_label=lambda f: f["index_code"].map(index_labels),
-                                                   label=lambda f: f["label_en"])
-    history = tables["region_history"].assign(index_label=lambda f: f["index_code"].map(index_labels))
     frames = {name: _by_region(frame) for name, frame in
-              (("dims", dims), ("cells", cells), ("contributions", contributions), ("history", history))}
+              (("dims", dims), ("cells", tables["region_dimension_aspect"]),
+               ("contributions", tables["region_contribution"]), ("history", tables["region_history"]))}
     records = {name: _records_by_region(tables[name] if name != "region_profile" else profile) for name in (
         "region_profile", "region_indicator", "region_missing_answer", "region_submission", "evaluation_region",
         "cohort_selection",
         "cohort_shortlist")}
     records["quarantine"] = _records_by_region(tables["quarantine"].dropna(subset=["region_code"]))
     components = _records(tables["component_label"])
-    dimension_order, aspect_order = list(dimension_labels["label_en"]), list(aspect_names)
+    dimension_order, aspect_order = dimension_labels[["label_id", "label_en"]], aspect_labels[["label_id", "label_en"]]
     locator = site.map_context("regencies")
     neighbours = {p: (list(part["region_code"]), list(part["region_name"]))
                   for p, part in tables["ranking"].sort_values("region_code").groupby("province_code")}

@@ -196,7 +196,8 @@ def test_evaluation_section_ranks_flags_and_lists_cells_to_moderate(page, small_
     assert " | " in shown[0].find_elements(By.TAG_NAME, "td")[4].text          # the scores side by side
     agreement = [r.find_elements(By.TAG_NAME, "td")[0].text
                  for r in page.find_elements(By.CSS_SELECTOR, "#evaluation-agreement tbody tr")]
-    assert agreement == ["baseline", "output", "outcome", "impact", "quick_win", "all"]
+    # The components by their labels (methodology/evaluation.yaml), then all of them.
+    assert agreement == ["Baseline", "Keluaran", "Hasil", "Dampak", "Quick win", "semua komponen"]
     bars = page.execute_script(
         "return document.getElementById('fig-assessor-severity').data.reduce((n, t) => n + t.y.length, 0)")
     assert bars == 4
@@ -212,7 +213,7 @@ def test_province_page_opens_from_the_navigation(page, small_demo):
     assert len(rows) == 38
     jabar = page.find_element(By.CSS_SELECTOR, '#province-rollup tr[data-province="32"]').find_elements(By.TAG_NAME, "td")
     assert jabar[1].text == "Jawa Barat" and jabar[3].text == "27"
-    assert jabar[-1].text == "in the Smart Province programme since 2023"
+    assert jabar[-1].text == "dalam program Smart Province sejak 2023"
     boxes = page.execute_script("return document.getElementById('fig-province-distribution').data.length")
     assert boxes == len({r.find_elements(By.TAG_NAME, "td")[0].text for r in rows
                          if r.find_elements(By.TAG_NAME, "td")[7].text != "0"})
@@ -290,22 +291,22 @@ def test_the_kab_kota_map_draws_every_region_offline_and_switches_measures(page,
     screened = int(ranking["screening_index"].notna().sum())
     first = _map_state(page, "fig-regions-map")
     # Every kab/kota in grey underneath, each screened one coloured above it.
-    assert first["visible"] == ["Tanpa nilai / no value", "Indeks penyaringan / screening index (0-100)"]
-    assert first["areas"] == 514 + screened and first["legend"] == ["Tanpa nilai / no value"]
+    assert first["visible"] == ["Tanpa nilai", "Indeks penyaringan (0-100)"]
+    assert first["areas"] == 514 + screened and first["legend"] == ["Tanpa nilai"]
     attribution = page.find_element(By.CSS_SELECTOR, "#fig-regions-map .annotation-text").text
-    assert attribution == f"Batas wilayah / boundaries: {BOUNDARY_ATTRIBUTION}"
+    assert attribution == f"Batas wilayah: {BOUNDARY_ATTRIBUTION}"
     buttons = page.find_elements(By.CSS_SELECTOR, "#fig-regions-map .updatemenu-button")
     labels = [b.text for b in buttons]
     # The small demo's cohort could not be chosen (its part is missing), so the map has no cohort view.
-    assert labels == ["Penyaringan / screening", "Kesiapan / readiness", "Program / programme",
-                      f"Evaluasi / evaluation {int(pd.read_parquet(settings.data_dir / 'reports' / 'downloads' / 'evaluation_region.parquet')['year'].max())}"]
+    assert labels == ["Penyaringan", "Kesiapan", "Program",
+                      f"Evaluasi {int(pd.read_parquet(settings.data_dir / 'reports' / 'downloads' / 'evaluation_region.parquet')['year'].max())}"]
     buttons[2].click()
     members = ranking.dropna(subset=["smart_city_year_joined"])
     years = sorted(members["smart_city_year_joined"].astype(int).unique())
     after = _map_state(page, "fig-regions-map")
-    assert after["visible"] == ["Tanpa nilai / no value", *(f"Bergabung / joined {y}" for y in years)]
+    assert after["visible"] == ["Tanpa nilai", *(f"Bergabung {y}" for y in years)]
     assert after["areas"] == 514 + len(members)
-    assert after["legend"] == ["Tanpa nilai / no value", *(f"Bergabung / joined {y}" for y in years)]
+    assert after["legend"] == ["Tanpa nilai", *(f"Bergabung {y}" for y in years)]
     assert [e for e in page.get_log("browser") if e["level"] == "SEVERE"] == []
 
 
@@ -325,7 +326,7 @@ def test_region_and_province_pages_locate_themselves_and_the_provinces_map_has_a
     page.get((settings.reports_dir / "provinces.html").as_uri())
     WebDriverWait(page, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#fig-provinces-map path.choroplethlocation"))
     state = _map_state(page, "fig-provinces-map")
-    assert state["visible"][0] == "Tanpa nilai / no value" and state["areas"] == 38 + 38
+    assert state["visible"][0] == "Tanpa nilai" and state["areas"] == 38 + 38
     assert [e for e in page.get_log("browser") if e["level"] == "SEVERE"] == []
 
 
@@ -383,7 +384,7 @@ def test_the_comparison_page_overlays_radars_side_by_side_and_keeps_the_choice_i
     assert heads == [first, second]
     traces = page.execute_script("return document.getElementById('fig-compare-radar').data.map(t => [t.name, t.r.length])")
     names = ranking.set_index("region_code")["region_name"]
-    assert traces == [[names[first], 7], [names[second], 7], ["Median nasional / national median", 7]]
+    assert traces == [[names[first], 7], [names[second], 7], ["Median nasional", 7]]
     row = page.find_elements(By.CSS_SELECTOR, "#compare-table tbody tr")[3]
     by_code = ranking.set_index("region_code")
     assert [td.text for td in row.find_elements(By.TAG_NAME, "td")][:2] == [

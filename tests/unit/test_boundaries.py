@@ -12,6 +12,7 @@ import pytest
 
 from pipelines.ingest import boundaries as b
 from pipelines.report import figures
+from tests.chart_languages import in_language
 from pipelines.report.maps import write_map_files
 from pipelines.runs.plan import scan_raw, stage_keys
 from pipelines.settings import Settings
@@ -137,7 +138,7 @@ def test_the_site_gets_one_script_per_installed_layer(tmp_path, names):
     b.install(BOUNDARIES / "provinces.geojson", names, tmp_path / "boundaries", "source X")
     maps = write_map_files(tmp_path / "boundaries", tmp_path / "site")
     assert maps.has("provinces") and not maps.has("regencies")
-    assert maps.attribution("provinces") == "Batas wilayah / boundaries: source X"
+    assert maps.attribution("provinces") == "source X"
     script = (tmp_path / "site" / "maps" / "provinces.js").read_text(encoding="utf-8")
     prefix = 'window.READINESS_MAPS = window.READINESS_MAPS || {};\nwindow.READINESS_MAPS["provinces"] = '
     assert script.startswith(prefix)
@@ -150,21 +151,25 @@ def test_the_regions_map_switches_between_measures_and_names_its_categories():
                             "smart_city_year_joined": [2017, None, 2019]})
     selection = pd.DataFrame({"region_code": ["11.01", "11.02", "11.03"], "region_name": ["A", "B", "C"],
                               "is_selected": [True, False, False], "selection_rank": [1, 2, None]})
-    spec = figures.regions_map(ranking, selection, pd.DataFrame(), None, "Batas wilayah / boundaries: X")
+    spec = figures.regions_map(ranking, selection, pd.DataFrame(), None, "X")
+    english = in_language(spec, "en")
     buttons = spec["layout"]["updatemenus"][0]["buttons"]
-    assert [x["label"] for x in buttons] == ["Penyaringan / screening", "Kesiapan / readiness", "Program / programme",
-                                             "Usulan kohort / proposed cohort"]
+    assert [x["label"] for x in buttons] == ["Penyaringan", "Kesiapan", "Program", "Usulan kohort"]
+    assert [x["label"] for x in english["layout"]["updatemenus"][0]["buttons"]] == [
+        "Screening", "Readiness", "Programme", "Proposed cohort"]
     names = [t["name"] for t in spec["data"]]
-    assert names == ["Tanpa nilai / no value", "Indeks penyaringan / screening index (0-100)",
-                     "Indeks kesiapan / readiness index (0-100)", "Bergabung / joined 2017", "Bergabung / joined 2019",
-                     "Terpilih / selected", "Diperingkat, tidak terpilih / ranked, not selected"]
+    assert names == ["Tanpa nilai", "Indeks penyaringan (0-100)", "Indeks kesiapan (0-100)", "Bergabung 2017",
+                     "Bergabung 2019", "Terpilih", "Diperingkat, tidak terpilih"]
+    assert [t["name"] for t in english["data"]] == ["No value", "Screening index (0-100)", "Readiness index (0-100)",
+                                                    "Joined 2017", "Joined 2019", "Selected", "Ranked, not selected"]
     assert {t["geojson"] for t in spec["data"]} == {"regencies"}
     # The base layer (every region, grey) stays under each measure; a region without a value is not in the measure.
     assert [x["args"][0]["visible"] for x in buttons][2] == [True, False, False, True, True, False, False]
     assert spec["data"][1]["locations"] == ["11.01", "11.03"] and spec["data"][2]["z"] == [55.56]
     assert [t["visible"] for t in spec["data"]] == [True, True, False, False, False, False, False]
     assert spec["data"][5]["locations"] == ["11.01"] and spec["data"][6]["locations"] == ["11.02"]
-    assert spec["layout"]["annotations"][0]["text"] == "Batas wilayah / boundaries: X"
+    assert spec["layout"]["annotations"][0]["text"] == "Batas wilayah: X"
+    assert english["layout"]["annotations"][0]["text"] == "Boundaries: X"
 
 
 def test_a_locator_zooms_to_the_province_or_shows_the_country():

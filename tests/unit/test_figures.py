@@ -6,15 +6,18 @@ from markupsafe import Markup
 
 from pipelines.report import figures
 from pipelines.report.i18n import num, number_id, t
+from tests.chart_languages import in_language
 
 
 def test_region_radar_closes_each_trace_and_keeps_the_dimension_order():
-    dims = pd.DataFrame({"label": ["Smart Governance", "Smart Branding", "Smart Economy"],
+    dims = pd.DataFrame({"label_id": ["Smart Governance", "Smart Branding", "Smart Economy"],
+                         "label_en": ["Smart Governance", "Smart Branding", "Smart Economy"],
                          "score": [80.123, 40.0, None], "national_median": [60.0, 50.0, 55.0],
                          "province_median": [70.0, None, 65.0]})
     spec = figures.region_radar(dims, "Kota Solok")
     names = [trace["name"] for trace in spec["data"]]
-    assert names == ["Median nasional / national median", "Median provinsi / province median", "Kota Solok"]
+    assert names == ["Median nasional", "Median provinsi", "Kota Solok"]
+    assert [t["name"] for t in in_language(spec, "en")["data"]] == ["National median", "Province median", "Kota Solok"]
     region = spec["data"][2]
     assert region["theta"] == ["Smart Governance", "Smart Branding", "Smart Economy", "Smart Governance"]
     assert region["r"] == [80.12, 40.0, None, 80.12]
@@ -22,28 +25,37 @@ def test_region_radar_closes_each_trace_and_keeps_the_dimension_order():
 
 
 def test_region_heatmap_puts_dimensions_in_rows_and_aspects_in_columns_in_order():
-    cells = pd.DataFrame({"dimension_label": ["Economy", "Governance", "Governance"],
-                          "aspect_label": ["Struktur / Structure", "Struktur / Structure", "Suprastruktur / Superstructure"],
-                          "cell_score": [30.0, 90.0, 70.0]})
-    spec = figures.region_heatmap(cells, ["Governance", "Economy"], ["Struktur / Structure",
-                                                                     "Suprastruktur / Superstructure"])
+    cells = pd.DataFrame({"dimension": ["economy", "governance", "governance"],
+                          "aspect": ["structure", "structure", "superstructure"], "cell_score": [30.0, 90.0, 70.0]})
+    dimensions = pd.DataFrame({"label_id": ["Tata kelola", "Ekonomi"], "label_en": ["Governance", "Economy"]},
+                              index=["governance", "economy"])
+    aspects = pd.DataFrame({"label_id": ["Struktur", "Suprastruktur"], "label_en": ["Structure", "Superstructure"]},
+                           index=["structure", "superstructure"])
+    spec = figures.region_heatmap(cells, dimensions, aspects)
     trace = spec["data"][0]
-    assert trace["y"] == ["Governance", "Economy"] and trace["z"] == [[90.0, 70.0], [30.0, None]]
+    assert trace["y"] == ["Tata kelola", "Ekonomi"] and trace["z"] == [[90.0, 70.0], [30.0, None]]
+    assert trace["x"] == ["Struktur", "Suprastruktur"]
+    assert in_language(spec, "en")["data"][0]["x"] == ["Structure", "Superstructure"]
     assert (trace["zmin"], trace["zmax"]) == (0, 100)
     assert trace["colorscale"][0][1] != trace["colorscale"][-1][1]          # a real scale, low to high
 
 
 def test_region_contributions_one_trace_per_index_largest_first():
-    contributions = pd.DataFrame({"index_label": ["Kesiapan / readiness"] * 2 + ["Penyaringan / screening"] * 2,
-                                  "label": ["Smart Living", "Smart Economy", "Fiscal capacity", "EKPPD"],
+    contributions = pd.DataFrame({"index_code": ["readiness"] * 2 + ["screening"] * 2,
+                                  "label_id": ["Smart Living", "Smart Economy", "Kapasitas fiskal", "EKPPD"],
+                                  "label_en": ["Smart Living", "Smart Economy", "Fiscal capacity", "EKPPD"],
                                   "contribution": [10.0, 14.5, 20.0, 31.25]})
     spec = figures.region_contributions(contributions)
-    assert [trace["name"] for trace in spec["data"]] == ["Kesiapan / readiness", "Penyaringan / screening"]
+    assert [trace["name"] for trace in spec["data"]] == ["Kesiapan", "Penyaringan"]
     assert spec["data"][0]["y"] == ["Smart Economy", "Smart Living"] and spec["data"][1]["x"] == [31.25, 20.0]
+    # The chart's labels follow the page's language, as the table under it does.
+    english = in_language(spec, "en")
+    assert spec["data"][1]["y"] == ["EKPPD", "Kapasitas fiskal"] and english["data"][1]["y"] == ["EKPPD", "Fiscal capacity"]
+    assert [trace["name"] for trace in english["data"]] == ["Readiness", "Screening"]
 
 
 def test_region_history_labels_runs_by_day_and_inputs():
-    history = pd.DataFrame({"index_label": ["Kesiapan / readiness"] * 2, "score": [61.0, 64.5],
+    history = pd.DataFrame({"index_code": ["readiness"] * 2, "score": [61.0, 64.5],
                             "scored_at": pd.to_datetime(["2026-11-23 02:00", "2026-11-22 02:00"]),
                             "run_label": ["2026-11-23 · bbbb", "2026-11-22 · aaaa"]})
     trace = figures.region_history(history)["data"][0]

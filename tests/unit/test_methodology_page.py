@@ -17,6 +17,7 @@ from pipelines.score import engine, selection, uncertainty
 from pipelines.score.index_method import load_index
 from pipelines.score.methodology import load
 from pipelines.score.report_views import create_report_views
+from tests.chart_languages import in_language
 from tests.conftest import ROOT
 
 YEAR = 2024
@@ -182,11 +183,13 @@ def test_the_monte_carlo_design_lists_what_is_drawn_and_the_replications_salib_d
 def test_the_sunburst_has_a_sector_per_node_inside_its_parent_sized_by_effective_weight(warehouse):
     con, _ = warehouse
     nodes = _view(con, "index_node_method")
-    trace = figures.framework_sunburst(nodes)["data"][0]
+    spec = figures.framework_sunburst(nodes)
+    trace = spec["data"][0]
     assert trace["ids"] == ["I", "P", "a", "b", "Q", "c", "k"]
     assert dict(zip(trace["ids"], trace["parents"])) == {"I": "", "P": "I", "a": "P", "b": "P", "Q": "I", "c": "Q",
                                                          "k": "Q"}
-    assert trace["labels"][:2] == ["Indeks uji / Test index", "Pilar P / Pillar P"] and trace["labels"][2] == "a"
+    assert trace["labels"][:2] == ["Indeks uji", "Pilar P"] and trace["labels"][2] == "a"
+    assert in_language(spec, "en")["data"][0]["labels"][:3] == ["Test index", "Pillar P", "a"]
     assert dict(zip(trace["ids"], trace["values"])) == {"I": 0, "P": 0, "a": 0.375, "b": 0.375, "Q": 0, "c": 0.125,
                                                         "k": 0.125}
     assert trace["branchvalues"] == "remainder" and json.loads(json.dumps(trace)) == trace
@@ -211,9 +214,9 @@ def test_the_page_shows_a_row_per_node_with_its_methods_the_sunburst_flags_advic
     rows = dict(re.findall(r'<tr data-node="(\w+)" data-parent="(\w*)"', tree))
     assert rows == {"I": "", "P": "I", "a": "P", "b": "P", "Q": "I", "c": "Q", "k": "Q"}
     row_a = tree[tree.index('data-node="a"'):tree.index('data-node="b"')]
-    assert "<code>goalposts</code> (low" in row_a and "<code>winsorise</code>" in row_a
+    assert "<code>goalposts</code> (<code>low</code>" in row_a and "<code>winsorise</code>" in row_a
     assert 'data-v="50.0" data-d="0">50</span>' in row_a          # goalposts' high, as written
-    assert "<code>generalised</code> (p" in tree and 'data-v="60.0" data-d="0">60</span>%' in tree
+    assert "<code>generalised</code> (<code>p</code>" in tree and 'data-v="60.0" data-d="0">60</span>%' in tree
     spec = re.search(r'<script type="application/json" class="plot-spec" data-target="fig-framework-t">(.*?)</script>',
                      html).group(1)
     assert json.loads(spec)["data"][0]["ids"] == ["I", "P", "a", "b", "Q", "c", "k"]

@@ -8,6 +8,7 @@ import re
 import pandas as pd
 
 from pipelines.report import figures
+from tests.chart_languages import in_language
 from pipelines.report.site import _environment
 
 REGION = {"region_code": "35.13", "region_name": "Kabupaten Probolinggo", "province_code": "35", "province_name": "Jawa Timur",
@@ -50,15 +51,17 @@ def test_top_bars_say_which_colour_is_which_island_group():
     ranking = pd.DataFrame({"region_code": ["11.01", "31.71", "35.13"], "region_name": ["A", "B", "C"],
                             "screening_index": [90.0, 80.0, 70.0], "screening_rank": [1, 2, 3],
                             "province_name": ["Aceh", "DKI", "Jatim"], "island_group": ["Sumatera", "Jawa", "Jawa"]})
-    fig = figures.top_bar(ranking, "screening_index", "screening_rank", "t")
+    fig = figures.top_bar(ranking, "screening_index", "screening_rank", ("t", "t"))
     assert [(t.name, list(t.y)) for t in fig.data] == [("Sumatera", ["1. A"]), ("Jawa", ["3. C", "2. B"])]
     assert list(fig.layout.yaxis.categoryarray) == ["3. C", "2. B", "1. A"]
-    assert fig.layout.legend.title.text == "Kelompok pulau / island group"
+    assert fig.layout.legend.title.text == "Kelompok pulau"
+    assert in_language(fig, "en")["layout"]["legend"]["title"]["text"] == "Island group"
     unknown = figures.top_bar(ranking.assign(island_group=["Sumatera", None, "Jawa"]), "screening_index",
-                              "screening_rank", "t")
+                              "screening_rank", ("t", "t"))
     # A region without a known island group stays in the chart, in grey.
     assert [(t.name, list(t.y)) for t in unknown.data] == [("Sumatera", ["1. A"]), ("Jawa", ["3. C"]),
-                                                          ("Lainnya / other", ["2. B"])]
+                                                          ("Lainnya", ["2. B"])]
+    assert in_language(unknown, "en")["data"][2]["name"] == "Other"
 
 
 def test_the_rank_chart_names_each_way_a_region_was_selected_or_kept_out():
@@ -70,11 +73,16 @@ def test_the_rank_chart_names_each_way_a_region_was_selected_or_kept_out():
         "selection_way": ["open_competition", "kept_out", "minimum", "reserved_seat", "below_cutoff"],
         "is_selected": [True, False, True, True, False]})
     fig = figures.rank_intervals(selection, 3)
-    assert [(t.name.split(" / ")[1], list(t.y)) for t in fig.data] == [
-        ("selected: reserved seat", ["4. D"]), ("selected: to meet a minimum", ["3. C"]),
-        ("selected: open competition", ["1. A"]), ("not selected: a maximum reached", ["2. B"]),
-        ("not selected: below the cut-off", ["5. E"])]
-    assert fig.layout.shapes[0].x0 == 3.5 and fig.layout.annotations[0].text == "3 kursi / seats"
+    english = in_language(fig, "en")
+    assert [(t["name"], t["y"]) for t in english["data"]] == [
+        ("Selected: reserved seat", ["4. D"]), ("Selected: to meet a minimum", ["3. C"]),
+        ("Selected: open competition", ["1. A"]), ("Not selected: a maximum reached", ["2. B"]),
+        ("Not selected: below the cut-off", ["5. E"])]
+    assert [t.name for t in fig.data][2] == "Terpilih: kompetisi terbuka"
+    # The hover says how, in the page's language.
+    assert fig.data[2].customdata[0][3] == "kompetisi terbuka" and english["data"][2]["customdata"][0][3] == "open competition"
+    assert fig.layout.shapes[0].x0 == 3.5 and fig.layout.annotations[0].text == "3 kursi"
+    assert english["layout"]["annotations"][0]["text"] == "3 seats"
 
 
 def test_the_assessor_chart_draws_the_flag_threshold_and_a_legend():
@@ -82,8 +90,8 @@ def test_the_assessor_chart_draws_the_flag_threshold_and_a_legend():
                               "standard_error": [0.02, 0.02, 0.03], "cells": [100, 100, 100],
                               "leaning": ["lenient", "in line", "severe"]})
     fig = figures.assessor_severity(assessors, 0.25)
-    assert [t.name for t in fig.data] == ["Longgar / lenient", "Wajar atau data kurang / in line, or too few cells",
-                                          "Ketat / severe"]
+    assert [t.name for t in fig.data] == ["Longgar", "Wajar, atau sel terlalu sedikit", "Ketat"]
+    assert [t["name"] for t in in_language(fig, "en")["data"]] == ["Lenient", "In line, or too few cells", "Severe"]
     assert sorted(s.x0 for s in fig.layout.shapes) == [-0.25, 0, 0.25]
 
 
