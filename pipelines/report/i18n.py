@@ -129,6 +129,16 @@ STATUS = {
         "data daerah lain berubah ({sources}); peringkat bersifat relatif",
     "no input or methodology of this index changed (code or settings did)":
         "tidak ada masukan atau metodologi indeks ini yang berubah (kode atau pengaturan yang berubah)",
+    # Why the cohort part is missing (score.part_status, cohort.CohortRuleError raised by the rules of cohort.yaml).
+    "{reason} (the rules are in cohort.yaml of the methodology folder)":
+        "{reason} (aturannya ada di cohort.yaml dalam folder metodologi)",
+    "cohort size {size}, but only {n} shortlisted regions can be selected (eligible, invited, with a readiness index)":
+        "ukuran kohort {size}, tetapi hanya {n} daerah daftar pendek yang dapat dipilih (memenuhi syarat, diundang, "
+        "dengan indeks kesiapan)",
+    "quotas: at most {n} per {group} leaves room for {room} of the {size} seats among these candidates":
+        "kuota: paling banyak {n} per {group} menyisakan tempat untuk {room} dari {size} kursi di antara kandidat ini",
+    "tags.{tag}: {seats} reserved seats, but {n} candidates carry the tag ({codes})":
+        "tags.{tag}: {seats} kursi khusus, tetapi {n} kandidat memiliki tanda ini ({codes})",
 }
 # A list of statuses (score.evaluation_region's flags, region_mover's causes) is joined with "; ".
 _STATUS_SEPARATOR = "; "
@@ -187,8 +197,8 @@ def status(english: object) -> Markup:
 # The parts of a publication that can be missing (score.part_status, the report's images), in both languages.
 PARTS = {"screening": ("Indeks penyaringan", "Screening index"), "readiness": ("Indeks kesiapan", "Readiness index"),
          "cohort": ("Usulan kohort", "Proposed cohort"), "evaluation": ("Evaluasi", "Evaluation"),
-         "images": ("Gambar PNG untuk slide", "PNG images for slides")}
-PARTS["pdfs"] = ("PDF provinsi dan daerah kohort (unduhan)", "PDFs of the provinces and cohort regions (downloads)")
+         "images": ("Gambar PNG untuk slide", "PNG images for slides"),
+         "pdfs": ("PDF provinsi dan daerah kohort (unduhan)", "PDFs of the provinces and cohort regions (downloads)")}
 
 
 def part_label(part: str) -> Markup:

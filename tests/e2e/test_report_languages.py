@@ -30,8 +30,8 @@ ALLOWED_WORDS = {
     # Words Indonesian spells as English does.
     "status", "ordinal", "interval", "kurtosis",
 }
-# Text inside these elements is code, not prose (file names, settings, hashes); a <title> cannot hold the language spans.
-CODE_TAGS = {"script", "style", "code", "title"}
+# Text inside these elements is code, not prose (file names, settings, hashes).
+CODE_TAGS = {"script", "style", "code"}
 VOID_TAGS = {"br", "img", "input", "meta", "link", "hr", "wbr", "col", "source"}
 # Codes and numbers: region codes, hashes, file names, snake_case names, years, numbers and their punctuation.
 CODES = re.compile(r"[\w./-]+\.(csv|parquet|xlsx|yaml|json|js|html|geojson)\b|\b[a-z0-9]+(_[a-z0-9]+)+\b|"
@@ -49,11 +49,18 @@ class _PageText(HTMLParser):
         self.outside: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in VOID_TAGS:
-            if tag == "input" and dict(attrs).get("placeholder") and "data-l-id" not in dict(attrs):
-                self.outside.append(dict(attrs)["placeholder"])
-            return
         values = dict(attrs)
+        # Texts in attributes (a <title>, an <option>, a placeholder, a screen reader's label) swap through data-l-*
+        # or data-aria-*: both languages must differ there too, and a plain aria-label is one language only.
+        for prefix in ("data-l-", "data-aria-"):
+            if f"{prefix}id" in values and values[f"{prefix}id"] == values.get(f"{prefix}en"):
+                self.outside.append(values[f"{prefix}id"])
+        if values.get("aria-label") and "data-l-id" not in values and "data-aria-id" not in values:
+            self.outside.append(values["aria-label"])
+        if tag in VOID_TAGS:
+            if tag == "input" and values.get("placeholder") and "data-l-id" not in values:
+                self.outside.append(values["placeholder"])
+            return
         classes = (values.get("class") or "").split()
         self.stack.append((tag, bool({"l-id", "l-en"} & set(classes)) or "data-l-id" in values or tag in CODE_TAGS))
 
@@ -177,10 +184,11 @@ def test_the_language_switch_swaps_the_charts_texts_and_the_placeholders(browser
 
     title, names, axis, placeholder = shown()
     assert (title, placeholder) == ("Komponen dan dimensi", "Cari daerah") and "Longgar" in names
+    assert browser.title == "Evaluasi"
     browser.find_element(By.ID, "lang-toggle").click()
     title, names, axis, placeholder = shown()
     assert (title, placeholder) == ("Components and dimensions", "Filter regions") and "Lenient" in names
-    assert axis.startswith("Mean deviation from consensus")
+    assert axis.startswith("Mean deviation from consensus") and browser.title == "Evaluation"
     browser.find_element(By.ID, "lang-toggle").click()
     assert shown()[0] == "Komponen dan dimensi"
     # Opened in English (as the English PDFs are: #print-en), the charts are drawn in English from the start.

@@ -39,6 +39,13 @@ WRITTEN = [
      "tidak diperingkat: 4 dari 5 komponen berskor; hanya 2 asesor; metodologi meminta 3"),
     ("its own data changed (fiscal_capacity); the methodology changed",
      "datanya sendiri berubah (fiscal_capacity); metodologi berubah"),
+    # Why the small demo is published without its cohort (score.part_status, in the pages' missing-parts box).
+    ("cohort size 50, but only 8 shortlisted regions can be selected (eligible, invited, with a readiness index) "
+     "(the rules are in cohort.yaml of the methodology folder)",
+     "ukuran kohort 50, tetapi hanya 8 daerah daftar pendek yang dapat dipilih (memenuhi syarat, diundang, dengan "
+     "indeks kesiapan) (aturannya ada di cohort.yaml dalam folder metodologi)"),
+    ("quotas: at most 1 per province_code leaves room for 3 of the 4 seats among these candidates",
+     "kuota: paling banyak 1 per province_code menyisakan tempat untuk 3 dari 4 kursi di antara kandidat ini"),
 ]
 
 
