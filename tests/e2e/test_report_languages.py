@@ -199,3 +199,32 @@ def test_the_language_switch_swaps_the_charts_texts_and_the_placeholders(browser
     assert (title, placeholder) == ("Components and dimensions", "Filter regions") and "Lenient" in names
     assert browser.execute_script("return document.documentElement.lang") == "en"
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+@pytest.mark.browser
+def test_the_switch_changes_the_language_of_every_page_type_and_back(browser, small_demo):
+    settings, _ = small_demo
+    site = settings.reports_dir
+    pages = ["index.html", "evaluation.html", "provinces.html", "compare.html", "methodology.html", "validation.html",
+             next((site / "provinces").glob("*.html")).relative_to(site).as_posix(),
+             next((site / "regions").glob("*.html")).relative_to(site).as_posix()]
+    shown = ("return [document.documentElement.lang, document.title, document.querySelector('h1').innerText,"
+             " [...document.querySelectorAll('.l-id')].filter(e => e.offsetParent !== null).length,"
+             " [...document.querySelectorAll('.l-en')].filter(e => e.offsetParent !== null).length];")
+    for name in pages:
+        browser.get((site / name).as_uri())
+        WebDriverWait(browser, 20).until(lambda d: d.execute_script("return document.readyState") == "complete")
+        lang, title, heading, indonesian, english = browser.execute_script(shown)
+        if lang == "en":   # the choice of the page before is kept: start from Indonesian
+            browser.find_element(By.ID, "lang-toggle").click()
+            lang, title, heading, indonesian, english = browser.execute_script(shown)
+        assert (lang, english) == ("id", 0) and indonesian > 0, name
+        browser.find_element(By.ID, "lang-toggle").click()
+        lang_en, title_en, heading_en, indonesian_en, english_en = browser.execute_script(shown)
+        assert (lang_en, indonesian_en) == ("en", 0) and english_en > 0, name
+        # A region's or a province's page is headed by its name, in both languages.
+        if "/" not in name:
+            assert title_en != title and heading_en != heading, (name, title, heading)
+        browser.find_element(By.ID, "lang-toggle").click()
+        assert browser.execute_script(shown)[:3] == [lang, title, heading], name
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
