@@ -161,7 +161,7 @@ def print_evaluation(warehouse: Path) -> None:
     if h is None:
         console.print("Evaluation: no score sheets in data/raw/evaluations/")
         return
-    agreement = f"alpha (ordinal) {h['alpha']:.3f}, {h['verdict']}" if h["alpha"] is not None else "alpha n/a"
+    agreement = f"alpha ({h['alpha_level']}) {h['alpha']:.3f}, {h['verdict']}" if h["alpha"] is not None else "alpha n/a"
     console.print(f"Evaluation {h['year']} ({h['status']}): {h['ranked']} regions ranked, {h['too_few']} with too few "
                   f"assessors; {agreement}; {h['to_moderate']} cells to moderate; "
                   f"assessors: {h['leaning'] or 'none lenient or severe'}", soft_wrap=True)

@@ -91,7 +91,8 @@ def test_check_methodology_accepts_the_shipped_folder_and_every_file_in_it():
     assert done.returncode == 0, lines
     assert all(line.startswith("✓ ") for line in lines)
     assert f"✓ {folder / 'cohort.yaml'}: cohort 'next', 50 seats, 2 priority tags, 2 quotas" in lines
-    assert f"✓ {folder / 'evaluation.yaml'}: evaluation years 2023, 2024" in lines
+    assert (f"✓ {folder / 'evaluation.yaml'}: evaluation years 2023 (weights 10/20/30/30/10, 2 decimals half_up, "
+            "verdict on ordinal alpha), 2024 (weights 10/20/30/20/20, 2 decimals half_up, verdict on ordinal alpha)") in lines
     assert f"✓ {folder / 'framework.yaml'}: 6 dimensions, 18 elements, 3 aspects" in lines
     assert any(line.startswith(f"✓ {folder}: methodology hash ") for line in lines)
 
