@@ -192,11 +192,10 @@ def _verdict(alpha: float | None) -> str:
 
 
 def agreement(scores: pd.DataFrame, verdict_levels: dict[int, str]) -> pd.DataFrame:
-    """Return Krippendorff's alpha at the four levels per year × component and over all components, with the verdict
-    on the level `verdict_levels` gives the year.
+    """Return Krippendorff's alpha at the four levels and a verdict per year × component and over all components.
 
     `scores` has year, component, region_code, dimension, evaluator and score; a unit is one region × component ×
-    dimension cell, scored by several assessors.
+    dimension cell, scored by several assessors. `verdict_levels` gives each year's level for the verdict.
     """
     rows = []
     for year, of_year in scores.groupby("year", sort=True):
@@ -211,10 +210,10 @@ def agreement(scores: pd.DataFrame, verdict_levels: dict[int, str]) -> pd.DataFr
                          "assessors": matrix.shape[0], "pairable_values": int(per_unit[per_unit >= 2].sum()),
                          **alphas, "verdict_level": level, "verdict_alpha": alphas[f"alpha_{level}"],
                          "verdict": _verdict(alphas[f"alpha_{level}"])})
-    alphas = [f"alpha_{name}" for name in ALPHA_LEVELS]
-    columns = ["year", "component", "units", "assessors", "pairable_values", *alphas, "verdict_level", "verdict_alpha",
-               "verdict"]
-    return pd.DataFrame(rows, columns=columns).astype(dict.fromkeys([*alphas, "verdict_alpha"], "float64"))
+    alpha_columns = [f"alpha_{name}" for name in ALPHA_LEVELS]
+    columns = ["year", "component", "units", "assessors", "pairable_values", *alpha_columns, "verdict_level",
+               "verdict_alpha", "verdict"]
+    return pd.DataFrame(rows, columns=columns).astype(dict.fromkeys([*alpha_columns, "verdict_alpha"], "float64"))
 
 
 class EvaluationCheckError(RuntimeError):
