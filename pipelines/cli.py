@@ -161,7 +161,7 @@ def print_evaluation(warehouse: Path) -> None:
     if h is None:
         console.print("Evaluation: no score sheets in data/raw/evaluations/")
         return
-    agreement = f"alpha (ordinal) {h['alpha']:.3f}, {h['verdict']}" if h["alpha"] is not None else "alpha n/a"
+    agreement = f"alpha ({h['alpha_level']}) {h['alpha']:.3f}, {h['verdict']}" if h["alpha"] is not None else "alpha n/a"
     console.print(f"Evaluation {h['year']} ({h['status']}): {h['ranked']} regions ranked, {h['too_few']} with too few "
                   f"assessors; {agreement}; {h['to_moderate']} cells to moderate; "
                   f"assessors: {h['leaning'] or 'none lenient or severe'}", soft_wrap=True)
@@ -191,10 +191,11 @@ def fail(message: str, hint: str | None = None, code: int = USAGE_EXIT) -> None:
 
 
 def preflight(data_dir: Optional[Path], methodology: Optional[Path], wait: float = 0,
-              needs_inputs: bool = True, check_lock: bool = True) -> Settings:
+              needs_inputs: bool = True, check_lock: bool = True, needs_source: str | None = None) -> Settings:
     """Check the arguments, the data folder, the methodology and the lock before anything slow starts.
 
-    Exits with one line per problem: 2 for a bad argument or methodology, 75 when another refresh runs.
+    Exits with one line per problem: 2 for a bad argument or methodology (or no files of `needs_source`), 75 when
+    another refresh runs.
     """
     from pipelines.runs.lock import describe_holder, lock_holder
     from pipelines.score.check import check_folder
@@ -231,6 +232,10 @@ def preflight(data_dir: Optional[Path], methodology: Optional[Path], wait: float
         fail(f"no input files under {raw}/<source>/ (sources: {', '.join(sources)})",
              "put the files you received in their source folders (docs/inputs.md), or run `readiness demo`"
              + (f" --data-dir {data_dir}" if data_dir else ""))
+    if needs_source is not None and not any(source == needs_source for source, _ in raw_files(raw, sources)):
+        fail(f"no files under {raw / needs_source}/",
+             f"put the files of {needs_source} there (docs/inputs.md; {settings.sources_dir / needs_source}.yaml "
+             "lists their columns)")
     holder = lock_holder(settings.lock_path)
     if check_lock and holder is not None and wait <= 0:
         console.print(f"[bold yellow]Not started:[/] {describe_holder(holder, settings.lock_path)}; this refresh exits "
@@ -256,13 +261,14 @@ def _nothing_to_redo(settings: Settings, force: bool) -> bool:
     return not plan.stages or bool(plan.waiting)
 
 
-def run_refresh(data_dir: Optional[Path], methodology: Optional[Path], force: bool = False, wait: float = 0):
+def run_refresh(data_dir: Optional[Path], methodology: Optional[Path], force: bool = False, wait: float = 0,
+                needs_source: str | None = None):
     """Run the refresh and return its result; exit with a clear message if another refresh holds the data.
 
     A refresh with something to redo is the Prefect flow; one with nothing to redo runs the same states without
     Prefect (its run record is written all the same, with no flow run).
     """
-    settings = preflight(data_dir, methodology, wait)
+    settings = preflight(data_dir, methodology, wait, needs_source=needs_source)
     from pipelines.runs.lock import RefreshBusy
     from pipelines.runs.refresh import PLAIN_STEPS, refresh as plain_refresh
 
@@ -322,6 +328,57 @@ def select(data_dir: Optional[Path] = DataDir, methodology: Optional[Path] = Met
     else:
         print_cohort(Settings.default(data_dir).warehouse_path, rows)
     exit_status(result.run)
+
+
+def print_evaluation_years(warehouse: Path) -> None:
+    """Print one line per year of score sheets: its status, the regions ranked and the agreement verdict."""
+    from pipelines.warehouse import read as read_warehouse
+
+    with read_warehouse(warehouse) as con:
+        years = con.sql("""SELECT y.year, y.status, y.rows_scored, y.regions,
+                                  (SELECT count(evaluation_index) FROM score.evaluation_region r WHERE r.year = y.year)
+                                      AS ranked, a.verdict_level, a.verdict_alpha, a.verdict
+                           FROM score.evaluation_year y
+                           LEFT JOIN score.evaluation_agreement a ON a.year = y.year AND a.component = 'all'
+                           ORDER BY y.year""").df()
+    table = Table(title="Evaluation per year (score.evaluation_year, score.evaluation_region, score.evaluation_agreement)")
+    for column in ("year", "status", "rows scored", "regions", "ranked", "agreement"):
+        table.add_column(column, overflow="fold")
+    for y in years.itertuples():
+        agreement = (f"alpha ({y.verdict_level}) {cell(y.verdict_alpha, '.3f') or 'n/a'}: {y.verdict}"
+                     if isinstance(y.verdict, str) else "")
+        table.add_row(str(y.year), y.status, str(y.rows_scored), str(y.regions), str(y.ranked), agreement)
+    console.print(table)
+
+
+@app.command()
+def evaluate(data_dir: Optional[Path] = DataDir, methodology: Optional[Path] = MethodologyDir, force: bool = Force,
+             wait: float = Wait) -> None:
+    """Score the evaluation from the score sheets in data/raw/evaluations/ (with or without the other sources) and
+    print it; exit 0 when the evaluation is published, whatever else the data cannot give."""
+    result = run_refresh(data_dir, methodology, force, wait, needs_source="evaluations")
+    settings = Settings.default(data_dir)
+    print_run(result.run)
+    if "evaluation" in (result.run.get("missing_parts") or {}):
+        raise typer.Exit(code=PARTIAL_EXIT)    # print_run said "Published without evaluation: <reason>"
+    if result.run["status"] in ("FAILED", "INTERRUPTED") or not settings.warehouse_path.exists():
+        raise typer.Exit(code=FAILED_EXIT)     # print_run said why
+    import pandas as pd
+
+    # Read from the curated layer, not the run's result: a run that redid nothing holds no quarantine of its own.
+    quarantine = settings.curated_dir / "quarantine.parquet"
+    rows = pd.read_parquet(quarantine, columns=["source_file", "source_row", "message"])
+    rows = rows[rows["source_file"].str.startswith("evaluations/")]
+    if not rows.empty:
+        first = rows.iloc[0]
+        console.print(f"[bold yellow]Quarantined:[/] {len(rows)} score-sheet entries, not scored (all in "
+                      f"{quarantine}); first: {first.source_file}, row {first.source_row}: {first.message}",
+                      soft_wrap=True, highlight=False)
+    print_evaluation_years(settings.warehouse_path)
+    print_evaluation(settings.warehouse_path)
+    console.print(f"Tables: score.evaluation_* in {settings.warehouse_path}; CSV and Parquet in "
+                  f"{settings.reports_dir / 'downloads'}/evaluation_*; page {settings.reports_dir / 'evaluation.html'}",
+                  soft_wrap=True, highlight=False)
 
 
 @app.command()

@@ -40,7 +40,8 @@ HASH_COLUMNS = ("methodology_hash", "inputs_hash")
 GENERAL, INTEGER, DECIMALS, FINE, PERCENT = "General", "0", "0.00", "0.000", '0.0"%"'
 DATE, DATETIME, TEXT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm:ss", "@"
 # Statistics read against thresholds given to 3 decimals (Krippendorff's alpha: 0.667, 0.800) or mostly below 0.1.
-FINE_COLUMNS = frozenset({"alpha_ordinal", "alpha_interval", "mean_deviation", "mean_absolute_deviation",
+FINE_COLUMNS = frozenset({"alpha_nominal", "alpha_ordinal", "alpha_interval", "alpha_ratio", "verdict_alpha",
+                          "mean_deviation", "mean_absolute_deviation",
                           "standard_error", "first_order", "first_order_conf", "total", "total_conf"})
 HEADING_SEPARATOR = " / "
 README_HEADER = ["Butir / Item", "Nilai / Value"]

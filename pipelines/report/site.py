@@ -230,6 +230,7 @@ def evaluation_view(tables: dict[str, pd.DataFrame]) -> dict:
         "components": _records(components),
         "weights": "/".join(f"{w:g}" for w in method["component_weights"]) + " (" + "/".join(components["component"]) + ")",
         "rule": method["consensus_rule"].replace("_", " "), "decimals": int(method["decimals"]),
+        "rounding": method["rounding"].replace("_", " "), "alpha_level": method["alpha_level"],
         "max_spread": float(method["max_spread"]), "min_cells": int(method["severity_min_cells"]),
         "flag_deviation": float(method["severity_flag_deviation"]),
         "agreement": _records(of_year("evaluation_agreement")), "moderation": _records(of_year("evaluation_moderation")),

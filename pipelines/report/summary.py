@@ -97,7 +97,7 @@ def _evaluation(con: duckdb.DuckDBPyConnection) -> str:
         return "Evaluation: no score sheets were scored."
     alpha = f"{h['alpha']:.3f}" if h["alpha"] is not None else "n/a"
     return (f"Evaluation {h['year']} ({h['status']}): {h['ranked']} regions ranked, best {h['best'] or 'none'}; "
-            f"assessors' agreement (Krippendorff's alpha, ordinal) {alpha}; {h['to_moderate']} cells to moderate.")
+            f"assessors' agreement (Krippendorff's alpha, {h['alpha_level']}) {alpha}; {h['to_moderate']} cells to moderate.")
 
 
 def refresh_summary(warehouse: Path) -> str:

@@ -23,7 +23,9 @@ def _cohort_line(rules: cohort.CohortRules) -> str:
 
 
 def _evaluation_line(rules: evaluation.EvaluationRules, path: Path) -> str:
-    return f"{path}: evaluation years {', '.join(str(y.year) for y in rules.years)}"
+    years = ", ".join(f"{y.year} (weights {'/'.join(f'{w:g}' for w in y.components.values())}, {y.decimals} decimals "
+                      f"{y.rounding}, verdict on {y.alpha_level} alpha)" for y in rules.years)
+    return f"{path}: evaluation years {years}"
 
 
 def check_folder(folder: Path) -> list[str]:

@@ -1,6 +1,6 @@
 """The yearly evaluation: its rules (methodology/evaluation.yaml), the SQL models that turn assessors' score sheets
 into consensus scores, results, a moderation list and the Smart Province roll-up, and the assessors' agreement
-(Krippendorff's alpha, computed with the `krippendorff` package).
+(Krippendorff's alpha at the four levels of measurement, computed with the `krippendorff` package).
 """
 
 from __future__ import annotations
@@ -17,10 +17,18 @@ from pipelines.score.yaml_lines import Checker, content_hash, read_with_lines
 
 COMPONENTS = ("baseline", "output", "outcome", "impact", "quick_win")
 RULES = ("mean", "median", "trimmed_mean")
+# How a published score is rounded to `decimals`, as Python's decimal module names the rules: ties away from zero
+# (ROUND_HALF_UP, as a person rounds), ties to the even digit (ROUND_HALF_EVEN) and truncation toward zero (ROUND_DOWN).
+ROUNDING = ("half_up", "half_even", "down")
+# Krippendorff's levels of measurement: alpha is published at all four, the year's `agreement.level` gives the verdict.
+ALPHA_LEVELS = ("nominal", "ordinal", "interval", "ratio")
+# The rounding snaps to a millionth of the last published digit first, exact in binary floating point up to 6 decimals.
+MAX_DECIMALS = 6
 TOP_KEYS = {"evaluation", "label", "component_labels", "defaults", "years", "smart_province"}
-YEAR_KEYS = {"source", "components", "dimensions", "consensus", "decimals", "min_assessors", "moderation", "severity"}
+YEAR_KEYS = {"source", "components", "dimensions", "consensus", "decimals", "rounding", "min_assessors", "moderation",
+             "severity", "agreement"}
 NESTED_KEYS = {"consensus": {"rule", "trim_pct"}, "moderation": {"max_spread"},
-               "severity": {"min_cells", "flag_deviation"}}
+               "severity": {"min_cells", "flag_deviation"}, "agreement": {"level"}}
 # Krippendorff (2004, p. 241): rely on alpha >= .800; draw tentative conclusions only for .667 <= alpha < .800.
 RELIABLE, TENTATIVE = 0.800, 0.667
 
@@ -36,10 +44,12 @@ class EvaluationYear:
     rule: str
     trim_pct: float
     decimals: int
+    rounding: str
     min_assessors: int
     max_spread: float
     min_cells: int
     flag_deviation: float
+    alpha_level: str
 
 
 @dataclass(frozen=True)
@@ -58,8 +68,9 @@ class EvaluationRules:
         """Return methodology.evaluation_year: one row per methodology year with its scalar rules."""
         return pd.DataFrame([{
             "year": y.year, "source": y.source, "consensus_rule": y.rule, "trim_pct": y.trim_pct,
-            "decimals": y.decimals, "min_assessors": y.min_assessors, "max_spread": y.max_spread,
-            "severity_min_cells": y.min_cells, "severity_flag_deviation": y.flag_deviation,
+            "decimals": y.decimals, "rounding": y.rounding, "min_assessors": y.min_assessors,
+            "max_spread": y.max_spread, "severity_min_cells": y.min_cells, "severity_flag_deviation": y.flag_deviation,
+            "alpha_level": y.alpha_level,
         } for y in self.years]).astype({"year": "int64", "decimals": "int32", "min_assessors": "int64",
                                         "severity_min_cells": "int64", "trim_pct": "float64",
                                         "max_spread": "float64", "severity_flag_deviation": "float64"})
@@ -111,12 +122,21 @@ def _year(c: Checker, key: tuple, spec: dict, defaults: dict, dimensions: tuple[
     trim_pct = c.number(where["consensus"] + ("consensus", "trim_pct"), consensus.get("trim_pct", 0), low=0, high=49)
     if rule == "trimmed_mean" and trim_pct == 0:
         c.fail(where["consensus"] + ("consensus", "trim_pct"), "a trimmed mean needs trim_pct above 0 (else use mean)")
+    decimals = c.whole(where["decimals"] + ("decimals",), merged.get("decimals", 2), 0)
+    if decimals > MAX_DECIMALS:
+        c.fail(where["decimals"] + ("decimals",), f"at most {MAX_DECIMALS} decimals, found {decimals}")
+    rounding = merged.get("rounding", "half_up")
+    if rounding not in ROUNDING:
+        c.fail(where["rounding"] + ("rounding",), f"unknown rounding rule {rounding!r}; known: {', '.join(ROUNDING)}")
+    level = merged["agreement"].get("level", "ordinal")
+    if level not in ALPHA_LEVELS:
+        c.fail(where["agreement"] + ("agreement", "level"),
+               f"unknown level of measurement {level!r}; known: {', '.join(ALPHA_LEVELS)}")
     return EvaluationYear(
         year=year, source=str(merged.get("source", "")),
         components=_weights(c, where["components"] + ("components",), merged.get("components"), COMPONENTS),
         dimensions=_weights(c, where["dimensions"] + ("dimensions",), merged.get("dimensions"), dimensions),
-        rule=rule, trim_pct=trim_pct,
-        decimals=c.whole(where["decimals"] + ("decimals",), merged.get("decimals", 2), 0),
+        rule=rule, trim_pct=trim_pct, decimals=decimals, rounding=rounding, alpha_level=level,
         min_assessors=c.whole(where["min_assessors"] + ("min_assessors",), merged.get("min_assessors", 2), 1),
         max_spread=c.number(where["moderation"] + ("moderation", "max_spread"),
                             merged["moderation"].get("max_spread", 1.0), low=0, high=4),
@@ -171,25 +191,29 @@ def _verdict(alpha: float | None) -> str:
     return "unreliable (alpha < 0.667): moderate before publishing"
 
 
-def agreement(scores: pd.DataFrame) -> pd.DataFrame:
-    """Return Krippendorff's alpha (ordinal and interval) per year × component and over all components.
+def agreement(scores: pd.DataFrame, verdict_levels: dict[int, str]) -> pd.DataFrame:
+    """Return Krippendorff's alpha at the four levels and a verdict per year × component and over all components.
 
     `scores` has year, component, region_code, dimension, evaluator and score; a unit is one region × component ×
-    dimension cell, scored by several assessors.
+    dimension cell, scored by several assessors. `verdict_levels` gives each year's level for the verdict.
     """
     rows = []
     for year, of_year in scores.groupby("year", sort=True):
         groups = [(c, of_year[of_year["component"] == c]) for c in COMPONENTS if (of_year["component"] == c).any()]
+        level = verdict_levels[int(year)]
         for component, part in [*groups, ("all", of_year)]:
             matrix = part.pivot_table(index="evaluator", columns=["region_code", "component", "dimension"],
                                       values="score_0_4", aggfunc="first").to_numpy(dtype=float)
-            ordinal, interval = _alpha(matrix, "ordinal"), _alpha(matrix, "interval")
+            alphas = {f"alpha_{name}": _alpha(matrix, name) for name in ALPHA_LEVELS}
             per_unit = (~np.isnan(matrix)).sum(axis=0)
             rows.append({"year": int(year), "component": component, "units": matrix.shape[1],
                          "assessors": matrix.shape[0], "pairable_values": int(per_unit[per_unit >= 2].sum()),
-                         "alpha_ordinal": ordinal, "alpha_interval": interval, "verdict": _verdict(ordinal)})
-    columns = ["year", "component", "units", "assessors", "pairable_values", "alpha_ordinal", "alpha_interval", "verdict"]
-    return pd.DataFrame(rows, columns=columns).astype({"alpha_ordinal": "float64", "alpha_interval": "float64"})
+                         **alphas, "verdict_level": level, "verdict_alpha": alphas[f"alpha_{level}"],
+                         "verdict": _verdict(alphas[f"alpha_{level}"])})
+    alpha_columns = [f"alpha_{name}" for name in ALPHA_LEVELS]
+    columns = ["year", "component", "units", "assessors", "pairable_values", *alpha_columns, "verdict_level",
+               "verdict_alpha", "verdict"]
+    return pd.DataFrame(rows, columns=columns).astype(dict.fromkeys([*alpha_columns, "verdict_alpha"], "float64"))
 
 
 class EvaluationCheckError(RuntimeError):
@@ -217,7 +241,10 @@ def publish(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     scores = con.sql("""SELECT e.year, e.component, e.region_code, e.dimension, e.evaluator, e.score_0_4
                         FROM curated.evaluations e
                         SEMI JOIN score.evaluation_cell c USING (region_code, year, component, dimension)""").df()
-    table = agreement(scores)
+    # A year is judged at the level of the methodology year that scored it (a year without an entry takes the latest).
+    levels = dict(con.execute("""SELECT y.year, m.alpha_level FROM score.evaluation_year y
+                                 JOIN methodology.evaluation_year m ON m.year = y.methodology_year""").fetchall())
+    table = agreement(scores, levels)
     con.register("incoming", table)
     con.execute("""CREATE TABLE score.evaluation_agreement AS
                    SELECT a.*, run.methodology_hash, run.inputs_hash FROM incoming a CROSS JOIN methodology.run run""")

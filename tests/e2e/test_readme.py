@@ -30,6 +30,7 @@ EXPECTED = {
     ".venv/bin/readiness refresh --wait 600": (0, "UNCHANGED"),
     ".venv/bin/readiness status": (0, "Running now: no refresh"),
     ".venv/bin/readiness select": (0, "Proposed cohort: 50 of"),
+    ".venv/bin/readiness evaluate": (0, "Evaluation 2024 (scored with the 2024 methodology):"),
     ".venv/bin/readiness pdf 35.13": (0, "35.13.pdf: Kabupaten Probolinggo (35.13)"),
     ".venv/bin/readiness refresh --methodology my-methodology/": (0, "UNCHANGED"),
     ".venv/bin/readiness demo --size small": (3, "Published without cohort: cohort size 50, but only 8 shortlisted "

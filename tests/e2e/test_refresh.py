@@ -87,6 +87,36 @@ def test_personal_data_never_reaches_curated_warehouse_or_report(small_demo):
         assert "@contoh.go.id" not in text and "Responden " not in text
 
 
+def test_evaluate_scores_a_data_folder_that_holds_only_the_score_sheets(small_demo, tmp_path):
+    import subprocess
+    import sys
+
+    settings, _ = small_demo
+    folder = tmp_path / "data"
+    shutil.copytree(settings.raw_dir / "evaluations", folder / "raw" / "evaluations")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")} | {"COLUMNS": "200"}
+    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "evaluate", "--data-dir", str(folder)], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=900)
+    output = " ".join((done.stdout + done.stderr).split())
+    # No statistics, questionnaires or cohorts: the cohort cannot be chosen, which `evaluate` reports and exits 0 on.
+    assert done.returncode == 0, output[-4000:]
+    assert "Evaluation 2024 (scored with the 2024 methodology): 10 regions ranked, 1 with too few assessors" in output
+    assert "Quarantined: 1 score-sheet entries" in output and "Traceback" not in output
+    alone = Settings.default(folder)
+
+    def ordered(frame):
+        return frame.sort_values(list(frame.columns)).reset_index(drop=True)
+
+    # The same sheets give the same evaluation as the full demo's run (the inputs hash covers the other sources).
+    for table in ("evaluation_region", "evaluation_cell", "evaluation_agreement", "evaluation_assessor"):
+        with duckdb.connect(str(alone.warehouse_path), read_only=True) as con:
+            got = con.sql(f"SELECT * EXCLUDE (inputs_hash) FROM score.{table}").df()
+        with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+            expected = con.sql(f"SELECT * EXCLUDE (inputs_hash) FROM score.{table}").df()
+        pd.testing.assert_frame_equal(ordered(got), ordered(expected), obj=table)
+    assert (alone.reports_dir / "downloads" / "evaluation_region.csv").exists()
+
+
 @pytest.mark.parametrize("name", sorted(GOLDEN))
 def test_published_table_matches_the_reviewed_golden_file(small_demo, name):
     settings, _ = small_demo
@@ -256,7 +286,10 @@ def test_refresh_evaluates_the_demo_score_sheets(small_demo):
     assert latest["previous_year"].eq(2023).all()
     # The sheet that went missing: the last region has two assessors and is flagged.
     assert latest.loc[latest["too_few_assessors"], "assessors"].tolist() == [2]
-    assert len(agreement) == 2 * 6 and agreement["alpha_ordinal"].between(-1, 1).all()
+    assert len(agreement) == 2 * 6
+    for level in ("nominal", "ordinal", "interval", "ratio"):
+        assert agreement[f"alpha_{level}"].between(-1, 1).all(), level
+    assert agreement["verdict_level"].eq("ordinal").all() and agreement["verdict_alpha"].equals(agreement["alpha_ordinal"])
     # The demo's lenient assessor is caught in both years, and nobody else is.
     assert assessors.loc[assessors["leaning"] == "lenient", "evaluator"].tolist() == ["Asesor 03", "Asesor 03"]
     # The scores side by side are the sheet's: their range is the cell's spread, above the methodology's 1.5.

@@ -57,6 +57,22 @@ def test_a_data_folder_without_input_files_says_where_they_go(tmp_path):
     assert not (tmp_path / "runs").exists()
 
 
+def test_evaluate_without_score_sheets_is_one_line_before_anything_starts(tmp_path):
+    # Other sources are there, the score sheets are not: the evaluation has nothing to score.
+    (tmp_path / "raw" / "cohorts").mkdir(parents=True)
+    (tmp_path / "raw" / "cohorts" / "c.csv").write_text("kode;tahun_bergabung;program\n", encoding="utf-8")
+    done, imported = _readiness("evaluate", "--data-dir", str(tmp_path))
+    assert done.returncode == 2 and not imported & SLOW
+    assert _lines(done) == [f"Error: no files under {tmp_path / 'raw' / 'evaluations'}/",
+                            f"hint: put the files of evaluations there (docs/inputs.md; "
+                            f"{ROOT / 'config' / 'sources' / 'evaluations'}.yaml lists their columns)"]
+    assert not (tmp_path / "runs").exists()
+    missing = tmp_path / "nonexistent"
+    done, imported = _readiness("evaluate", "--data-dir", str(missing))
+    assert done.returncode == 2 and not imported & SLOW
+    assert _lines(done)[0] == f"Error: --data-dir {missing}: no such folder"
+
+
 def test_a_typo_in_the_methodology_is_one_line_with_its_file_and_line_before_anything_starts(tmp_path):
     methodology = tmp_path / "m"
     shutil.copytree(ROOT / "methodology", methodology)
@@ -91,7 +107,8 @@ def test_check_methodology_accepts_the_shipped_folder_and_every_file_in_it():
     assert done.returncode == 0, lines
     assert all(line.startswith("✓ ") for line in lines)
     assert f"✓ {folder / 'cohort.yaml'}: cohort 'next', 50 seats, 2 priority tags, 2 quotas" in lines
-    assert f"✓ {folder / 'evaluation.yaml'}: evaluation years 2023, 2024" in lines
+    assert (f"✓ {folder / 'evaluation.yaml'}: evaluation years 2023 (weights 10/20/30/30/10, 2 decimals half_up, "
+            "verdict on ordinal alpha), 2024 (weights 10/20/30/20/20, 2 decimals half_up, verdict on ordinal alpha)") in lines
     assert f"✓ {folder / 'framework.yaml'}: 6 dimensions, 18 elements, 3 aspects" in lines
     assert any(line.startswith(f"✓ {folder}: methodology hash ") for line in lines)
 

@@ -4,6 +4,7 @@ hand-computed score sheets run through the real SQL models in DuckDB."""
 from __future__ import annotations
 
 import math
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 import duckdb
 import numpy as np
@@ -137,16 +138,45 @@ def test_year_weights_ranks_change_and_too_few_assessors(rules):
     assert pd.isna(_row(regions, region_code=KAB_PROBOLINGGO, year=2024)["previous_year"])
 
 
-def test_published_scores_round_half_up_on_the_exact_decimal(rules):
-    # 2023 weights 10/20/30/30/10 with quick win 1.25 (median of 1 and 1.5): exactly 1.925, published as 1.93.
-    scores = {c: {"A": 2, "B": 2} for c in evaluation.COMPONENTS} | {"quick_win": {"A": 1, "B": 1.5}}
-    regions = evaluate(rules, pd.DataFrame(_sheet(KAB_PROBOLINGGO, 2023, _whole(scores))))["evaluation_region"]
-    assert regions["evaluation_index"].tolist() == [1.93]
+# The rules as Python's decimal module names them, applied to the exact decimal.
+DECIMAL_ROUNDING = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
+# 2023 weights 10/20/30/30/10 with quick win 1.25 (median of 1 and 1.5): exactly 1.925, 1.92499999... in floating point.
+TIE_SHEETS = pd.DataFrame(_sheet(KAB_PROBOLINGGO, 2023, _whole(
+    {c: {"A": 2, "B": 2} for c in evaluation.COMPONENTS} | {"quick_win": {"A": 1, "B": 1.5}})))
+
+
+@pytest.mark.parametrize("rule, published", [("half_up", 1.93), ("half_even", 1.92), ("down", 1.92)])
+def test_each_year_rounds_its_published_scores_by_its_own_rule(tmp_path, rule, published):
+    rules = _rules(tmp_path, **{"years.2023.rounding": rule})
+    assert rules.year_table().set_index("year")["rounding"].to_dict() == {2023: rule, 2024: "half_up"}
+    assert evaluate(rules, TIE_SHEETS)["evaluation_region"]["evaluation_index"].tolist() == [published]
+
+
+def _macro_rounding(values: list[float], decimals: int, rule: str) -> list[float]:
     with duckdb.connect() as con:
         con.execute("CREATE SCHEMA methodology; CREATE TABLE methodology.parameter (name VARCHAR, value VARCHAR)")
         con.execute((ROOT / "pipelines" / "score" / "models" / "_macros.sql").read_text(encoding="utf-8"))
-        assert con.sql("SELECT round(1.005::DOUBLE, 2), round_published(1.005::DOUBLE, 2), round_published(-1.005::DOUBLE, 2)").fetchall() == [
-            (1.0, 1.01, -1.01)]
+        return [con.execute("SELECT round_published(?::DOUBLE, ?, ?)", [v, decimals, rule]).fetchall()[0][0]
+                for v in values]
+
+
+@pytest.mark.parametrize("rule", evaluation.ROUNDING)
+def test_round_published_rounds_the_exact_decimal_as_python_decimal_does(rule):
+    # Ties in both signs, values a float error away from a tie (0.1·0.5 + 0.3·2.75 = 0.875 exactly), and plain values.
+    exact = ["1.005", "-1.005", "1.925", "1.935", "-1.925", "2.5", "0.125", "-0.125", "1.929", "-1.929", "3.14159", "0"]
+    floats = [float(e) for e in exact] + [0.1 * 0.5 + 0.3 * 2.75, 0.1 * 3 + 0.2 * 2 + 0.3 * 2.5 + 0.2 * 2 + 0.2 * 4]
+    expected_exact = exact + ["0.875", "2.65"]
+    for decimals in (0, 1, 2):
+        step = Decimal(1).scaleb(-decimals)
+        expected = [float(Decimal(e).quantize(step, rounding=DECIMAL_ROUNDING[rule])) for e in expected_exact]
+        assert _macro_rounding(floats, decimals, rule) == expected, (rule, decimals)
+
+
+def test_duckdb_round_alone_would_round_the_floating_point_value():
+    # Why round_published snaps first: 1.005 is 1.00499999999999989... in binary floating point.
+    with duckdb.connect() as con:
+        assert con.sql("SELECT round(1.005::DOUBLE, 2)").fetchall() == [(1.0,)]
+    assert _macro_rounding([1.005], 2, "half_up") == [1.01]
 
 
 def test_a_component_scored_both_ways_or_only_on_zero_weight_dimensions(tmp_path):
@@ -224,7 +254,8 @@ def test_smart_province_roll_up_of_di_yogyakarta(tmp_path):
 
 # Krippendorff, K. (2011). Computing Krippendorff's Alpha-Reliability. Annenberg School for Communication,
 # University of Pennsylvania, Departmental Papers (ASC) 43, pp. 3-6: four observers, twelve units, values 1-5 with
-# missing data; alpha nominal = .743, ordinal = .815, interval = .849.
+# missing data; alpha nominal = .743, ordinal = .815, interval = .849, ratio = .797 (the `krippendorff` package's own
+# doctest gives the same four values for these data).
 KRIPPENDORFF_2011 = [[1, 2, 3, 3, 2, 1, 4, 1, 2, None, None, None],
                      [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, None, 3],
                      [None, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, None],
@@ -235,9 +266,11 @@ def test_agreement_reproduces_krippendorff_2011():
     long = pd.DataFrame([{"year": 2024, "component": "outcome", "region_code": f"unit {u:02d}", "dimension": "overall",
                           "evaluator": f"observer {o}", "score_0_4": float(v)}
                          for o, row in enumerate(KRIPPENDORFF_2011) for u, v in enumerate(row) if v is not None])
-    table = evaluation.agreement(long).set_index("component")
-    assert round(table.loc["outcome", "alpha_ordinal"], 3) == 0.815
-    assert round(table.loc["outcome", "alpha_interval"], 3) == 0.849
+    table = evaluation.agreement(long, {2024: "interval"}).set_index("component")
+    published = {"nominal": 0.743, "ordinal": 0.815, "interval": 0.849, "ratio": 0.797}
+    assert {level: round(table.loc["outcome", f"alpha_{level}"], 3) for level in evaluation.ALPHA_LEVELS} == published
+    assert (table.loc["outcome", "verdict_level"], table.loc["outcome", "verdict_alpha"]) == (
+        "interval", table.loc["outcome", "alpha_interval"])
     # Unit 12 has one value only: it is not pairable. 11 units hold 40 pairable values (Krippendorff's n = 40).
     assert (table.loc["outcome", "units"], table.loc["outcome", "pairable_values"]) == (12, 40)
     assert table.loc["outcome", "verdict"].startswith("reliable")
@@ -246,8 +279,19 @@ def test_agreement_reproduces_krippendorff_2011():
 def test_agreement_is_undefined_without_variation():
     same = pd.DataFrame([{"year": 2024, "component": "impact", "region_code": r, "dimension": "overall",
                           "evaluator": e, "score_0_4": 3.0} for r in ("a", "b") for e in ("x", "y")])
-    row = evaluation.agreement(same).iloc[0]
-    assert math.isnan(row["alpha_ordinal"]) and row["verdict"].startswith("not computable")
+    row = evaluation.agreement(same, {2024: "ordinal"}).iloc[0]
+    assert all(math.isnan(row[f"alpha_{level}"]) for level in evaluation.ALPHA_LEVELS)
+    assert row["verdict"].startswith("not computable")
+
+
+@pytest.mark.parametrize("level", evaluation.ALPHA_LEVELS)
+def test_the_verdict_uses_the_level_the_year_chooses(tmp_path, level):
+    rules = _rules(tmp_path, **{"years.2024.agreement": {"level": level}})
+    agreement = evaluate(rules)["evaluation_agreement"].set_index(["year", "component"])
+    assert (agreement["verdict_level"].to_dict()[(2024, "all")], agreement["verdict_level"].to_dict()[(2023, "all")]) == (
+        level, "ordinal")
+    row = agreement.loc[(2024, "all")]
+    assert row["verdict_alpha"] == row[f"alpha_{level}"]
 
 
 def test_a_year_without_its_own_methodology_takes_the_latest_earlier_one(rules):
@@ -265,6 +309,11 @@ def test_a_year_without_its_own_methodology_takes_the_latest_earlier_one(rules):
     ({"defaults.consensus": {"rule": "trimmed_mean"}}, "needs trim_pct above 0"),
     ({"years.2024.moderation": {"max_spread": 5}}, "expected a number from 0 to 4"),
     ({"years.2024.colour": "red"}, "years.2024.colour: unknown key"),
+    ({"years.2024.rounding": "ceiling"}, "years.2024.rounding: unknown rounding rule 'ceiling'; known: half_up, "
+                                         "half_even, down"),
+    ({"defaults.agreement": {"level": "circular"}}, "defaults.agreement.level: unknown level of measurement "
+                                                    "'circular'; known: nominal, ordinal, interval, ratio"),
+    ({"years.2024.decimals": 7}, "years.2024.decimals: at most 6 decimals, found 7"),
 ])
 def test_bad_methodology_names_file_line_and_key(tmp_path, change, message):
     with pytest.raises(MethodologyError, match=r"evaluation\.yaml:\d+: .*" + message.replace("(", r"\(")):

@@ -136,15 +136,16 @@ def test_the_evaluation_headline_is_absent_without_the_evaluation_and_names_the_
                                                "national_rank": [1, 1, None],
                                                "too_few_assessors": [False, False, True]}),
         score__evaluation_agreement=pd.DataFrame({"year": [2024, 2024], "component": ["output", "all"],
-                                                  "alpha_ordinal": [0.9, 0.6], "verdict": ["reliable", "unreliable"]}),
+                                                  "verdict_alpha": [0.9, 0.6], "verdict_level": ["interval"] * 2,
+                                                  "verdict": ["reliable", "unreliable"]}),
         score__evaluation_moderation=pd.DataFrame({"year": [2023, 2024, 2024]}),
         score__evaluation_assessor=pd.DataFrame({"year": [2024] * 3, "evaluator": ["Asesor 02", "Asesor 01", "X"],
                                                  "leaning": ["severe", "lenient", "neutral"]}))
     assert "evaluation_headline" not in create_report_views(con)
     headline = con.execute("SELECT * FROM report.evaluation_headline").df().iloc[0].to_dict()
-    # The latest year only; the best listed by region code; agreement over all components.
+    # The latest year only; the best listed by region code; agreement over all components, at the verdict's level.
     assert headline == {"year": 2024, "status": "scored", "ranked": 2, "too_few": 1, "best": "A (3.1), B (3.1)",
-                        "alpha": 0.6, "verdict": "unreliable", "to_moderate": 2,
+                        "alpha": 0.6, "alpha_level": "interval", "verdict": "unreliable", "to_moderate": 2,
                         "leaning": "Asesor 01 lenient, Asesor 02 severe"}
 
 

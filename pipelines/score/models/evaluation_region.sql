@@ -1,5 +1,5 @@
 -- score.evaluation_region: one row per evaluated region × year: the overall index (0-4; the year's component
--- weights over the five components, rounded as published), its ranks nationally and within the province, the
+-- weights over the five components, rounded by the year's rule), its ranks nationally and within the province, the
 -- change against the region's previous evaluation, the components, and flags for too few assessors.
 WITH components AS (
     SELECT region_code, year, any_value(methodology_year) AS methodology_year,
@@ -20,9 +20,10 @@ assessors AS (
     GROUP BY region_code, year
 ),
 scored AS (
-    SELECT c.*, a.assessors, m.decimals, m.min_assessors,
+    SELECT c.*, a.assessors, m.decimals, m.rounding, m.min_assessors,
            -- A component nobody scored leaves the index missing: re-weighting would compare unlike regions.
-           CASE WHEN c.components_scored = 5 THEN round_published(c.index_unrounded, m.decimals) END AS evaluation_index
+           CASE WHEN c.components_scored = 5 THEN round_published(c.index_unrounded, m.decimals, m.rounding)
+           END AS evaluation_index
     FROM components c
     JOIN assessors a USING (region_code, year)
     JOIN methodology.evaluation_year m ON m.year = c.methodology_year
@@ -53,11 +54,13 @@ history AS (
 SELECT region_code, region_name, region_type, province_code, province_name, island_group, year, methodology_year,
        evaluation_index, national_rank, national_ranked, province_rank, province_ranked,
        previous_year, previous_index,
-       round_published(evaluation_index - previous_index, decimals) AS index_change,
+       round_published(evaluation_index - previous_index, decimals, rounding) AS index_change,
        previous_national_rank - national_rank AS national_rank_change,
-       round_published(baseline, decimals) AS baseline_score, round_published(output, decimals) AS output_score,
-       round_published(outcome, decimals) AS outcome_score, round_published(impact, decimals) AS impact_score,
-       round_published(quick_win, decimals) AS quick_win_score,
+       round_published(baseline, decimals, rounding) AS baseline_score,
+       round_published(output, decimals, rounding) AS output_score,
+       round_published(outcome, decimals, rounding) AS outcome_score,
+       round_published(impact, decimals, rounding) AS impact_score,
+       round_published(quick_win, decimals, rounding) AS quick_win_score,
        assessors, assessors < min_assessors AS too_few_assessors,
        concat_ws('; ',
            CASE WHEN components_scored < 5 THEN 'not ranked: ' || components_scored || ' of 5 components scored' END,

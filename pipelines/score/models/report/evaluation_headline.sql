@@ -11,7 +11,7 @@ regions AS (
     FROM score.evaluation_region WHERE year = (SELECT year FROM latest)
 ),
 agreement AS (
-    SELECT any_value(alpha_ordinal) AS alpha, any_value(verdict) AS verdict
+    SELECT any_value(verdict_alpha) AS alpha, any_value(verdict_level) AS alpha_level, any_value(verdict) AS verdict
     FROM score.evaluation_agreement WHERE year = (SELECT year FROM latest) AND component = 'all'
 ),
 moderation AS (
@@ -21,7 +21,7 @@ leaning AS (
     SELECT string_agg(evaluator || ' ' || leaning, ', ' ORDER BY evaluator) AS leaning
     FROM score.evaluation_assessor WHERE year = (SELECT year FROM latest) AND leaning IN ('lenient', 'severe')
 )
-SELECT l.year, l.status, r.ranked, r.too_few, r.best, a.alpha, a.verdict, m.to_moderate, s.leaning
+SELECT l.year, l.status, r.ranked, r.too_few, r.best, a.alpha, a.alpha_level, a.verdict, m.to_moderate, s.leaning
 FROM latest l
 CROSS JOIN regions r
 CROSS JOIN agreement a
