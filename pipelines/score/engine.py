@@ -2,7 +2,8 @@
 
 Each stage is a function of the engine's tables (eng_*) in a DuckDB connection and runs SQL files of stages/:
 stages/<name>.sql builds the table eng_<name>. The other files are queries: winsorised_step and score_level advance
-eng_winsorised and eng_score a step or a level at a time, aggregation_problems checks a level before it is added,
+eng_winsorised and eng_score a step or a level at a time, aggregation_problems lists the values a level's means cannot
+take (eng_undefined_mean),
 and the publish queries (RESULTS) shape the results. `build` runs the stages in order and `publish` appends the
 results to the warehouse's score.index_* tables.
 """
@@ -62,7 +63,7 @@ def _node_method_sql() -> str:
 
 # What `publish` writes: score.<table> ← engine result, one SQL file or table each.
 RESULTS = {
-    "index_unit": "SELECT unit_code, unit_name, data_availability_pct, is_scored, scope_reason FROM eng_scope",
+    "index_unit": "unit_scope",
     "index_indicator": "SELECT * FROM eng_indicator_stages",
     "index_indicator_statistics": "indicator_statistics_treated",
     "index_node": "node_scores",
@@ -262,17 +263,13 @@ def normalise(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def aggregate(con: duckdb.DuckDBPyConnection) -> None:
-    """Add to eng_score (the indicators' scores) level by level up to the index; refuse values a mean cannot take."""
+    """Add to eng_score (the indicators' scores) level by level up to the index; a mean that cannot take a child's
+    value leaves that unit's node unscored, listed in eng_undefined_mean (published in the unit's scope_reason)."""
     top = con.execute("SELECT max(height) FROM eng_node").fetchall()[0][0]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE eng_undefined_mean AS {stage_sql('aggregation_problems')} LIMIT 0")
     for height in range(2, top + 1):
         con.execute(f"SET VARIABLE height = {height}")
-        problems = con.execute(stage_sql("aggregation_problems")).fetchall()
-        if problems:
-            unit, node, how, child, value = problems[0]
-            raise EngineError(
-                f"node {node}: the {how} mean cannot take {child} = {value:g} for unit {unit} "
-                f"({len(problems)} value{'s' if len(problems) > 1 else ''} in all); normalise to a strictly positive range such as minmax "
-                "{low: 1, high: 100}, or choose another aggregation")
+        con.execute(f"INSERT INTO eng_undefined_mean {stage_sql('aggregation_problems')}")
         _derive_weights(con)
         con.execute(f"INSERT INTO eng_score BY NAME {stage_sql('score_level')}")
 

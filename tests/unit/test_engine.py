@@ -390,17 +390,34 @@ def test_one_unit_only_scores_the_middle_and_ranks_first(tmp_path):
     assert score(con, column="node_rank") == {"A": 1}
 
 
-@pytest.mark.parametrize("normalisation, values, message", [
-    # min-max puts A's a and B's b at 0; the first problem is reported with the count
-    ("minmax", {"a": {"A": 1, "B": 5}, "b": {"A": 3, "B": 2}},
-     "node I: the geometric mean cannot take a = 0 for unit A (2 values in all)"),
-    ("none", {"a": {"A": -2, "B": 5}, "b": {"A": 3, "B": 2}},
-     "node I: the geometric mean cannot take a = -2 for unit A (1 value in all)"),
+@pytest.mark.parametrize("aggregation, values, scores, reason", [
+    # min-max puts A's a (1 → 0) and B's b (2 → 0) at 0: neither unit has an index score, the run goes on
+    ("geometric", {"a": {"A": 1, "B": 5, "C": 3}, "b": {"A": 3, "B": 2, "C": 4}},
+     {"A": NAN, "B": NAN, "C": math.sqrt(50 * 100)}, "I not scored: the geometric mean cannot take a = 0"),
+    # C: a = 50, b = 100 → 2/(1/50 + 1/100) = 66.67
+    ("harmonic", {"a": {"A": 1, "B": 5, "C": 3}, "b": {"A": 3, "B": 2, "C": 4}},
+     {"A": NAN, "B": NAN, "C": 200 / 3}, "I not scored: the harmonic mean cannot take a = 0"),
 ])
-def test_geometric_mean_of_a_zero_or_negative_child_raises_naming_node_child_and_unit(
-        tmp_path, normalisation, values, message):
-    with pytest.raises(EngineError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        run(tmp_path, tree("a", "b", root={"aggregation": "geometric"}, normalisation=normalisation), values)
+def test_a_mean_meeting_a_zero_leaves_that_unit_unscored_with_the_reason_and_a_flag(tmp_path, aggregation, values,
+                                                                                    scores, reason):
+    con = run(tmp_path, tree("a", "b", root={"aggregation": aggregation}), values)
+    assert score(con) == pytest.approx(scores, nan_ok=True)
+    reasons = engine.result(con, "index_unit").set_index("unit_code")["scope_reason"].to_dict()
+    assert reasons == {"A": f"scored; {reason}", "B": f"scored; {reason.replace('a = 0', 'b = 0')}", "C": "scored"}
+    flags = engine.result(con, "index_flag")
+    assert flags[flags["flag"] == "undefined_mean"][["node_code", "value"]].values.tolist() == [["I", 2]]
+
+
+def test_the_monte_carlo_leaves_a_unit_unscored_where_a_mean_meets_a_zero_as_the_engine_does(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text(yaml.safe_dump({"index": "t", "nodes": tree("a", "b", root={"aggregation": "geometric"})}))
+    values = pd.DataFrame([(u, i, YEAR, v) for i, by in {"a": {"A": 1, "B": 5, "C": 3}, "b": {"A": 3, "B": 4, "C": 2}}.items()
+                           for u, v in by.items()], columns=["unit_code", "indicator_code", "year", "value"])
+    con = duckdb.connect()
+    model = uncertainty.index_model(con, load_index(path), *engine.load_frames(con, pd.DataFrame({"unit_code": list("ABC")}),
+                                                                               values))
+    # A's a and C's b are 0 after min-max; B: √(100·100) = 100
+    assert uncertainty.nominal_scores(model) == pytest.approx([NAN, 100.0, NAN], nan_ok=True)
 
 
 def test_a_denominator_that_is_neither_an_indicator_nor_a_unit_column_raises(tmp_path):

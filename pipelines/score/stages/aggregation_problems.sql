@@ -1,5 +1,6 @@
 -- Children whose value the mean of their parent cannot take: zero or negative under a geometric or harmonic
--- mean, negative under a generalised mean, zero under a generalised mean with p < 0.
+-- mean, negative under a generalised mean, zero under a generalised mean with p < 0. The parent has no score for
+-- that unit (score_level); COINr stops the whole run instead, which would let one unit's zero stop every score.
 SELECT s.unit_code, p.node_code, p.aggregation_method, c.node_code AS child_code, s.score
 FROM eng_node p
 JOIN eng_node c ON c.parent_code = p.node_code

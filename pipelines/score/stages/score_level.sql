@@ -1,6 +1,7 @@
 -- eng_score, one level up (getvariable('height')): each aggregate of a scored unit from its children by the
 -- aggregate's own mean. Missing children drop out with their weight while the weight available reaches
--- the node's min_availability_pct; structurally absent children count neither as data nor as missing.
+-- the node's min_availability_pct; structurally absent children count neither as data nor as missing. A mean
+-- that cannot take a child's value (eng_undefined_mean, from aggregation_problems) leaves the unit's node unscored.
 WITH children AS (
     SELECT s.unit_code, p.node_code, p.aggregation_method AS method, p.aggregation_p AS p,
            p.min_availability_pct, c.node_code AS child_code, c.weight, s.score, s.is_absent
@@ -45,7 +46,7 @@ copeland AS (
     GROUP BY unit_code, node_code
 )
 SELECT b.unit_code, b.node_code, getvariable('height') AS height,
-       CASE WHEN b.availability_pct > 0 AND b.availability_pct >= b.min_availability_pct THEN
+       CASE WHEN b.availability_pct > 0 AND b.availability_pct >= b.min_availability_pct AND u.unit_code IS NULL THEN
            CASE b.method
                WHEN 'arithmetic' THEN b.sum_wx / b.w
                WHEN 'geometric' THEN exp(b.sum_w_lnx / b.w)
@@ -57,3 +58,4 @@ SELECT b.unit_code, b.node_code, getvariable('height') AS height,
        b.is_absent, b.availability_pct
 FROM by_node b
 LEFT JOIN copeland c USING (unit_code, node_code)
+LEFT JOIN (SELECT DISTINCT unit_code, node_code FROM eng_undefined_mean) u USING (unit_code, node_code)
