@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.score.index_method import METHODS, IndexMethodology, parameter_columns, parameter_dtypes
-from pipelines.score.weighting import balanced_weights, pca_weights
+from pipelines.score.weighting import balanced_weights, bod_score, pca_weights
 
 STAGES_DIR = Path(__file__).parent / "stages"
 # The method stages that act on an aggregate (its children); the others act on indicators.
@@ -243,7 +243,8 @@ def impute(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def treat_outliers(con: duckdb.DuckDBPyConnection) -> int:
-    """Build eng_winsorised (step by step), eng_treated (log fallback) and eng_treatment; return the steps taken."""
+    """Build eng_winsorised (step by step), eng_treated (log fallback, Box-Cox) and eng_treatment; return the steps
+    taken."""
     _create(con, "winsorised")
     wanted = con.execute("SELECT count(*) FROM eng_node WHERE is_indicator AND outliers_method = 'winsorise'").fetchall()[0][0]
     steps = 0
@@ -252,6 +253,15 @@ def treat_outliers(con: duckdb.DuckDBPyConnection) -> int:
         if not con.execute("SELECT bool_or(is_moved) FROM eng_winsorised").fetchall()[0][0]:
             break
         steps += 1
+    # Box-Cox without the shift takes powers and logarithms of the values themselves: they must be positive.
+    negative = con.execute("""SELECT w.indicator_code, w.unit_code, w.original FROM eng_winsorised w
+                              JOIN eng_node n ON n.node_code = w.indicator_code
+                              WHERE n.outliers_method = 'boxcox' AND NOT n.outliers_makepos AND w.original <= 0
+                              ORDER BY ALL LIMIT 1""").fetchall()
+    if negative:
+        indicator, unit, value = negative[0]
+        raise EngineError(f"node {indicator}: Box-Cox without makepos cannot take {value:g} for unit {unit}; "
+                          "set makepos: true")
     _create(con, "treated")
     _create(con, "treatment")
     return steps
@@ -272,6 +282,7 @@ def aggregate(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"INSERT INTO eng_undefined_mean {stage_sql('aggregation_problems')}")
         _derive_weights(con)
         con.execute(f"INSERT INTO eng_score BY NAME {stage_sql('score_level')}")
+        _set_bod_scores(con)
 
 
 def _set_weights(con: duckdb.DuckDBPyConnection, children: list[str], weights) -> None:
@@ -308,6 +319,31 @@ def _derive_weights(con: duckdb.DuckDBPyConnection) -> None:
         if not weights.any():
             raise EngineError(f"node {node}: {how} weights need a child whose score varies among the scored units")
         _set_weights(con, children, weights.to_numpy())
+
+
+def _set_bod_scores(con: duckdb.DuckDBPyConnection) -> None:
+    """Set in eng_score the benefit-of-the-doubt score of every unit at this height's `bod` aggregates that has the
+    data for one: 100 × the best Σ w·x over its children's weights such that no unit scores above 1 with them."""
+    nodes = con.execute("SELECT node_code, min_availability_pct, aggregation_min_share, aggregation_max_share "
+                        "FROM eng_node WHERE height = getvariable('height') AND aggregation_method = 'bod' "
+                        "ORDER BY position").fetchall()
+    for node, min_availability, low, high in nodes:
+        # A child of weight 0 takes no part; the other weights are chosen per unit, so their values do not matter.
+        children = [r[0] for r in con.execute("SELECT node_code FROM eng_node WHERE parent_code = ? AND weight > 0 "
+                                              "ORDER BY position", [node]).fetchall()]
+        if low * len(children) > 1 or high * len(children) < 1:
+            raise EngineError(f"node {node}: benefit-of-the-doubt shares between {low:g} and {high:g} cannot add up to "
+                              f"1 over its {len(children)} children")
+        scores = con.execute("SELECT unit_code, node_code, score FROM eng_score WHERE node_code IN (SELECT unnest(?))",
+                             [children]).df().pivot(index="unit_code", columns="node_code", values="score")
+        scores = scores.reindex(columns=children).sort_index()
+        eligible = [r[0] for r in con.execute(
+            """SELECT unit_code FROM eng_score WHERE node_code = ? AND availability_pct > 0 AND availability_pct >= ?
+               AND unit_code NOT IN (SELECT unit_code FROM eng_undefined_mean WHERE node_code = ?) ORDER BY unit_code""",
+            [node, min_availability, node]).fetchall()]
+        found = [(100.0 * bod_score(scores.to_numpy(), scores.index.get_loc(unit), low, high), unit) for unit in eligible]
+        con.executemany("UPDATE eng_score SET score = ? WHERE unit_code = ? AND node_code = ?",
+                        [(value, unit, node) for value, unit in found])
 
 
 def _child_correlations(con: duckdb.DuckDBPyConnection, node: str, children: list[str], weights: np.ndarray) -> np.ndarray:

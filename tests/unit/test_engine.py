@@ -246,6 +246,36 @@ def test_unit_rules_availability_threshold_and_forcing_decide_who_is_scored(tmp_
     assert set(engine.result(con, "index_node")["unit_code"]) == {"B", "F"}
 
 
+def test_units_with_too_few_non_zero_values_are_screened_out_as_coinrs_byzeros(tmp_path):
+    # COINr's Non_Zero counts over the values a unit has: A 1 of 3 (33.3 %), B 1 of 2 (its c is missing), C 3 of 3
+    values = {"a": {"A": 0, "B": 0, "C": 1}, "b": {"A": 0, "B": 5, "C": 2}, "c": {"A": 4, "C": 3}}
+    con = run(tmp_path, tree("a", "b", "c"), values, units={"min_nonzero_pct": 50})
+    scope = engine.result(con, "index_unit").set_index("unit_code")
+    assert scope["scope_reason"].to_dict() == {
+        "A": "non-zero values for 33.3% of its indicators with data, below 50%", "B": "scored", "C": "scored"}
+    assert scope["is_scored"].to_dict() == {"A": False, "B": True, "C": True}
+
+
+@pytest.mark.parametrize("spec, expected", [
+    # x − min + 1 = 1, 4, 9: (y^0.5 − 1)/0.5 = 0, 2, 4; at lambda 0: ln y
+    ({"method": "boxcox", "lambda": 0.5}, [0.0, 2.0, 4.0]),
+    ({"method": "boxcox", "lambda": 0}, [0.0, math.log(4), math.log(9)]),
+    # without the shift: (x² − 1)/2 of 1, 4, 9
+    ({"method": "boxcox", "lambda": 2, "makepos": False}, [0.0, 7.5, 40.0]),
+])
+def test_box_cox_transforms_each_value_as_coinrs_boxcox(tmp_path, spec, expected):
+    con = run(tmp_path, tree("x", outliers=spec), {"x": {"A": 1, "B": 4, "C": 9}})
+    treated = stage(con, "x", "treated_value")
+    assert [treated[u] for u in "ABC"] == pytest.approx(expected)
+    assert engine.result(con, "index_indicator_statistics")["treatment"].tolist() == [
+        f"Box-Cox, lambda {spec['lambda']:g}"]
+
+
+def test_box_cox_without_the_shift_refuses_a_value_that_is_not_positive(tmp_path):
+    with pytest.raises(EngineError, match="node x: Box-Cox without makepos cannot take 0 for unit A"):
+        run(tmp_path, tree("x", outliers={"method": "boxcox", "lambda": 2, "makepos": False}), {"x": {"A": 0, "B": 4}})
+
+
 def test_ties_share_the_best_rank_overall_and_within_groups(tmp_path):
     units = pd.DataFrame({"unit_code": list("ABCD"), "island": ["java", "java", "bali", "bali"]})
     con = run(tmp_path, tree("x"), {"x": {"A": 50, "B": 80, "C": 80, "D": 20}}, units, defaults=NONE,
@@ -406,6 +436,41 @@ def test_a_mean_meeting_a_zero_leaves_that_unit_unscored_with_the_reason_and_a_f
     assert reasons == {"A": f"scored; {reason}", "B": f"scored; {reason.replace('a = 0', 'b = 0')}", "C": "scored"}
     flags = engine.result(con, "index_flag")
     assert flags[flags["flag"] == "undefined_mean"][["node_code", "value"]].values.tolist() == [["I", 2]]
+
+
+MPI_VALUES = {"a": {"A": 1, "B": 2, "C": 4, "D": 3}, "b": {"A": 3, "B": 2, "C": 8, "D": 5},
+              "c": {"A": 5, "B": 9, "C": 1, "D": 5}}
+
+
+@pytest.mark.parametrize("penalty, sign", [("positive", -1), ("negative", 1)])
+def test_mazziotta_pareto_penalises_unbalanced_children_as_compinds_ci_mpi(tmp_path, penalty, sign):
+    con = run(tmp_path, tree(*MPI_VALUES, root={"aggregation": {"method": "mpi", "penalty": penalty}}), MPI_VALUES,
+              defaults=NONE)
+    # Compind: z = 100 + 10·(x − mean)/sd per child (sample sd over units); M, S of the unit's z; M·(1 ∓ (S/M)²)
+    x = pd.DataFrame(MPI_VALUES)
+    z = 100 + 10 * (x - x.mean()) / x.std(ddof=1)
+    m, s = z.mean(axis=1), z.std(axis=1, ddof=1)
+    assert score(con) == pytest.approx((m * (1 + sign * (s / m) ** 2)).to_dict())
+    # the penalty moves every unit away from its mean z, by more the less balanced its children (A, B, C vs D)
+    assert all(sign * (score(con)[u] - m[u]) > 0 for u in "ABC") and score(con)["D"] == pytest.approx(m["D"], abs=0.1)
+
+
+@pytest.mark.parametrize("aggregation, expected", [
+    # A (4, 1), B (1, 4), C (2, 2): A and B are on the frontier; C's best weights (0.2, 0.2) give 2·0.2 + 2·0.2 = 0.8
+    ("bod", {"A": 100, "B": 100, "C": 80}),
+    # each child's share of A's score ≤ 0.6: w2 ≥ 8/3·w1 binds with 1·w1 + 4·w2 ≤ 1 at w = (3/35, 8/35): 20/35
+    ({"method": "bod", "min_share": 0.4, "max_share": 0.6}, {"A": 400 / 7, "B": 400 / 7, "C": 80}),
+])
+def test_benefit_of_the_doubt_gives_each_unit_its_most_favourable_weights(tmp_path, aggregation, expected):
+    values = {"a": {"A": 4, "B": 1, "C": 2}, "b": {"A": 1, "B": 4, "C": 2}}
+    con = run(tmp_path, tree("a", "b", root={"aggregation": aggregation}), values, defaults=NONE)
+    assert score(con) == pytest.approx(expected)
+
+
+def test_benefit_of_the_doubt_shares_that_cannot_add_up_to_one_stop_the_run(tmp_path):
+    with pytest.raises(EngineError, match="node I: benefit-of-the-doubt shares between 0.6 and 1 cannot add up to 1"):
+        run(tmp_path, tree("a", "b", root={"aggregation": {"method": "bod", "min_share": 0.6}}),
+            {"a": {"A": 1, "B": 2}, "b": {"A": 2, "B": 1}}, defaults=NONE)
 
 
 def test_the_monte_carlo_leaves_a_unit_unscored_where_a_mean_meets_a_zero_as_the_engine_does(tmp_path):
