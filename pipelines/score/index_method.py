@@ -47,6 +47,9 @@ METHODS: dict[str, dict[str, dict]] = {
         "group_mean": {"group": None},
         "group_median": {"group": None},
         "latest_earlier_year": {},
+        # COINr's Impute(impute_by = "row", group_level = the parent), and the most frequent value for ordinal data.
+        "row_mean": {},
+        "mode": {},
     },
     "outliers": {
         "none": {},

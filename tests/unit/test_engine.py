@@ -182,6 +182,28 @@ def test_mean_median_and_group_imputation(tmp_path):
     assert stage(con, "md", "imputation")["D"] == "median" and stage(con, "gmd", "imputation")["G"] == "missing"
 
 
+def test_row_mean_imputation_takes_the_units_scaled_mean_over_the_same_parent_as_coinr_row_wise(tmp_path):
+    nodes = {"I": {}, "P": {"parent": "I"}, "Q": {"parent": "I"}, "q": {"parent": "Q"},
+             "a": {"parent": "P", "imputation": "row_mean"}, "b": {"parent": "P"},
+             "c": {"parent": "P", "direction": -1, "imputation": "row_mean"}}
+    values = {"a": {"A": 0, "B": 5, "C": 10, "D": None}, "b": {"A": 0, "B": 50, "C": 100, "D": 50},
+              "c": {"A": 4, "B": None, "C": 0, "D": 1}, "q": {"A": 1, "B": 2, "C": 3, "D": 1000}}
+    con = run(tmp_path, nodes, values)
+    # D: b scaled (50 − 0)/100 = 0.5; c with direction −1: (−1 − (−4))/(0 − (−4)) = 0.75; q is under Q, not P.
+    # a = 0 + (0.5 + 0.75)/2 · (10 − 0) = 6.25
+    # B: a 0.5, b 0.5 → c = −1 · (0.5 · (0 − (−4)) + (−4)) = 2
+    assert stage(con, "a", "imputed_value")["D"] == pytest.approx(6.25)
+    assert stage(con, "c", "imputed_value")["B"] == pytest.approx(2.0)
+    assert stage(con, "a", "imputation")["D"] == "row mean of P"
+
+
+def test_mode_imputation_takes_the_most_frequent_value_and_the_lowest_of_a_tie(tmp_path):
+    values = {"m": {"A": 3, "B": 3, "C": 1, "D": None}, "t": {"A": 1, "B": 3, "C": 3, "D": 1, "E": None}}
+    con = run(tmp_path, tree("m", "t", imputation="mode"), values)
+    assert stage(con, "m", "imputed_value")["D"] == 3.0
+    assert stage(con, "t", "imputed_value")["E"] == 1.0 and stage(con, "t", "imputation")["E"] == "mode"
+
+
 def test_latest_earlier_year_takes_the_most_recent_earlier_value(tmp_path):
     rows = [("A", "x", 2020, 5), ("A", "x", 2021, 7), ("B", "x", 2020, 1), ("B", "x", 2022, 9), ("D", "x", 2020, 3)]
     units = pd.DataFrame({"unit_code": list("ABCD")})
