@@ -74,6 +74,7 @@ RESULTS = {
     "index_correlation": "SELECT * FROM eng_correlation",
     "index_cronbach": "SELECT * FROM eng_cronbach",
     "index_flag": "SELECT * FROM eng_flag",
+    "index_removal": "SELECT * FROM eng_removal",
     "index_node_method": _node_method_sql(),
 }
 INDICATOR_COLUMNS = {"indicator_code", "parent_code", "weight", "direction"}
@@ -378,6 +379,31 @@ def audit(con: duckdb.DuckDBPyConnection) -> None:
     _create(con, "flag")
 
 
+def remove_elements(con: duckdb.DuckDBPyConnection, method: IndexMethodology) -> None:
+    """Build eng_removal: the index score and rank of every scored unit with each node of the `remove_elements`
+    levels removed in turn (COINr's remove_elements: its weight 0, the levels above aggregated again)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE eng_removal_score AS SELECT ''::VARCHAR AS removed_code, "
+                "unit_code, score FROM eng_score WHERE false")
+    heights = method.removal_heights()
+    saved = ("eng_node", "eng_score", "eng_undefined_mean")
+    for table in saved:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_nominal AS SELECT * FROM {table}")
+    # Derived weights stay those of the nominal run (as in the Monte Carlo): the element removed keeps weight 0.
+    removed = [r[0] for r in con.execute("SELECT node_code FROM eng_node WHERE height IN (SELECT unnest(?)) "
+                                         "ORDER BY height, position", [heights]).fetchall()]
+    for code in removed:
+        con.execute("CREATE OR REPLACE TEMP TABLE eng_node AS SELECT * REPLACE ("
+                    "CASE WHEN node_code = ? THEN 0.0 ELSE weight END AS weight, 'nominal' AS weighting_method) "
+                    "FROM eng_node_nominal", [code])
+        con.execute("CREATE OR REPLACE TEMP TABLE eng_score AS SELECT * FROM eng_score_nominal WHERE height = 1")
+        aggregate(con)
+        con.execute("INSERT INTO eng_removal_score SELECT ?, unit_code, score FROM eng_score "
+                    "WHERE node_code = (SELECT node_code FROM eng_node WHERE parent_code IS NULL)", [code])
+    for table in saved:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {table}_nominal")
+    _create(con, "removal")
+
+
 def override_indicators(con: duckdb.DuckDBPyConnection, stage: str, resolved: dict) -> None:
     """Set one stage's method (a resolved {method, params...}) on every indicator of eng_node."""
     columns = {f"{stage}_method": resolved["method"], **parameter_columns(stage, resolved)}
@@ -417,6 +443,7 @@ def build(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units: str, 
     rank(con)
     explain(con)
     audit(con)
+    remove_elements(con, method)
 
 
 def result(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:

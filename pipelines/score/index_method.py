@@ -72,7 +72,7 @@ NODE_KEYS = {"parent", "label", "unit", "description", "direction", "weight", "d
              "min_availability_pct", *METHODS}
 DEFAULT_KEYS = {"direction", "weight", "min_availability_pct", *METHODS}
 TOP_KEYS = {"index", "label", "description", "inputs", "year", "units", "weights", "weight_sets", "lookups",
-            "defaults", "levels", "nodes", "ranking", "audit", "answer_types", "uncertainty"}
+            "defaults", "levels", "nodes", "ranking", "audit", "answer_types", "uncertainty", "remove_elements"}
 ANSWER_TYPES = ("scale_1_5", "yes_no", "number")
 UNIT_KEYS = {"include", "minimum", "min_data_availability_pct", "min_nonzero_pct", "force_in", "force_out", "groups"}
 AUDIT_DEFAULTS = {"redundancy_r": 0.92, "low_availability_pct": 65.0, "skew_max": 2.0, "kurtosis_max": 3.5,
@@ -178,6 +178,11 @@ class IndexMethodology:
                   "min_value": None, "reason": None} for rule in ("force_in", "force_out")]
         frame = pd.DataFrame(rows, columns=["rule", "attribute", "text_values", "min_value", "reason"])
         return frame.astype({"rule": "object", "attribute": "object", "min_value": "float64", "reason": "object"})
+
+    def removal_heights(self) -> list[int]:
+        """Return the heights whose nodes are removed one at a time (`remove_elements`: level names), lowest first."""
+        names = [level.get("name") for level in self.doc.get("levels") or []]
+        return sorted(names.index(name) + 1 for name in self.doc.get("remove_elements") or [])
 
     def groups(self) -> list[str]:
         """Return the unit attributes within which ranks are also computed (province, island group, ...)."""
@@ -426,6 +431,16 @@ def _check_ranking_scale(c: Checker, doc: dict, rows: list[dict]) -> None:
                                             "which ties units that differ: use ranking.significant_digits")
 
 
+def _check_removal(c: Checker, doc: dict, rows: list[dict]) -> None:
+    """Fail unless `remove_elements` lists names of levels below the index (the index itself cannot be removed)."""
+    top = max(row["height"] for row in rows)
+    names = [level.get("name") for level in doc.get("levels") or []][:top - 1]
+    removal = doc.get("remove_elements", [])
+    if not isinstance(removal, list) or any(name not in names for name in removal):
+        c.fail(("remove_elements",), "expected a list of level names below the index, among "
+                                     f"{', '.join(map(str, names)) or 'none (name the levels)'}")
+
+
 def _check_uncertainty(c: Checker, doc: dict) -> dict:
     """Return the resolved `uncertainty` section: alternatives per stage, and how weights vary."""
     spec = c.known(("uncertainty",), doc.get("uncertainty") or {}, {"weights", *UNCERTAIN_STAGES})
@@ -478,6 +493,7 @@ def load_index(path: Path) -> IndexMethodology:
     nodes = _check_nodes(c, doc)
     rows = _resolve(c, doc, nodes)
     _check_ranking_scale(c, doc, rows)
+    _check_removal(c, doc, rows)
     for row in rows:
         if row["denominator"] in nodes and not next(r for r in rows if r["node_code"] == row["denominator"])["is_indicator"]:
             c.fail(("nodes", row["node_code"], "denominator"), f"{row['denominator']!r} is an aggregate, not an indicator")

@@ -495,6 +495,24 @@ def test_benefit_of_the_doubt_shares_that_cannot_add_up_to_one_stop_the_run(tmp_
             {"a": {"A": 1, "B": 2}, "b": {"A": 2, "B": 1}}, defaults=NONE)
 
 
+def test_removing_each_element_in_turn_gives_the_index_rank_without_it_as_coinrs_remove_elements(tmp_path):
+    nodes = {"I": {}, "P": {"parent": "I"}, "Q": {"parent": "I"}, "a": {"parent": "P"}, "b": {"parent": "P"},
+             "q": {"parent": "Q"}}
+    values = {"a": {"A": 90, "B": 10, "C": 50}, "b": {"A": 30, "B": 70, "C": 50}, "q": {"A": 20, "B": 40, "C": 60}}
+    levels = [{"name": "indicator"}, {"name": "pillar"}, {"name": "index"}]
+    con = run(tmp_path, nodes, values, defaults=NONE, levels=levels, remove_elements=["indicator", "pillar"])
+    removal = engine.result(con, "index_removal").set_index(["removed_code", "unit_code"])
+    # nominal: P = (60, 40, 50), I = (40, 40, 55): C 1st, A and B 2nd. Without a: P = b, I = (25, 55, 55): B, C 1st
+    assert removal.loc["a", "score"].to_dict() == pytest.approx({"A": 25, "B": 55, "C": 55})
+    assert removal.loc["a", "node_rank"].to_dict() == {"A": 3, "B": 1, "C": 1}
+    assert removal.loc["a", "rank_change"].to_dict() == {"A": -1, "B": 1, "C": 0}  # nominal − without, as COINr
+    # without P the index is Q alone (q: C, B, A); without Q it is P (A, C, B)
+    assert removal.loc["P", "node_rank"].to_dict() == {"A": 3, "B": 2, "C": 1}
+    assert removal.loc["Q", "node_rank"].to_dict() == {"A": 1, "B": 3, "C": 2}
+    assert sorted(set(removal.index.get_level_values(0))) == ["P", "Q", "a", "b", "q"]
+    assert score(con) == pytest.approx({"A": 40, "B": 40, "C": 55})  # the nominal results are back
+
+
 def test_the_monte_carlo_leaves_a_unit_unscored_where_a_mean_meets_a_zero_as_the_engine_does(tmp_path):
     path = tmp_path / "m.yaml"
     path.write_text(yaml.safe_dump({"index": "t", "nodes": tree("a", "b", root={"aggregation": "geometric"})}))

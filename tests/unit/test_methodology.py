@@ -98,6 +98,8 @@ SCREENING_CASES = [
     (lambda d: d["nodes"]["fiscal_capacity"].update(outliers="boxcox"), "nodes.fiscal_capacity.outliers",
      "outliers method 'boxcox' needs `lambda`"),
     (lambda d: d["units"].update(min_nonzero_pct=120), "units.min_nonzero_pct", "expected a number from 0 to 100"),
+    (lambda d: d.update(remove_elements=["index"]), "remove_elements",
+     "expected a list of level names below the index, among"),
 ]
 
 
