@@ -293,6 +293,8 @@ def _row(c: Checker, doc: dict, code: str, spec: dict, level: tuple[dict, dict],
         c.fail(where("aggregation"), "p = 0 is the geometric mean: name `geometric` instead")
     for stage in ("normalisation", "outliers", "aggregation"):
         _check_parameters(c, where(stage), methods[stage], doc)
+    if methods["aggregation"]["method"] == "bod" and methods["weighting"]["method"] != "nominal":
+        c.fail(where("weighting"), "the benefit of the doubt chooses each unit's weights: weighting must be nominal")
     norm = methods["normalisation"]
     if is_indicator and direction == -1 and norm["method"] in ("none", "lookup"):
         c.fail(where("direction"), f"direction -1 cannot reverse normalisation {norm['method']!r}: "

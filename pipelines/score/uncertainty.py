@@ -215,7 +215,7 @@ def aggregate(model: IndexModel, scores: np.ndarray, applicable: np.ndarray, wei
             if method in ("geometric", "harmonic") or (method == "generalised" and power < 0):
                 bad = present & (child_values <= 0)
             else:
-                bad = present & (child_values < 0) if method == "generalised" else np.zeros_like(present)
+                bad = present & (child_values < 0) & (method == "generalised")
             terms = np.where(present, _mean(method, power, child_values), 0.0)
             ww = w[:, :, None]
             incidence = level.incidence[:, columns]

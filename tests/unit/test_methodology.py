@@ -95,6 +95,8 @@ SCREENING_CASES = [
      "nodes.screening.aggregation", "benefit of the doubt needs 0 ≤ min_share ≤ max_share ≤ 1"),
     (lambda d: d["nodes"]["screening"].update(aggregation={"method": "bod", "weights": 1}),
      "nodes.screening.aggregation.weights", "unknown key"),
+    (lambda d: d["nodes"]["screening"].update(aggregation="bod", weighting="pca"), "nodes.screening.weighting",
+     "the benefit of the doubt chooses each unit's weights: weighting must be nominal"),
     (lambda d: d["nodes"]["fiscal_capacity"].update(outliers="boxcox"), "nodes.fiscal_capacity.outliers",
      "outliers method 'boxcox' needs `lambda`"),
     (lambda d: d["units"].update(min_nonzero_pct=120), "units.min_nonzero_pct", "expected a number from 0 to 100"),
