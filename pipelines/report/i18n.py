@@ -496,6 +496,16 @@ AUDIT_FLAGS = {
         "advice": ("Anak-anaknya mungkin tidak mengukur satu konsep: tinjau pengelompokannya.",
                    "The children may not measure one concept: review the grouping."),
     },
+    "undefined_mean": {
+        "label": ("Rata-rata tak terdefinisi", "Undefined mean"),
+        "raised": ("Rata-rata geometrik, harmonik atau umum bertemu nilai anak yang tidak dapat diterimanya (nol atau "
+                   "negatif): unit itu tidak mendapat skor pada simpul ini.",
+                   "A geometric, harmonic or generalised mean met a child value it cannot take (zero or negative): "
+                   "that unit has no score at this node."),
+        "advice": ("Normalisasi ke rentang yang positif, misalnya minmax {low: 1, high: 100}, atau pilih agregasi lain.",
+                   "Normalise to a strictly positive range, such as minmax {low: 1, high: 100}, or choose another "
+                   "aggregation."),
+    },
 }
 
 

@@ -2,7 +2,8 @@
 
 Each stage is a function of the engine's tables (eng_*) in a DuckDB connection and runs SQL files of stages/:
 stages/<name>.sql builds the table eng_<name>. The other files are queries: winsorised_step and score_level advance
-eng_winsorised and eng_score a step or a level at a time, aggregation_problems checks a level before it is added,
+eng_winsorised and eng_score a step or a level at a time, aggregation_problems lists the values a level's means cannot
+take (eng_undefined_mean),
 and the publish queries (RESULTS) shape the results. `build` runs the stages in order and `publish` appends the
 results to the warehouse's score.index_* tables.
 """
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.score.index_method import METHODS, IndexMethodology, parameter_columns, parameter_dtypes
-from pipelines.score.weighting import balanced_weights, pca_weights
+from pipelines.score.weighting import balanced_weights, bod_score, pca_weights
 
 STAGES_DIR = Path(__file__).parent / "stages"
 # The method stages that act on an aggregate (its children); the others act on indicators.
@@ -62,7 +63,7 @@ def _node_method_sql() -> str:
 
 # What `publish` writes: score.<table> ← engine result, one SQL file or table each.
 RESULTS = {
-    "index_unit": "SELECT unit_code, unit_name, data_availability_pct, is_scored, scope_reason FROM eng_scope",
+    "index_unit": "unit_scope",
     "index_indicator": "SELECT * FROM eng_indicator_stages",
     "index_indicator_statistics": "indicator_statistics_treated",
     "index_node": "node_scores",
@@ -73,6 +74,7 @@ RESULTS = {
     "index_correlation": "SELECT * FROM eng_correlation",
     "index_cronbach": "SELECT * FROM eng_cronbach",
     "index_flag": "SELECT * FROM eng_flag",
+    "index_removal": "SELECT * FROM eng_removal",
     "index_node_method": _node_method_sql(),
 }
 INDICATOR_COLUMNS = {"indicator_code", "parent_code", "weight", "direction"}
@@ -242,7 +244,8 @@ def impute(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def treat_outliers(con: duckdb.DuckDBPyConnection) -> int:
-    """Build eng_winsorised (step by step), eng_treated (log fallback) and eng_treatment; return the steps taken."""
+    """Build eng_winsorised (step by step), eng_treated (log fallback, Box-Cox) and eng_treatment; return the steps
+    taken."""
     _create(con, "winsorised")
     wanted = con.execute("SELECT count(*) FROM eng_node WHERE is_indicator AND outliers_method = 'winsorise'").fetchall()[0][0]
     steps = 0
@@ -251,6 +254,15 @@ def treat_outliers(con: duckdb.DuckDBPyConnection) -> int:
         if not con.execute("SELECT bool_or(is_moved) FROM eng_winsorised").fetchall()[0][0]:
             break
         steps += 1
+    # Box-Cox without the shift takes powers and logarithms of the values themselves: they must be positive.
+    negative = con.execute("""SELECT w.indicator_code, w.unit_code, w.original FROM eng_winsorised w
+                              JOIN eng_node n ON n.node_code = w.indicator_code
+                              WHERE n.outliers_method = 'boxcox' AND NOT n.outliers_makepos AND w.original <= 0
+                              ORDER BY ALL LIMIT 1""").fetchall()
+    if negative:
+        indicator, unit, value = negative[0]
+        raise EngineError(f"node {indicator}: Box-Cox without makepos cannot take {value:g} for unit {unit}; "
+                          "set makepos: true")
     _create(con, "treated")
     _create(con, "treatment")
     return steps
@@ -262,19 +274,16 @@ def normalise(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def aggregate(con: duckdb.DuckDBPyConnection) -> None:
-    """Add to eng_score (the indicators' scores) level by level up to the index; refuse values a mean cannot take."""
+    """Add to eng_score (the indicators' scores) level by level up to the index; a mean that cannot take a child's
+    value leaves that unit's node unscored, listed in eng_undefined_mean (published in the unit's scope_reason)."""
     top = con.execute("SELECT max(height) FROM eng_node").fetchall()[0][0]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE eng_undefined_mean AS {stage_sql('aggregation_problems')} LIMIT 0")
     for height in range(2, top + 1):
         con.execute(f"SET VARIABLE height = {height}")
-        problems = con.execute(stage_sql("aggregation_problems")).fetchall()
-        if problems:
-            unit, node, how, child, value = problems[0]
-            raise EngineError(
-                f"node {node}: the {how} mean cannot take {child} = {value:g} for unit {unit} "
-                f"({len(problems)} value{'s' if len(problems) > 1 else ''} in all); normalise to a strictly positive range such as minmax "
-                "{low: 1, high: 100}, or choose another aggregation")
+        con.execute(f"INSERT INTO eng_undefined_mean {stage_sql('aggregation_problems')}")
         _derive_weights(con)
         con.execute(f"INSERT INTO eng_score BY NAME {stage_sql('score_level')}")
+        _set_bod_scores(con)
 
 
 def _set_weights(con: duckdb.DuckDBPyConnection, children: list[str], weights) -> None:
@@ -313,6 +322,31 @@ def _derive_weights(con: duckdb.DuckDBPyConnection) -> None:
         _set_weights(con, children, weights.to_numpy())
 
 
+def _set_bod_scores(con: duckdb.DuckDBPyConnection) -> None:
+    """Set in eng_score the benefit-of-the-doubt score of every unit at this height's `bod` aggregates that has the
+    data for one: 100 × the best Σ w·x over its children's weights such that no unit scores above 1 with them."""
+    nodes = con.execute("SELECT node_code, min_availability_pct, aggregation_min_share, aggregation_max_share "
+                        "FROM eng_node WHERE height = getvariable('height') AND aggregation_method = 'bod' "
+                        "ORDER BY position").fetchall()
+    for node, min_availability, low, high in nodes:
+        # A child of weight 0 takes no part; the other weights are chosen per unit, so their values do not matter.
+        children = [r[0] for r in con.execute("SELECT node_code FROM eng_node WHERE parent_code = ? AND weight > 0 "
+                                              "ORDER BY position", [node]).fetchall()]
+        if low * len(children) > 1 or high * len(children) < 1:
+            raise EngineError(f"node {node}: benefit-of-the-doubt shares between {low:g} and {high:g} cannot add up to "
+                              f"1 over its {len(children)} children")
+        scores = con.execute("SELECT unit_code, node_code, score FROM eng_score WHERE node_code IN (SELECT unnest(?))",
+                             [children]).df().pivot(index="unit_code", columns="node_code", values="score")
+        scores = scores.reindex(columns=children).sort_index()
+        eligible = [r[0] for r in con.execute(
+            """SELECT unit_code FROM eng_score WHERE node_code = ? AND availability_pct > 0 AND availability_pct >= ?
+               AND unit_code NOT IN (SELECT unit_code FROM eng_undefined_mean WHERE node_code = ?) ORDER BY unit_code""",
+            [node, min_availability, node]).fetchall()]
+        found = [(100.0 * bod_score(scores.to_numpy(), scores.index.get_loc(unit), low, high), unit) for unit in eligible]
+        con.executemany("UPDATE eng_score SET score = ? WHERE unit_code = ? AND node_code = ?",
+                        [(value, unit, node) for value, unit in found])
+
+
 def _child_correlations(con: duckdb.DuckDBPyConnection, node: str, children: list[str], weights: np.ndarray) -> np.ndarray:
     """Return each child's Pearson correlation with `node` aggregated (score_level, this height) with `weights`."""
     _set_weights(con, children, weights)
@@ -343,6 +377,31 @@ def audit(con: duckdb.DuckDBPyConnection) -> None:
     _create(con, "correlation")
     _create(con, "cronbach")
     _create(con, "flag")
+
+
+def remove_elements(con: duckdb.DuckDBPyConnection, method: IndexMethodology) -> None:
+    """Build eng_removal: the index score and rank of every scored unit with each node of the `remove_elements`
+    levels removed in turn (COINr's remove_elements: its weight 0, the levels above aggregated again)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE eng_removal_score AS SELECT ''::VARCHAR AS removed_code, "
+                "unit_code, score FROM eng_score WHERE false")
+    heights = method.removal_heights()
+    saved = ("eng_node", "eng_score", "eng_undefined_mean")
+    for table in saved:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table}_nominal AS SELECT * FROM {table}")
+    # Derived weights stay those of the nominal run (as in the Monte Carlo): the element removed keeps weight 0.
+    removed = [r[0] for r in con.execute("SELECT node_code FROM eng_node WHERE height IN (SELECT unnest(?)) "
+                                         "ORDER BY height, position", [heights]).fetchall()]
+    for code in removed:
+        con.execute("CREATE OR REPLACE TEMP TABLE eng_node AS SELECT * REPLACE ("
+                    "CASE WHEN node_code = ? THEN 0.0 ELSE weight END AS weight, 'nominal' AS weighting_method) "
+                    "FROM eng_node_nominal", [code])
+        con.execute("CREATE OR REPLACE TEMP TABLE eng_score AS SELECT * FROM eng_score_nominal WHERE height = 1")
+        aggregate(con)
+        con.execute("INSERT INTO eng_removal_score SELECT ?, unit_code, score FROM eng_score "
+                    "WHERE node_code = (SELECT node_code FROM eng_node WHERE parent_code IS NULL)", [code])
+    for table in saved:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {table}_nominal")
+    _create(con, "removal")
 
 
 def override_indicators(con: duckdb.DuckDBPyConnection, stage: str, resolved: dict) -> None:
@@ -384,6 +443,7 @@ def build(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units: str, 
     rank(con)
     explain(con)
     audit(con)
+    remove_elements(con, method)
 
 
 def result(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:

@@ -35,6 +35,10 @@ METHODS: dict[str, dict[str, dict]] = {
         "harmonic": {},
         "generalised": {"p": None},
         "copeland": {},
+        # Non-compensatory (docs/methodology.md 4.2): Mazziotta-Pareto as Compind's ci_mpi, and benefit of the doubt
+        # with each child's share of the unit's score between min_share and max_share.
+        "mpi": {"penalty": "positive"},
+        "bod": {"min_share": 0.0, "max_share": 1.0},
     },
     "imputation": {
         "none": {},
@@ -43,10 +47,15 @@ METHODS: dict[str, dict[str, dict]] = {
         "group_mean": {"group": None},
         "group_median": {"group": None},
         "latest_earlier_year": {},
+        # COINr's Impute(impute_by = "row", group_level = the parent), and the most frequent value for ordinal data.
+        "row_mean": {},
+        "mode": {},
     },
     "outliers": {
         "none": {},
         "winsorise": {"skew_max": 2.0, "kurtosis_max": 3.5, "max_share": 0.1, "max_points": 0.0, "log_fallback": True},
+        # COINr's boxcox: (x^lambda - 1)/lambda, ln x at lambda 0, after x - min + 1 when makepos.
+        "boxcox": {"lambda": None, "makepos": True},
     },
     # How an aggregate weighs its children: as declared, or from the data (docs/methodology.md 4.5).
     "weighting": {
@@ -57,15 +66,15 @@ METHODS: dict[str, dict[str, dict]] = {
 }
 # The stages whose method the Monte Carlo may draw (weights are drawn too, see _check_uncertainty).
 UNCERTAIN_STAGES = ("imputation", "outliers", "normalisation", "aggregation")
-TEXT_PARAMETERS = {"unit", "table", "group"}
-FLAG_PARAMETERS = {"truncate", "log_fallback"}
+TEXT_PARAMETERS = {"unit", "table", "group", "penalty"}
+FLAG_PARAMETERS = {"truncate", "log_fallback", "makepos"}
 NODE_KEYS = {"parent", "label", "unit", "description", "direction", "weight", "denominator", "applies_to",
              "min_availability_pct", *METHODS}
 DEFAULT_KEYS = {"direction", "weight", "min_availability_pct", *METHODS}
 TOP_KEYS = {"index", "label", "description", "inputs", "year", "units", "weights", "weight_sets", "lookups",
-            "defaults", "levels", "nodes", "ranking", "audit", "answer_types", "uncertainty"}
+            "defaults", "levels", "nodes", "ranking", "audit", "answer_types", "uncertainty", "remove_elements"}
 ANSWER_TYPES = ("scale_1_5", "yes_no", "number")
-UNIT_KEYS = {"include", "minimum", "min_data_availability_pct", "force_in", "force_out", "groups"}
+UNIT_KEYS = {"include", "minimum", "min_data_availability_pct", "min_nonzero_pct", "force_in", "force_out", "groups"}
 AUDIT_DEFAULTS = {"redundancy_r": 0.92, "low_availability_pct": 65.0, "skew_max": 2.0, "kurtosis_max": 3.5,
                   "cronbach_min": 0.7}
 BUILT_IN_DEFAULTS = {"direction": 1, "weight": 1.0, "min_availability_pct": 0.0, "normalisation": "minmax",
@@ -145,6 +154,8 @@ class IndexMethodology:
         audit = {**AUDIT_DEFAULTS, **(self.doc.get("audit") or {})}
         rows = {"index": self.code, "year": str(self.doc.get("year", "latest")),
                 "min_data_availability_pct": str(float(units.get("min_data_availability_pct", 0)))}
+        if "min_nonzero_pct" in units:  # only when set: the methodologies without it publish the same parameters
+            rows["min_nonzero_pct"] = str(float(units["min_nonzero_pct"]))
         rows.update({f"audit.{k}": str(float(v)) for k, v in audit.items()})
         for key in RANKING_KEYS:
             value = self.setting("ranking", key)
@@ -167,6 +178,11 @@ class IndexMethodology:
                   "min_value": None, "reason": None} for rule in ("force_in", "force_out")]
         frame = pd.DataFrame(rows, columns=["rule", "attribute", "text_values", "min_value", "reason"])
         return frame.astype({"rule": "object", "attribute": "object", "min_value": "float64", "reason": "object"})
+
+    def removal_heights(self) -> list[int]:
+        """Return the heights whose nodes are removed one at a time (`remove_elements`: level names), lowest first."""
+        names = [level.get("name") for level in self.doc.get("levels") or []]
+        return sorted(names.index(name) + 1 for name in self.doc.get("remove_elements") or [])
 
     def groups(self) -> list[str]:
         """Return the unit attributes within which ranks are also computed (province, island group, ...)."""
@@ -236,10 +252,10 @@ def _level_settings(c: Checker, doc: dict, height: int) -> tuple[dict, dict[str,
 
 
 def _check_parameters(c: Checker, key: tuple, resolved: dict, doc: dict) -> None:
-    """Fail unless the parameters of a resolved normalisation or outlier method make sense together."""
+    """Fail unless the parameters of a resolved normalisation, outlier or aggregation method make sense together."""
     name = resolved["method"]
     numbers = {k: c.number(key, v) for k, v in resolved.items()
-               if k in ("low", "high", "sd", "mean", "target", "scale", "max_share", "max_points")}
+               if k in ("low", "high", "sd", "mean", "target", "scale", "max_share", "max_points", "min_share", "lambda")}
     if name == "minmax" and numbers["high"] <= numbers["low"]:
         c.fail(key, "min-max needs low < high")
     if name == "goalposts" and numbers["high"] == numbers["low"]:
@@ -251,6 +267,11 @@ def _check_parameters(c: Checker, key: tuple, resolved: dict, doc: dict) -> None
     if name == "winsorise":
         c.number(key, numbers["max_share"], low=0, high=1)
         c.number(key, numbers["max_points"], low=0)
+    if name == "mpi" and resolved["penalty"] not in ("positive", "negative"):
+        c.fail(key, f"mpi penalty is positive (higher is better: mean − penalty) or negative (mean + penalty), "
+                    f"found {resolved['penalty']!r}")
+    if name == "bod" and not 0 <= numbers["min_share"] <= numbers["max_share"] <= 1:
+        c.fail(key, "benefit of the doubt needs 0 ≤ min_share ≤ max_share ≤ 1")
 
 
 def _row(c: Checker, doc: dict, code: str, spec: dict, level: tuple[dict, dict], *, height: int, position: int,
@@ -270,8 +291,10 @@ def _row(c: Checker, doc: dict, code: str, spec: dict, level: tuple[dict, dict],
     methods = {stage: _method(c, where(stage), stage, merged[stage]) for stage in METHODS}
     if methods["aggregation"]["method"] == "generalised" and c.number(where("aggregation"), methods["aggregation"]["p"]) == 0:
         c.fail(where("aggregation"), "p = 0 is the geometric mean: name `geometric` instead")
-    for stage in ("normalisation", "outliers"):
+    for stage in ("normalisation", "outliers", "aggregation"):
         _check_parameters(c, where(stage), methods[stage], doc)
+    if methods["aggregation"]["method"] == "bod" and methods["weighting"]["method"] != "nominal":
+        c.fail(where("weighting"), "the benefit of the doubt chooses each unit's weights: weighting must be nominal")
     norm = methods["normalisation"]
     if is_indicator and direction == -1 and norm["method"] in ("none", "lookup"):
         c.fail(where("direction"), f"direction -1 cannot reverse normalisation {norm['method']!r}: "
@@ -362,7 +385,8 @@ def _check_top(c: Checker, doc: dict) -> None:
     for attribute, rule in (units.get("minimum") or {}).items():
         key = ("units", "minimum", attribute)
         c.number(key, c.known(key, rule, {"min", "reason"}).get("min") if isinstance(rule, dict) else rule)
-    c.number(("units", "min_data_availability_pct"), units.get("min_data_availability_pct", 0), low=0, high=100)
+    for key in ("min_data_availability_pct", "min_nonzero_pct"):
+        c.number(("units", key), units.get(key, 0), low=0, high=100)
     for key in ("force_in", "force_out", "groups"):
         if not isinstance(units.get(key, []), list):
             c.fail(("units", key), "expected a list")
@@ -409,6 +433,16 @@ def _check_ranking_scale(c: Checker, doc: dict, rows: list[dict]) -> None:
                                             "which ties units that differ: use ranking.significant_digits")
 
 
+def _check_removal(c: Checker, doc: dict, rows: list[dict]) -> None:
+    """Fail unless `remove_elements` lists names of levels below the index (the index itself cannot be removed)."""
+    top = max(row["height"] for row in rows)
+    names = [level.get("name") for level in doc.get("levels") or []][:top - 1]
+    removal = doc.get("remove_elements", [])
+    if not isinstance(removal, list) or any(name not in names for name in removal):
+        c.fail(("remove_elements",), "expected a list of level names below the index, among "
+                                     f"{', '.join(map(str, names)) or 'none (name the levels)'}")
+
+
 def _check_uncertainty(c: Checker, doc: dict) -> dict:
     """Return the resolved `uncertainty` section: alternatives per stage, and how weights vary."""
     spec = c.known(("uncertainty",), doc.get("uncertainty") or {}, {"weights", *UNCERTAIN_STAGES})
@@ -423,8 +457,9 @@ def _check_uncertainty(c: Checker, doc: dict) -> dict:
         for i, resolved in enumerate(out[stage]):
             if stage in ("normalisation", "outliers"):
                 _check_parameters(c, key + (i,), resolved, doc)
-            if resolved["method"] == "copeland":
-                c.fail(key + (i,), "Copeland compares every pair of units: it cannot be drawn in the Monte Carlo")
+            if resolved["method"] in ("copeland", "mpi", "bod"):
+                c.fail(key + (i,), f"{resolved['method']} compares units with one another: it cannot be drawn in "
+                                   "the Monte Carlo")
             if resolved["method"] == "generalised" and c.number(key + (i,), resolved["p"]) == 0:
                 c.fail(key + (i,), "p = 0 is the geometric mean: name `geometric` instead")
     if "weights" in spec:
@@ -460,6 +495,7 @@ def load_index(path: Path) -> IndexMethodology:
     nodes = _check_nodes(c, doc)
     rows = _resolve(c, doc, nodes)
     _check_ranking_scale(c, doc, rows)
+    _check_removal(c, doc, rows)
     for row in rows:
         if row["denominator"] in nodes and not next(r for r in rows if r["node_code"] == row["denominator"])["is_indicator"]:
             c.fail(("nodes", row["node_code"], "denominator"), f"{row['denominator']!r} is an aggregate, not an indicator")

@@ -211,17 +211,11 @@ def aggregate(model: IndexModel, scores: np.ndarray, applicable: np.ndarray, wei
         for method, power in sorted(set(zip(methods[level.parents], p[level.parents]))):
             columns = np.flatnonzero((methods[level.parents] == method) & (p[level.parents] == power))
             parents = level.parents[columns]
-            in_use = level.incidence[:, columns].sum(axis=1) > 0
+            # A child value the mean cannot take leaves the parent unscored for that unit, as in the engine.
             if method in ("geometric", "harmonic") or (method == "generalised" and power < 0):
-                bad = present[in_use] & (child_values[in_use] <= 0)
-                if bad.any():
-                    # The first by replication, unit, then child: the same value whatever the arrays' layout.
-                    _, unit, child = np.argwhere(np.moveaxis(bad, 0, -1))[0]
-                    raise UncertaintyError(
-                        f"{model.code}: the {method} mean cannot take {model.nodes[level.children[in_use][child]]} = "
-                        f"{np.moveaxis(child_values[in_use], 0, -1)[np.moveaxis(bad, 0, -1)][0]:g} for unit "
-                        f"{model.units[unit]}; draw normalisations with a strictly positive range, such as minmax "
-                        "{low: 1, high: 100}")
+                bad = present & (child_values <= 0)
+            else:
+                bad = present & (child_values < 0) & (method == "generalised")
             terms = np.where(present, _mean(method, power, child_values), 0.0)
             ww = w[:, :, None]
             incidence = level.incidence[:, columns]
@@ -233,6 +227,7 @@ def aggregate(model: IndexModel, scores: np.ndarray, applicable: np.ndarray, wei
                 mean = _mean(method, power, numerator / weight_present, inverse=True)
             # 1e-9: the engine compares the same ratio computed in another order
             ok = (weight_present > 0) & (availability >= model.min_availability_pct[parents][:, None, None] - 1e-9)
+            ok &= _sum_by_parent(bad.astype(float), incidence) == 0
             result = np.where(ok, mean, np.nan)
             for j, parent in enumerate(parents):
                 value[int(parent)] = result[j]

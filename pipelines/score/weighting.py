@@ -1,7 +1,8 @@
-"""Weights derived from the data, for the children of one aggregate (COINr's get_PCA and get_opt_weights).
+"""Weights derived from the data, for the children of one aggregate (COINr's get_PCA and get_opt_weights), and the
+benefit of the doubt, which picks each unit's own most favourable weights.
 
-Both return non-negative weights summing to 1, in the order of the children given. The engine calls them level by
-level, once the children's scores are known (engine.aggregate).
+pca_weights and balanced_weights return non-negative weights summing to 1, in the order of the children given. The
+engine calls them level by level, once the children's scores are known (engine.aggregate).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy.optimize import minimize
+from scipy.optimize import linprog, minimize
 
 # Nelder-Mead's stopping rule: the weights' logarithms settled to 1e-9 and the objective to 1e-15. Tighter than
 # COINr's reltol = 0.1, which stops its ASEM example at correlations 0.897 and 0.893 instead of equal ones.
@@ -61,3 +62,26 @@ def balanced_weights(correlations_for: Callable[[np.ndarray], np.ndarray], child
                               "maxfev": ITERATIONS_PER_CHILD * children,
                               "initial_simplex": np.vstack([np.zeros(children - 1), np.eye(children - 1)])})
     return weights_of(found.x)
+
+
+def bod_score(scores: np.ndarray, unit: int, min_share: float, max_share: float) -> float:
+    """Return the benefit-of-the-doubt score (0-1) of one row of `scores` (units × children, NaN where missing).
+
+    The linear programme of Cherchye et al. (Compind's ci_bod): weights w ≥ 0 on the unit's children with a score
+    maximise Σ w·x of the unit, such that every unit scores at most 1 with them (a missing score counts 0 there), and
+    each child's share w·x / Σ w·x of the unit's score is within [min_share, max_share]. HiGHS: deterministic.
+    """
+    present = ~np.isnan(scores[unit])
+    others = np.nan_to_num(scores[:, present])
+    own = others[unit]
+    if not own.any():
+        return 0.0
+    rows = [others]
+    if min_share > 0:
+        rows.append(min_share * own[None, :] - np.diag(own))
+    if max_share < 1:
+        rows.append(np.diag(own) - max_share * own[None, :])
+    a_ub = np.vstack(rows)
+    b_ub = np.concatenate([np.ones(len(others)), np.zeros(len(a_ub) - len(others))])
+    found = linprog(-own, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
+    return float(-found.fun)

@@ -182,6 +182,28 @@ def test_mean_median_and_group_imputation(tmp_path):
     assert stage(con, "md", "imputation")["D"] == "median" and stage(con, "gmd", "imputation")["G"] == "missing"
 
 
+def test_row_mean_imputation_takes_the_units_scaled_mean_over_the_same_parent_as_coinr_row_wise(tmp_path):
+    nodes = {"I": {}, "P": {"parent": "I"}, "Q": {"parent": "I"}, "q": {"parent": "Q"},
+             "a": {"parent": "P", "imputation": "row_mean"}, "b": {"parent": "P"},
+             "c": {"parent": "P", "direction": -1, "imputation": "row_mean"}}
+    values = {"a": {"A": 0, "B": 5, "C": 10, "D": None}, "b": {"A": 0, "B": 50, "C": 100, "D": 50},
+              "c": {"A": 4, "B": None, "C": 0, "D": 1}, "q": {"A": 1, "B": 2, "C": 3, "D": 1000}}
+    con = run(tmp_path, nodes, values)
+    # D: b scaled (50 − 0)/100 = 0.5; c with direction −1: (−1 − (−4))/(0 − (−4)) = 0.75; q is under Q, not P.
+    # a = 0 + (0.5 + 0.75)/2 · (10 − 0) = 6.25
+    # B: a 0.5, b 0.5 → c = −1 · (0.5 · (0 − (−4)) + (−4)) = 2
+    assert stage(con, "a", "imputed_value")["D"] == pytest.approx(6.25)
+    assert stage(con, "c", "imputed_value")["B"] == pytest.approx(2.0)
+    assert stage(con, "a", "imputation")["D"] == "row mean of P"
+
+
+def test_mode_imputation_takes_the_most_frequent_value_and_the_lowest_of_a_tie(tmp_path):
+    values = {"m": {"A": 3, "B": 3, "C": 1, "D": None}, "t": {"A": 1, "B": 3, "C": 3, "D": 1, "E": None}}
+    con = run(tmp_path, tree("m", "t", imputation="mode"), values)
+    assert stage(con, "m", "imputed_value")["D"] == 3.0
+    assert stage(con, "t", "imputed_value")["E"] == 1.0 and stage(con, "t", "imputation")["E"] == "mode"
+
+
 def test_latest_earlier_year_takes_the_most_recent_earlier_value(tmp_path):
     rows = [("A", "x", 2020, 5), ("A", "x", 2021, 7), ("B", "x", 2020, 1), ("B", "x", 2022, 9), ("D", "x", 2020, 3)]
     units = pd.DataFrame({"unit_code": list("ABCD")})
@@ -244,6 +266,36 @@ def test_unit_rules_availability_threshold_and_forcing_decide_who_is_scored(tmp_
         "F": "scored"}
     assert scope["is_scored"].to_dict() == {"A": False, "B": True, "C": False, "D": False, "E": False, "F": True}
     assert set(engine.result(con, "index_node")["unit_code"]) == {"B", "F"}
+
+
+def test_units_with_too_few_non_zero_values_are_screened_out_as_coinrs_byzeros(tmp_path):
+    # COINr's Non_Zero counts over the values a unit has: A 1 of 3 (33.3 %), B 1 of 2 (its c is missing), C 3 of 3
+    values = {"a": {"A": 0, "B": 0, "C": 1}, "b": {"A": 0, "B": 5, "C": 2}, "c": {"A": 4, "C": 3}}
+    con = run(tmp_path, tree("a", "b", "c"), values, units={"min_nonzero_pct": 50})
+    scope = engine.result(con, "index_unit").set_index("unit_code")
+    assert scope["scope_reason"].to_dict() == {
+        "A": "non-zero values for 33.3% of its indicators with data, below 50%", "B": "scored", "C": "scored"}
+    assert scope["is_scored"].to_dict() == {"A": False, "B": True, "C": True}
+
+
+@pytest.mark.parametrize("spec, expected", [
+    # x − min + 1 = 1, 4, 9: (y^0.5 − 1)/0.5 = 0, 2, 4; at lambda 0: ln y
+    ({"method": "boxcox", "lambda": 0.5}, [0.0, 2.0, 4.0]),
+    ({"method": "boxcox", "lambda": 0}, [0.0, math.log(4), math.log(9)]),
+    # without the shift: (x² − 1)/2 of 1, 4, 9
+    ({"method": "boxcox", "lambda": 2, "makepos": False}, [0.0, 7.5, 40.0]),
+])
+def test_box_cox_transforms_each_value_as_coinrs_boxcox(tmp_path, spec, expected):
+    con = run(tmp_path, tree("x", outliers=spec), {"x": {"A": 1, "B": 4, "C": 9}})
+    treated = stage(con, "x", "treated_value")
+    assert [treated[u] for u in "ABC"] == pytest.approx(expected)
+    assert engine.result(con, "index_indicator_statistics")["treatment"].tolist() == [
+        f"Box-Cox, lambda {spec['lambda']:g}"]
+
+
+def test_box_cox_without_the_shift_refuses_a_value_that_is_not_positive(tmp_path):
+    with pytest.raises(EngineError, match="node x: Box-Cox without makepos cannot take 0 for unit A"):
+        run(tmp_path, tree("x", outliers={"method": "boxcox", "lambda": 2, "makepos": False}), {"x": {"A": 0, "B": 4}})
 
 
 def test_ties_share_the_best_rank_overall_and_within_groups(tmp_path):
@@ -390,17 +442,87 @@ def test_one_unit_only_scores_the_middle_and_ranks_first(tmp_path):
     assert score(con, column="node_rank") == {"A": 1}
 
 
-@pytest.mark.parametrize("normalisation, values, message", [
-    # min-max puts A's a and B's b at 0; the first problem is reported with the count
-    ("minmax", {"a": {"A": 1, "B": 5}, "b": {"A": 3, "B": 2}},
-     "node I: the geometric mean cannot take a = 0 for unit A (2 values in all)"),
-    ("none", {"a": {"A": -2, "B": 5}, "b": {"A": 3, "B": 2}},
-     "node I: the geometric mean cannot take a = -2 for unit A (1 value in all)"),
+@pytest.mark.parametrize("aggregation, values, scores, reason", [
+    # min-max puts A's a (1 → 0) and B's b (2 → 0) at 0: neither unit has an index score, the run goes on
+    ("geometric", {"a": {"A": 1, "B": 5, "C": 3}, "b": {"A": 3, "B": 2, "C": 4}},
+     {"A": NAN, "B": NAN, "C": math.sqrt(50 * 100)}, "I not scored: the geometric mean cannot take a = 0"),
+    # C: a = 50, b = 100 → 2/(1/50 + 1/100) = 66.67
+    ("harmonic", {"a": {"A": 1, "B": 5, "C": 3}, "b": {"A": 3, "B": 2, "C": 4}},
+     {"A": NAN, "B": NAN, "C": 200 / 3}, "I not scored: the harmonic mean cannot take a = 0"),
 ])
-def test_geometric_mean_of_a_zero_or_negative_child_raises_naming_node_child_and_unit(
-        tmp_path, normalisation, values, message):
-    with pytest.raises(EngineError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        run(tmp_path, tree("a", "b", root={"aggregation": "geometric"}, normalisation=normalisation), values)
+def test_a_mean_meeting_a_zero_leaves_that_unit_unscored_with_the_reason_and_a_flag(tmp_path, aggregation, values,
+                                                                                    scores, reason):
+    con = run(tmp_path, tree("a", "b", root={"aggregation": aggregation}), values)
+    assert score(con) == pytest.approx(scores, nan_ok=True)
+    reasons = engine.result(con, "index_unit").set_index("unit_code")["scope_reason"].to_dict()
+    assert reasons == {"A": f"scored; {reason}", "B": f"scored; {reason.replace('a = 0', 'b = 0')}", "C": "scored"}
+    flags = engine.result(con, "index_flag")
+    assert flags[flags["flag"] == "undefined_mean"][["node_code", "value"]].values.tolist() == [["I", 2]]
+
+
+MPI_VALUES = {"a": {"A": 1, "B": 2, "C": 4, "D": 3}, "b": {"A": 3, "B": 2, "C": 8, "D": 5},
+              "c": {"A": 5, "B": 9, "C": 1, "D": 5}}
+
+
+@pytest.mark.parametrize("penalty, sign", [("positive", -1), ("negative", 1)])
+def test_mazziotta_pareto_penalises_unbalanced_children_as_compinds_ci_mpi(tmp_path, penalty, sign):
+    con = run(tmp_path, tree(*MPI_VALUES, root={"aggregation": {"method": "mpi", "penalty": penalty}}), MPI_VALUES,
+              defaults=NONE)
+    # Compind: z = 100 + 10·(x − mean)/sd per child (sample sd over units); M, S of the unit's z; M·(1 ∓ (S/M)²)
+    x = pd.DataFrame(MPI_VALUES)
+    z = 100 + 10 * (x - x.mean()) / x.std(ddof=1)
+    m, s = z.mean(axis=1), z.std(axis=1, ddof=1)
+    assert score(con) == pytest.approx((m * (1 + sign * (s / m) ** 2)).to_dict())
+    # the penalty moves every unit away from its mean z, by more the less balanced its children (A, B, C vs D)
+    assert all(sign * (score(con)[u] - m[u]) > 0 for u in "ABC") and score(con)["D"] == pytest.approx(m["D"], abs=0.1)
+
+
+@pytest.mark.parametrize("aggregation, expected", [
+    # A (4, 1), B (1, 4), C (2, 2): A and B are on the frontier; C's best weights (0.2, 0.2) give 2·0.2 + 2·0.2 = 0.8
+    ("bod", {"A": 100, "B": 100, "C": 80}),
+    # each child's share of A's score ≤ 0.6: w2 ≥ 8/3·w1 binds with 1·w1 + 4·w2 ≤ 1 at w = (3/35, 8/35): 20/35
+    ({"method": "bod", "min_share": 0.4, "max_share": 0.6}, {"A": 400 / 7, "B": 400 / 7, "C": 80}),
+])
+def test_benefit_of_the_doubt_gives_each_unit_its_most_favourable_weights(tmp_path, aggregation, expected):
+    values = {"a": {"A": 4, "B": 1, "C": 2}, "b": {"A": 1, "B": 4, "C": 2}}
+    con = run(tmp_path, tree("a", "b", root={"aggregation": aggregation}), values, defaults=NONE)
+    assert score(con) == pytest.approx(expected)
+
+
+def test_benefit_of_the_doubt_shares_that_cannot_add_up_to_one_stop_the_run(tmp_path):
+    with pytest.raises(EngineError, match="node I: benefit-of-the-doubt shares between 0.6 and 1 cannot add up to 1"):
+        run(tmp_path, tree("a", "b", root={"aggregation": {"method": "bod", "min_share": 0.6}}),
+            {"a": {"A": 1, "B": 2}, "b": {"A": 2, "B": 1}}, defaults=NONE)
+
+
+def test_removing_each_element_in_turn_gives_the_index_rank_without_it_as_coinrs_remove_elements(tmp_path):
+    nodes = {"I": {}, "P": {"parent": "I"}, "Q": {"parent": "I"}, "a": {"parent": "P"}, "b": {"parent": "P"},
+             "q": {"parent": "Q"}}
+    values = {"a": {"A": 90, "B": 10, "C": 50}, "b": {"A": 30, "B": 70, "C": 50}, "q": {"A": 20, "B": 40, "C": 60}}
+    levels = [{"name": "indicator"}, {"name": "pillar"}, {"name": "index"}]
+    con = run(tmp_path, nodes, values, defaults=NONE, levels=levels, remove_elements=["indicator", "pillar"])
+    removal = engine.result(con, "index_removal").set_index(["removed_code", "unit_code"])
+    # nominal: P = (60, 40, 50), I = (40, 40, 55): C 1st, A and B 2nd. Without a: P = b, I = (25, 55, 55): B, C 1st
+    assert removal.loc["a", "score"].to_dict() == pytest.approx({"A": 25, "B": 55, "C": 55})
+    assert removal.loc["a", "node_rank"].to_dict() == {"A": 3, "B": 1, "C": 1}
+    assert removal.loc["a", "rank_change"].to_dict() == {"A": -1, "B": 1, "C": 0}  # nominal − without, as COINr
+    # without P the index is Q alone (q: C, B, A); without Q it is P (A, C, B)
+    assert removal.loc["P", "node_rank"].to_dict() == {"A": 3, "B": 2, "C": 1}
+    assert removal.loc["Q", "node_rank"].to_dict() == {"A": 1, "B": 3, "C": 2}
+    assert sorted(set(removal.index.get_level_values(0))) == ["P", "Q", "a", "b", "q"]
+    assert score(con) == pytest.approx({"A": 40, "B": 40, "C": 55})  # the nominal results are back
+
+
+def test_the_monte_carlo_leaves_a_unit_unscored_where_a_mean_meets_a_zero_as_the_engine_does(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text(yaml.safe_dump({"index": "t", "nodes": tree("a", "b", root={"aggregation": "geometric"})}))
+    values = pd.DataFrame([(u, i, YEAR, v) for i, by in {"a": {"A": 1, "B": 5, "C": 3}, "b": {"A": 3, "B": 4, "C": 2}}.items()
+                           for u, v in by.items()], columns=["unit_code", "indicator_code", "year", "value"])
+    con = duckdb.connect()
+    model = uncertainty.index_model(con, load_index(path), *engine.load_frames(con, pd.DataFrame({"unit_code": list("ABC")}),
+                                                                               values))
+    # A's a and C's b are 0 after min-max; B: √(100·100) = 100
+    assert uncertainty.nominal_scores(model) == pytest.approx([NAN, 100.0, NAN], nan_ok=True)
 
 
 def test_a_denominator_that_is_neither_an_indicator_nor_a_unit_column_raises(tmp_path):

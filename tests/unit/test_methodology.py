@@ -89,6 +89,19 @@ SCREENING_CASES = [
      "unknown weighting method 'pcaa'; known: nominal, optimised, pca"),
     (lambda d: d.update(ranking={"significant_digits": 0}), "ranking.significant_digits",
      "expected a whole number ≥ 1, found 0"),
+    (lambda d: d["nodes"]["screening"].update(aggregation={"method": "mpi", "penalty": "up"}),
+     "nodes.screening.aggregation", "mpi penalty is positive (higher is better: mean − penalty) or negative"),
+    (lambda d: d["nodes"]["screening"].update(aggregation={"method": "bod", "min_share": 0.5, "max_share": 0.4}),
+     "nodes.screening.aggregation", "benefit of the doubt needs 0 ≤ min_share ≤ max_share ≤ 1"),
+    (lambda d: d["nodes"]["screening"].update(aggregation={"method": "bod", "weights": 1}),
+     "nodes.screening.aggregation.weights", "unknown key"),
+    (lambda d: d["nodes"]["screening"].update(aggregation="bod", weighting="pca"), "nodes.screening.weighting",
+     "the benefit of the doubt chooses each unit's weights: weighting must be nominal"),
+    (lambda d: d["nodes"]["fiscal_capacity"].update(outliers="boxcox"), "nodes.fiscal_capacity.outliers",
+     "outliers method 'boxcox' needs `lambda`"),
+    (lambda d: d["units"].update(min_nonzero_pct=120), "units.min_nonzero_pct", "expected a number from 0 to 100"),
+    (lambda d: d.update(remove_elements=["index"]), "remove_elements",
+     "expected a list of level names below the index, among"),
 ]
 
 

@@ -1,7 +1,8 @@
 -- eng_flag: what an analyst should look at before trusting the index, one row per node and problem, with the other
 -- node of a pair (other_code: the redundant sibling, or the parent), the statistic measured (value) and the audit
 -- setting it was held against (threshold; for skew_kurtosis the skew's, the kurtosis is in the detail). Correlations
--- and alphas are those of the scores (data set `aggregated`), the ones the index is built from.
+-- and alphas are those of the scores (data set `aggregated`), the ones the index is built from. undefined_mean: a
+-- geometric, harmonic or generalised mean met a child value it cannot take, and those units have no score there.
 WITH thresholds AS (
     SELECT CAST(setting('audit.redundancy_r') AS DOUBLE) AS redundancy_r,
            CAST(setting('audit.low_availability_pct') AS DOUBLE) AS low_availability_pct,
@@ -44,3 +45,10 @@ SELECT a.node_code, 'low_cronbach_alpha',
        NULL, a.cronbach_alpha, t.cronbach_min
 FROM eng_cronbach a, thresholds t
 WHERE a.stage = 'aggregated' AND a.cronbach_alpha < t.cronbach_min
+UNION ALL
+SELECT node_code, 'undefined_mean',
+       'the ' || any_value(aggregation_method) || ' mean cannot take a child''s value: no score for '
+       || CAST(count(DISTINCT unit_code) AS VARCHAR) || ' unit(s), first ' || min(unit_code),
+       NULL, count(DISTINCT unit_code), NULL
+FROM eng_undefined_mean
+GROUP BY node_code

@@ -3,11 +3,7 @@
 -- With ranking.decimals set, ranks are of the scores rounded as published, so published ties stay ties; with
 -- ranking.significant_digits, of each score rounded to that many significant digits, which ties alike on any scale.
 WITH ranked_score AS (
-    SELECT unit_code, node_code,
-           CASE WHEN setting('ranking.decimals') <> '' THEN round(score, CAST(setting('ranking.decimals') AS INTEGER))
-                WHEN setting('ranking.significant_digits') <> ''
-                THEN round_significant(score, CAST(setting('ranking.significant_digits') AS INTEGER))
-                ELSE score END AS score
+    SELECT unit_code, node_code, rank_score(score) AS score
     FROM eng_score
     WHERE score IS NOT NULL
 ),

@@ -1,5 +1,5 @@
 -- eng_treatment: one row per indicator: its skew and kurtosis before and after treatment, the points
--- winsorised at each end and whether it was log-transformed.
+-- winsorised at each end and whether it was log-transformed (or Box-Cox transformed, in `treatment`).
 WITH before_after AS (
     SELECT indicator_code,
            skewness(original) AS skew_before, kurtosis(original) AS kurtosis_before,
@@ -14,6 +14,7 @@ SELECT n.node_code AS indicator_code, n.outliers_method, b.skew_before, b.kurtos
        b.kurtosis_after, coalesce(b.winsorised_high, 0) AS winsorised_high,
        coalesce(b.winsorised_low, 0) AS winsorised_low, coalesce(b.logged, false) AS logged,
        CASE WHEN b.logged THEN 'log-transformed'
+            WHEN n.outliers_method = 'boxcox' THEN 'Box-Cox, lambda ' || number_text(n.outliers_lambda)
             WHEN b.winsorised_high + b.winsorised_low = 1 THEN 'winsorised 1 point'
             WHEN b.winsorised_high + b.winsorised_low > 1
                 THEN 'winsorised ' || CAST(b.winsorised_high + b.winsorised_low AS VARCHAR) || ' points'
