@@ -434,6 +434,19 @@ def publish_report(settings: Settings, run_id: str, stage_key: str) -> tuple[Pat
     return publish.publish(settings, built), missing
 
 
+def _optional_part(site: Site, out: Path, evaluation: dict, missing: dict, part: str, write) -> dict:
+    """Return the manifest entry of a part the site is complete without (the images, the PDFs): each file written by
+    `write()` with its sha256, or why there is none, which the overview, the manifest and the run then say."""
+    try:
+        return {p.relative_to(out).as_posix(): {"sha256": _sha256(p)} for p in write()}
+    except (ImageExportError, PdfExportError) as exc:
+        logging.getLogger(__name__).warning("%s not written: %s", part, exc)
+        missing[part] = str(exc)
+        site.common["missing_parts"] = dict(missing)
+        _overview(site, out, evaluation)
+        return {"skipped": str(exc)}
+
+
 def build_report(settings: Settings, out: Path, stage_key: str | None = None) -> Path:
     """Return the path of index.html after writing the whole site from the warehouse into the folder `out`.
 
@@ -471,26 +484,10 @@ def build_report(settings: Settings, out: Path, stage_key: str | None = None) ->
     outputs = exports.write_downloads(published, {sheet: name for sheet, name in WORKBOOK.items()
                                                   if name in published}, downloads, about)
     # Not in a worker thread: kaleido run from one hung once with Chromium idle (in a CI run of the suite).
-    try:
-        images = {f"images/{p.name}": {"sha256": _sha256(p)} for p in write_pngs(site.figures, out / "images")}
-    except ImageExportError as exc:
-        # The site is complete without the slide images: the overview, the manifest and the run say why they are missing.
-        logging.getLogger(__name__).warning("PNG images not written: %s", exc)
-        images = {"skipped": str(exc)}
-        missing["images"] = str(exc)
-        site.common["missing_parts"] = dict(missing)
-        _overview(site, out, evaluation)
+    images = _optional_part(site, out, evaluation, missing, "images", lambda: write_pngs(site.figures, out / "images"))
     # The downloads' PDFs: every province page and the cohort's region pages, printed as written above.
-    try:
-        pdfs = {p.relative_to(out).as_posix(): {"sha256": _sha256(p)}
-                for p in write_site_pdfs(out, tables["cohort_selection"], about["generated"])}
-    except PdfExportError as exc:
-        # As for the images: the rest of the site is published, and the overview, the manifest and the run say why.
-        logging.getLogger(__name__).warning("PDFs not written: %s", exc)
-        pdfs = {"skipped": str(exc)}
-        missing["pdfs"] = str(exc)
-        site.common["missing_parts"] = dict(missing)
-        _overview(site, out, evaluation)
+    pdfs = _optional_part(site, out, evaluation, missing, "pdfs",
+                          lambda: write_site_pdfs(out, tables["cohort_selection"], about["generated"]))
     pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html") if not p.is_relative_to(out / "validation"))
     manifest = {
         "layer": "report", "code_version": __version__, "stage_key": stage_key, **hashes,
