@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import csv
+import json
 import os
 import re
 import threading
@@ -48,7 +49,10 @@ PRINT_OPTIONS = {"preferCSSPageSize": True, "printBackground": True, "displayHea
 # already chosen it), no links, the charts at their print size (drawn so from the start under #print; a site
 # published before the print layout has none, and its charts print at the screen's size); it resolves once they
 # are drawn and two frames have passed, with the number of charts.
-PREPARE = """(async function (lang) {
+PREPARE = """(async function (lang, url) {
+  // Not yet the page asked for, or not yet loaded (a load event of the tab's first, blank page can come late): -1,
+  // and the printer asks again.
+  if (location.href !== url || document.readyState !== "complete") return -1;
   const toggle = document.getElementById("lang-toggle");
   if (document.documentElement.classList.contains("en") !== (lang === "en")) {
     if (toggle) toggle.click(); else document.documentElement.classList.toggle("en");
@@ -58,7 +62,7 @@ PREPARE = """(async function (lang) {
   await document.fonts.ready;
   await new Promise(function (done) { requestAnimationFrame(function () { requestAnimationFrame(done); }); });
   return document.querySelectorAll(".js-plotly-plot").length;
-})(%s)"""
+})(%s, %s)"""
 PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}")
 NODE_ID = re.compile(rb"\(node(\d{8})\)")
 # Region names as the search box reads them (templates/_base.html.j2): the kind's prefix, case, accents and
@@ -206,12 +210,18 @@ async def _print_page(tab, page: Path, lang: str, shown: list) -> bytes:
             raise PdfExportError(f"{page.name}: {navigated['errorText']}")
         shown[0] = url
     await loaded
-    drawn = await _command(tab, "Runtime.evaluate", {"expression": PREPARE % ('"en"' if lang == "en" else '"id"'),
-                                                     "awaitPromise": True, "returnByValue": True})
-    if "exceptionDetails" in drawn:
-        details = drawn["exceptionDetails"]
-        text = details.get("exception", {}).get("description") or details.get("text") or "error"
-        raise PdfExportError(f"{page.name}: {text.splitlines()[0]}")
+    expression = PREPARE % (json.dumps(lang), json.dumps(url))
+    while True:
+        drawn = await _command(tab, "Runtime.evaluate", {"expression": expression, "awaitPromise": True,
+                                                         "returnByValue": True})
+        if "exceptionDetails" in drawn:
+            details = drawn["exceptionDetails"]
+            text = details.get("exception", {}).get("description") or details.get("text") or "error"
+            # The error and where it was thrown, on one line.
+            raise PdfExportError(f"{page.name}: " + " ".join(line.strip() for line in text.splitlines()[:2]))
+        if drawn["result"].get("value") != -1:
+            break
+        await asyncio.sleep(0.05)
     printed = await _command(tab, "Page.printToPDF", PRINT_OPTIONS)
     return base64.b64decode(printed["data"])
 

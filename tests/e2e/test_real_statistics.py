@@ -93,7 +93,7 @@ def test_the_site_labels_the_real_numbers_as_real(real):
     root, _ = real
     overview = (root / "data" / "reports" / "index.html").read_text(encoding="utf-8")
     coverage = overview.split('id="coverage-table"', 1)[1].split("</table>", 1)[0]
-    row = next(r for r in coverage.split("<tr")[1:] if "<td>indicators</td>" in r)
+    row = next(r for r in coverage.split("<tr")[1:] if "<td><code>indicators</code></td>" in r)
     assert 'data-provenance="real"' in row
     assert ('<span class="l-en">real — BPS (Badan Pusat Statistik) · Ditjen Dukcapil Kemendagri (population), '
             "BIG (area) · KemenPAN-RB</span>") in row

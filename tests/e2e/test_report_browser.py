@@ -46,10 +46,11 @@ def test_a_missing_part_is_named_with_its_reason_on_the_page_in_both_languages(p
     box = page.find_element(By.ID, "missing-parts")
     notice = page.find_element(By.ID, "cohort-missing")
     assert box.is_displayed() and box.text.startswith("Diterbitkan dengan bagian yang hilang:")
-    assert "Usulan kohort: cohort size 50, but only 8 shortlisted regions can be selected" in box.text
-    assert notice.text.startswith("Kohort tidak dapat dihitung pada run ini: cohort size 50")
+    assert "Usulan kohort: ukuran kohort 50, tetapi hanya 8 daerah daftar pendek yang dapat dipilih" in box.text
+    assert notice.text.startswith("Kohort tidak dapat dihitung pada run ini: ukuran kohort 50")
     page.find_element(By.ID, "lang-toggle").click()
-    assert box.text.startswith("Published with parts missing:") and "Proposed cohort: cohort size 50" in box.text
+    assert box.text.startswith("Published with parts missing:")
+    assert "Proposed cohort: cohort size 50, but only 8 shortlisted regions can be selected" in box.text
     assert notice.text.startswith("The cohort could not be computed in this run: cohort size 50")
     page.find_element(By.ID, "lang-toggle").click()
     assert page.find_elements(By.CSS_SELECTOR, "#selection") == []

@@ -28,7 +28,7 @@ ALLOWED_WORDS = {
     "salib", "great", "expectations", "data", "docs", "readiness", "pipeline", "sha", "id", "en", "min", "max",
     "median", "kemendagri", "kepmendagri", "tahun", "no", "lokal", "mit", "cahya", "dsn",
     # Words Indonesian spells as English does.
-    "status", "ordinal", "interval", "kurtosis",
+    "status", "nominal", "ordinal", "interval", "kurtosis",
 }
 # Text inside these elements is code, not prose (file names, settings, hashes).
 CODE_TAGS = {"script", "style", "code"}
