@@ -25,7 +25,6 @@ import json
 import os
 import re
 import threading
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -65,11 +64,6 @@ PREPARE = """(async function (lang, url) {
 })(%s, %s)"""
 PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}")
 NODE_ID = re.compile(rb"\(node(\d{8})\)")
-# Region names as the search box reads them (templates/_base.html.j2): the kind's prefix, case, accents and
-# punctuation do not matter.
-PREFIX = re.compile(r"^(kabupaten|kab|kota|kot)( |$)")
-KINDS = {"kabupaten": "kabupaten", "kab": "kabupaten", "kota": "kota", "kot": "kota"}
-
 
 class PdfExportError(RuntimeError):
     """A page could not be printed as PDF (no Chromium, or Chromium failed to load or print it)."""
@@ -234,11 +228,6 @@ async def _command(tab, method: str, params: dict | None = None) -> dict:
     return response["result"]
 
 
-def _key(name: str) -> str:
-    text = unicodedata.normalize("NFD", name.lower())
-    return re.sub(r"[^a-z0-9]+", " ", "".join(c for c in text if not unicodedata.combining(c))).strip()
-
-
 def find_region(query: str, reference_dir: Path) -> tuple[str, str]:
     """Return (code, name) of the kabupaten/kota `query` names: a code (`35.13` or `3513`) or a name (`Kabupaten
     Probolinggo`, `kab. probolinggo`; `Probolinggo` alone names a kabupaten and a kota). Raises LookupError with
@@ -249,11 +238,11 @@ def find_region(query: str, reference_dir: Path) -> tuple[str, str]:
     if digits.isdigit():
         found = [r for r in regions if r[0].replace(".", "") == digits]
     else:
-        key = _key(query)
-        prefix = PREFIX.match(key)
-        kind, name = (KINDS[prefix.group(1)] if prefix else None), PREFIX.sub("", key)
-        found = [r for r in regions if PREFIX.sub("", _key(r[1])).removeprefix("administrasi ") == name.removeprefix(
-            "administrasi ") and (kind is None or _key(r[1]).startswith(kind))]
+        # The ingest's own spelling rules (`Kab.`, case, spacing, `Administrasi`), imported only when a name is given.
+        from pipelines.ingest.regions import name_key
+
+        kind, name = name_key(query)
+        found = [r for r in regions if name_key(r[1])[1] == name and kind in (None, name_key(r[1])[0])]
     if len(found) == 1:
         return found[0]
     if found:
