@@ -179,10 +179,12 @@ class IndexMethodology:
         frame = pd.DataFrame(rows, columns=["rule", "attribute", "text_values", "min_value", "reason"])
         return frame.astype({"rule": "object", "attribute": "object", "min_value": "float64", "reason": "object"})
 
-    def removal_heights(self) -> list[int]:
-        """Return the heights whose nodes are removed one at a time (`remove_elements`: level names), lowest first."""
+    def removal_heights(self, drawn: bool = False) -> list[int]:
+        """Return the heights whose nodes are removed one at a time (`remove_elements`: level names), lowest first;
+        drawn: those the Monte Carlo removes one per replication (`uncertainty.remove`)."""
         names = [level.get("name") for level in self.doc.get("levels") or []]
-        return sorted(names.index(name) + 1 for name in self.doc.get("remove_elements") or [])
+        removal = (self.doc.get("uncertainty") or {}).get("remove") if drawn else self.doc.get("remove_elements")
+        return sorted(names.index(name) + 1 for name in removal or [])
 
     def groups(self) -> list[str]:
         """Return the unit attributes within which ranks are also computed (province, island group, ...)."""
@@ -434,18 +436,23 @@ def _check_ranking_scale(c: Checker, doc: dict, rows: list[dict]) -> None:
 
 
 def _check_removal(c: Checker, doc: dict, rows: list[dict]) -> None:
-    """Fail unless `remove_elements` lists names of levels below the index (the index itself cannot be removed)."""
+    """Fail unless `remove_elements` and `uncertainty.remove` list names of levels below the index (the index itself
+    cannot be removed); the Monte Carlo's list must not be empty, as its other lists."""
     top = max(row["height"] for row in rows)
     names = [level.get("name") for level in doc.get("levels") or []][:top - 1]
-    removal = doc.get("remove_elements", [])
-    if not isinstance(removal, list) or any(name not in names for name in removal):
-        c.fail(("remove_elements",), "expected a list of level names below the index, among "
-                                     f"{', '.join(map(str, names)) or 'none (name the levels)'}")
+    drawn = doc.get("uncertainty") if isinstance(doc.get("uncertainty"), dict) else {}
+    lists = [(("remove_elements",), doc.get("remove_elements", []), True)]
+    if "remove" in drawn:
+        lists.append((("uncertainty", "remove"), drawn["remove"], False))
+    for key, removal, may_be_empty in lists:
+        if not isinstance(removal, list) or not (removal or may_be_empty) or any(n not in names for n in removal):
+            c.fail(key, "expected a list of level names below the index, among "
+                        f"{', '.join(map(str, names)) or 'none (name the levels)'}")
 
 
 def _check_uncertainty(c: Checker, doc: dict) -> dict:
     """Return the resolved `uncertainty` section: alternatives per stage, and how weights vary."""
-    spec = c.known(("uncertainty",), doc.get("uncertainty") or {}, {"weights", *UNCERTAIN_STAGES})
+    spec = c.known(("uncertainty",), doc.get("uncertainty") or {}, {"weights", "remove", *UNCERTAIN_STAGES})
     out: dict = {}
     for stage in UNCERTAIN_STAGES:
         if stage not in spec:

@@ -138,6 +138,9 @@ def monte_carlo_factors(methodology: Methodology) -> pd.DataFrame:
         elif weights:
             add(method.code, f"{method.code}.weights", "weights", [None], weights["noise_pct"],
                 ", ".join(method.doc["uncertainty"]["weights"]["levels"]), weights["draws"])
+        removal = uncertainty.removal_factor(method)
+        if removal is not None:
+            add(method.code, removal.name, removal.kind, list(removal.labels))
     rules = methodology.cohort
     add("cohort", COMPONENT_WEIGHTS, "weights", [None], float(rules.uncertainty["component_noise_pct"]),
         ", ".join(_components(rules)), int(rules.uncertainty["component_draws"]))

@@ -33,7 +33,8 @@ class UncertaintyError(ValueError):
 
 @dataclass(frozen=True)
 class Factor:
-    """One uncertain input: its name (`index.stage`), its kind and a label per alternative."""
+    """One uncertain input: its name (`index.stage`), its kind and a label per alternative (kind "removal": `none`,
+    then the code of the node each other alternative removes)."""
 
     name: str
     kind: str
@@ -116,6 +117,16 @@ def stage_factors(method: IndexMethodology) -> list[Factor]:
             for stage in (*ENGINE_STAGES, "aggregation") if stage in method.uncertainty]
 
 
+def removal_factor(method: IndexMethodology) -> Factor | None:
+    """Return the factor that drops one node of the `uncertainty.remove` levels per replication (or none of them),
+    each alternative with equal probability, as COINr's excluded-indicator uncertainty; None when not declared."""
+    heights = method.removal_heights(drawn=True)
+    if not heights:
+        return None
+    nodes = method.nodes[method.nodes["height"].isin(heights)].sort_values(["height", "position"])
+    return Factor(f"{method.code}.removal", "removal", ("none", *nodes["node_code"]))
+
+
 def index_model(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units: str, values: str,
                 indicators: str | None = None, seed: int = 0) -> IndexModel:
     """Run the engine once per drawn combination of imputation, outlier and normalisation methods.
@@ -157,6 +168,9 @@ def index_model(con: duckdb.DuckDBPyConnection, method: IndexMethodology, units:
     factors = stage_factors(method)
     if "weights" in method.uncertainty:
         factors.append(_weight_factor(method, nodes, rng))
+    removal = removal_factor(method)
+    if removal is not None:
+        factors.append(removal)
     return IndexModel(code=method.code, units=unit_codes, nodes=nodes["node_code"].tolist(),
                       leaves=np.flatnonzero(nodes["is_indicator"].to_numpy()), levels=levels,
                       weights=nodes["weight"].to_numpy(dtype=float), methods=nodes["aggregation_method"].to_numpy(dtype=object),
@@ -250,6 +264,9 @@ def simulate(model: IndexModel, choices: np.ndarray) -> np.ndarray:
     stage_columns = [i for i, k in enumerate(kinds) if k in ENGINE_STAGES]
     aggregation = kinds.index("aggregation") if "aggregation" in kinds else None
     weighting = kinds.index("weights") if "weights" in kinds else None
+    removal = kinds.index("removal") if "removal" in kinds else None
+    if removal is not None:
+        removed = np.array([-1, *(model.nodes.index(code) for code in model.factors[removal].labels[1:])])
     group_columns = stage_columns + ([aggregation] if aggregation is not None else [])
     groups = np.unique(choices[:, group_columns], axis=0) if group_columns else np.zeros((1, 0), dtype=int)
     for group in groups:
@@ -265,6 +282,10 @@ def simulate(model: IndexModel, choices: np.ndarray) -> np.ndarray:
             chunk = rows[start:start + CHUNK]
             weights = (model.factors[weighting].weights[choices[chunk, weighting]] if weighting is not None
                        else model.weights[None].repeat(len(chunk), axis=0))
+            if removal is not None:
+                # The drawn node gets weight 0, as in the engine's remove_elements; alternative 0 removes nothing.
+                drawn = choices[chunk, removal]
+                weights[np.flatnonzero(drawn > 0), removed[drawn[drawn > 0]]] = 0.0
             out[chunk] = aggregate(model, scores, applicable, weights, methods, power)
     return out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -511,6 +512,28 @@ def test_removing_each_element_in_turn_gives_the_index_rank_without_it_as_coinrs
     assert removal.loc["Q", "node_rank"].to_dict() == {"A": 1, "B": 3, "C": 2}
     assert sorted(set(removal.index.get_level_values(0))) == ["P", "Q", "a", "b", "q"]
     assert score(con) == pytest.approx({"A": 40, "B": 40, "C": 55})  # the nominal results are back
+
+
+def test_the_monte_carlo_draws_one_element_removed_with_the_engines_remove_elements_scores(tmp_path):
+    nodes = {"I": {}, "P": {"parent": "I"}, "Q": {"parent": "I"}, "a": {"parent": "P"}, "b": {"parent": "P"},
+             "q": {"parent": "Q"}}
+    values = {"a": {"A": 90, "B": 10, "C": 50}, "b": {"A": 30, "B": 70, "C": 50}, "q": {"A": 20, "B": 40, "C": 60}}
+    levels = [{"name": "indicator"}, {"name": "pillar"}, {"name": "index"}]
+    con = run(tmp_path, nodes, values, defaults=NONE, levels=levels, remove_elements=["indicator", "pillar"],
+              uncertainty={"remove": ["indicator", "pillar"]})
+    without = engine.result(con, "index_removal").pivot(index="unit_code", columns="removed_code", values="score")
+    frames = (pd.DataFrame({"unit_code": list("ABC")}),
+              pd.DataFrame([(u, i, YEAR, float(v)) for i, by in values.items() for u, v in by.items()],
+                           columns=["unit_code", "indicator_code", "year", "value"]))
+    fresh = duckdb.connect()
+    model = uncertainty.index_model(fresh, load_index(tmp_path / "m.yaml"), *engine.load_frames(fresh, *frames))
+    [removal] = model.factors
+    assert (removal.name, removal.kind, removal.labels) == ("t.removal", "removal", ("none", "a", "b", "q", "P", "Q"))
+    replicated = uncertainty.simulate(model, np.arange(removal.size)[:, None])
+    assert replicated[0] == pytest.approx(uncertainty.nominal_scores(model))  # alternative 0 removes nothing
+    assert replicated[1] == pytest.approx([25, 55, 55])  # without a: P = b, I = (25, 55, 55), as in the engine test
+    for k, code in enumerate(removal.labels[1:], start=1):
+        assert replicated[k] == pytest.approx(without[code].reindex(model.units).to_numpy()), code
 
 
 def test_the_monte_carlo_leaves_a_unit_unscored_where_a_mean_meets_a_zero_as_the_engine_does(tmp_path):

@@ -102,6 +102,10 @@ SCREENING_CASES = [
     (lambda d: d["units"].update(min_nonzero_pct=120), "units.min_nonzero_pct", "expected a number from 0 to 100"),
     (lambda d: d.update(remove_elements=["index"]), "remove_elements",
      "expected a list of level names below the index, among"),
+    (lambda d: d.setdefault("uncertainty", {}).update(remove=[]), "uncertainty.remove",
+     "expected a list of level names below the index, among indicator"),
+    (lambda d: d.setdefault("uncertainty", {}).update(remove=["screening"]), "uncertainty.remove",
+     "expected a list of level names below the index, among indicator"),
 ]
 
 
